@@ -1,0 +1,195 @@
+#include "backend/backend_connection.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include "net/packet_io.hpp"
+#include "protocol/generic_response.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/native_password.hpp"
+
+namespace shardgate::backend {
+
+using namespace protocol;
+
+namespace {
+// Every backend connection reports changes of any session variable and of the schema,
+// which is how ShardGate learns what a client's statements did to its session.
+constexpr std::string_view session_setup_sql =
+    "SET NAMES utf8mb4 COLLATE utf8mb4_general_ci, "
+    "SESSION session_track_system_variables='*', SESSION session_track_schema=ON";
+
+mysql_error cannot_connect(const backend_target& t, std::string_view why) {
+  return {er::conn_host_error, "HY000",
+          "Can't connect to MySQL server on '" + t.endpoint.to_string() + "' (cluster " +
+              t.cluster + "): " + std::string(why)};
+}
+}  // namespace
+
+void backend_connection::close() noexcept {
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  broken_ = true;
+}
+
+mysql_error backend_connection::lost(std::string_view what) const {
+  return {er::server_lost, "08S01",
+          "Lost connection to MySQL server at '" + target_->endpoint.to_string() + "' (cluster " +
+              target_->cluster + ") " + std::string(what)};
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::connect(const backend_target& target,
+                                                                  bool found_rows) {
+  using namespace asio::experimental::awaitable_operators;
+  target_ = &target;
+  asio::steady_timer deadline(co_await asio::this_coro::executor);
+  deadline.expires_after(std::chrono::milliseconds(target.connect_timeout_ms));
+  auto outcome = co_await (open_and_login(target, found_rows) ||
+                           deadline.async_wait(asio::use_awaitable));
+  std::optional<mysql_error> result;
+  if (outcome.index() == 1) {
+    result = cannot_connect(target, "no answer within connect_timeout_ms=" +
+                                        std::to_string(target.connect_timeout_ms));
+  } else {
+    result = std::get<0>(std::move(outcome));
+  }
+  if (result) close();
+  co_return result;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
+    const backend_target& target, bool found_rows) {
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(
+      target.endpoint.host, std::to_string(target.endpoint.port), nothrow_awaitable);
+  if (rec) co_return cannot_connect(target, "cannot resolve host: " + rec.message());
+  auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, nothrow_awaitable);
+  (void)ep;
+  if (cec) co_return cannot_connect(target, cec.message());
+  net::tune_socket(socket_);
+  if (auto err = co_await login(target, found_rows)) co_return err;
+  if (!co_await setup_session()) co_return cannot_connect(target, "session setup failed");
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::login(const backend_target& target,
+                                                                bool found_rows) {
+  std::uint8_t seq = 0;
+  if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16))
+    co_return cannot_connect(target, "no greeting: " + ec.message());
+  if (!payload_.empty() && payload_[0] == err_header) {
+    err_packet err;
+    if (decode_err(payload_, cap::protocol_41, err))
+      co_return cannot_connect(target, "server refused: " + std::string(err.message));
+  }
+  handshake_v10 hs;
+  if (!decode_handshake_v10(payload_, hs)) co_return cannot_connect(target, "malformed greeting");
+  if (!(hs.capabilities & cap::protocol_41))
+    co_return cannot_connect(target, "server does not speak protocol 4.1");
+  server_version_ = hs.server_version;
+  server_thread_id_ = hs.connection_id;
+
+  std::uint32_t wanted = backend_wanted_caps | (found_rows ? cap::found_rows : 0);
+  capabilities_ = wanted & hs.capabilities;
+  handshake_response resp;
+  resp.capabilities = capabilities_;
+  resp.max_packet_size = 1u << 30;
+  resp.collation = default_collation_id;
+  resp.username = target.user;
+  std::string scramble = hs.auth_plugin_data.substr(0, scramble_size);
+  resp.auth_response = native_password_response(target.password, scramble);
+  resp.auth_plugin_name = std::string(native_password_plugin);
+  payload_.clear();
+  encode_handshake_response(payload_, resp);
+  ++seq;
+  if (auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq))
+    co_return cannot_connect(target, ec.message());
+
+  for (int round = 0; round < 3; ++round) {
+    if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16))
+      co_return cannot_connect(target, "login interrupted: " + ec.message());
+    if (payload_.empty()) co_return cannot_connect(target, "empty login reply");
+    switch (payload_[0]) {
+      case ok_header:
+        co_return std::nullopt;
+      case err_header: {
+        err_packet err;
+        (void)decode_err(payload_, capabilities_, err);
+        co_return cannot_connect(target, "login as '" + target.user + "' failed: " +
+                                             std::to_string(err.code) + " " + std::string(err.message));
+      }
+      case 0xfe: {
+        auth_switch_request sw;
+        if (!decode_auth_switch_request(payload_, sw))
+          co_return cannot_connect(target, "malformed auth switch request");
+        if (sw.plugin_name != native_password_plugin)
+          co_return cannot_connect(target, "server asks for auth plugin '" + sw.plugin_name +
+                                               "'; ShardGate logs in with mysql_native_password");
+        std::string answer = native_password_response(target.password, sw.plugin_data);
+        ++seq;
+        if (auto ec = co_await net::write_packet(socket_, scratch_, as_bytes(answer), seq))
+          co_return cannot_connect(target, ec.message());
+        break;
+      }
+      default:
+        co_return cannot_connect(target, "unexpected login reply");
+    }
+  }
+  co_return cannot_connect(target, "too many authentication rounds");
+}
+
+awaitable<bool> backend_connection::setup_session() {
+  auto err = co_await run_internal(command::query, session_setup_sql);
+  if (err) co_return false;
+  state = {};
+  session::apply_handshake_collation(state, default_collation_id);
+  state.multi_statements = (capabilities_ & cap::multi_statements) != 0;
+  synced_owner = nullptr;
+  co_return true;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::run_internal(command cmd,
+                                                                        std::string_view argument) {
+  payload_.clear();
+  payload_.push_back(static_cast<std::uint8_t>(cmd));
+  payload_.insert(payload_.end(), argument.begin(), argument.end());
+  std::uint8_t seq = 0;
+  if (auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq)) {
+    broken_ = true;
+    co_return lost("while sending a command: " + ec.message());
+  }
+  const auto kind = cmd == command::query ? response_kind::query : response_kind::single_ok;
+  session::state_tracker tracker(&state, nullptr);
+  translator_.start(kind, capabilities_, capabilities_, status, &tracker);
+  std::optional<mysql_error> result;
+  while (!translator_.done()) {
+    if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 30)) {
+      broken_ = true;
+      co_return lost("while reading a reply: " + ec.message());
+    }
+    const std::uint8_t first = payload_.empty() ? 0 : payload_[0];
+    if (first == err_header) {
+      err_packet err;
+      if (decode_err(payload_, capabilities_, err))
+        result = mysql_error{err.code, std::string(err.sql_state), std::string(err.message)};
+    }
+    auto v = translator_.on_packet(first, payload_.size(), payload_, scratch_);
+    if (v.protocol_error) {
+      broken_ = true;
+      co_return lost("(protocol error in reply)");
+    }
+  }
+  status = translator_.status();
+  if (translator_.last_insert_id()) state.last_insert_id = translator_.last_insert_id();
+  co_return result;
+}
+
+awaitable<bool> backend_connection::reset() {
+  if (broken_) co_return false;
+  if (co_await run_internal(command::reset_connection, {})) co_return false;
+  status = status::autocommit;
+  co_return co_await setup_session();
+}
+
+}  // namespace shardgate::backend

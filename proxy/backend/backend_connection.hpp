@@ -1,0 +1,121 @@
+// ShardGate's own MySQL client connection to one backend endpoint: connect, handshake,
+// mysql_native_password login and capability negotiation, then commands. Owned by a
+// connection_pool while idle and by one client session while in use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "net/asio.hpp"
+#include "net/read_buffer.hpp"
+#include "protocol/bytes.hpp"
+#include "protocol/constants.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/response_translator.hpp"
+#include "session/replayable_state.hpp"
+
+namespace shardgate::backend {
+
+// Where and how to log in.
+struct backend_target {
+  std::string cluster;
+  config::endpoint endpoint;
+  std::string user;
+  std::string password;
+  std::uint32_t connect_timeout_ms = 2000;
+};
+
+// Capabilities ShardGate asks every backend for (intersected with what it offers).
+// CLIENT_FOUND_ROWS is added per connection when the client wants it.
+inline constexpr std::uint32_t backend_wanted_caps =
+    protocol::cap::long_password | protocol::cap::long_flag | protocol::cap::protocol_41 |
+    protocol::cap::transactions | protocol::cap::secure_connection |
+    protocol::cap::multi_statements | protocol::cap::multi_results |
+    protocol::cap::ps_multi_results | protocol::cap::plugin_auth |
+    protocol::cap::plugin_auth_lenenc_client_data | protocol::cap::session_track |
+    protocol::cap::deprecate_eof;
+
+// A piece of output for the client: bytes of the read buffer or of `rewrite`.
+struct output_segment {
+  bool rewritten;
+  std::size_t offset;
+  std::size_t length;
+};
+
+// Reusable buffers for streaming a response to a client (no per-query allocations).
+struct forward_buffers {
+  protocol::bytes rewrite;      // re-encoded packets, framed
+  protocol::bytes replacement;  // the translator's output for one packet
+  protocol::bytes pending_eof;  // an EOF to send after a streamed packet
+  std::vector<output_segment> segments;
+  std::vector<asio::const_buffer> gather;
+};
+
+class backend_connection {
+ public:
+  explicit backend_connection(asio::any_io_executor ex) : socket_(ex) {}
+  backend_connection(const backend_connection&) = delete;
+  backend_connection& operator=(const backend_connection&) = delete;
+
+  // Connects and logs in; on failure returns the error a client should see (2003).
+  awaitable<std::optional<protocol::mysql_error>> connect(const backend_target& target,
+                                                          bool found_rows);
+
+  // Runs a command whose response ShardGate consumes itself (state replay, resets).
+  // Returns the server's error, or a 2013 error if the connection broke (then broken()).
+  awaitable<std::optional<protocol::mysql_error>> run_internal(protocol::command cmd,
+                                                               std::string_view argument);
+
+  // COM_RESET_CONNECTION followed by the session setup: back to a pristine state.
+  awaitable<bool> reset();
+
+  tcp::socket& socket() noexcept { return socket_; }
+  net::read_buffer& buffer() noexcept { return buffer_; }
+  protocol::bytes& scratch() noexcept { return scratch_; }
+  backend::forward_buffers& io_buffers() noexcept { return forward_buffers_; }
+  protocol::response_translator& translator() noexcept { return translator_; }
+
+  std::uint32_t capabilities() const noexcept { return capabilities_; }
+  bool found_rows() const noexcept { return (capabilities_ & protocol::cap::found_rows) != 0; }
+  const std::string& server_version() const noexcept { return server_version_; }
+  std::uint32_t server_thread_id() const noexcept { return server_thread_id_; }
+  const backend_target& target() const noexcept { return *target_; }
+
+  // Last server status seen (OK/EOF), for in-transaction checks and synthesized EOFs.
+  std::uint16_t status = protocol::status::autocommit;
+  session::replayable_state state;
+  // Which session state this connection was last brought in line with.
+  const void* synced_owner = nullptr;
+  std::uint64_t synced_generation = 0;
+  std::chrono::steady_clock::time_point idle_since{};
+
+  bool broken() const noexcept { return broken_; }
+  void mark_broken() noexcept { broken_ = true; }
+  void close() noexcept;
+
+ private:
+  awaitable<std::optional<protocol::mysql_error>> open_and_login(const backend_target& target,
+                                                                 bool found_rows);
+  awaitable<std::optional<protocol::mysql_error>> login(const backend_target& target,
+                                                        bool found_rows);
+  awaitable<bool> setup_session();
+  protocol::mysql_error lost(std::string_view what) const;
+
+  tcp::socket socket_;
+  net::read_buffer buffer_{16 * 1024};
+  protocol::bytes scratch_;
+  protocol::bytes payload_;
+  backend::forward_buffers forward_buffers_;
+  protocol::response_translator translator_;
+  const backend_target* target_ = nullptr;
+  std::uint32_t capabilities_ = 0;
+  std::string server_version_;
+  std::uint32_t server_thread_id_ = 0;
+  bool broken_ = false;
+};
+
+}  // namespace shardgate::backend

@@ -1,0 +1,182 @@
+#include "backend/connection_pool.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "protocol/errors.hpp"
+
+namespace shardgate::backend {
+
+using namespace std::chrono_literals;
+
+namespace {
+// An idle connection unused for this long is checked before it is handed out: the server
+// may have closed it (restart, wait_timeout) and a statement sent on it would be lost.
+constexpr auto stale_check_after = 1s;
+
+bool still_open(backend_connection& c) {
+  char b;
+  ssize_t n = ::recv(c.socket().native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  // Nothing to read is the healthy state; EOF, an error or unexpected bytes are not.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+}  // namespace
+
+connection_pool::connection_pool(asio::any_io_executor ex, backend_target target,
+                                 pool_limits limits)
+    : executor_(std::move(ex)), target_(std::move(target)), limits_(limits) {}
+
+connection_pool::~connection_pool() { stop(); }
+
+bool connection_pool::acceptable(const backend_connection& c,
+                                 const connection_requirements& req) const {
+  return c.found_rows() == req.found_rows && (!req.no_schema || c.state.schema.empty());
+}
+
+std::unique_ptr<backend_connection> connection_pool::take_idle(const connection_requirements& req) {
+  const auto now = std::chrono::steady_clock::now();
+  auto pick = [&](auto it) {
+    std::unique_ptr<backend_connection> c = std::move(*it);
+    idle_.erase(it);
+    return c;
+  };
+  while (!idle_.empty()) {
+    auto it = idle_.end();
+    if (req.preferred) {
+      it = std::find_if(idle_.begin(), idle_.end(),
+                        [&](const auto& c) { return c.get() == req.preferred; });
+      if (it != idle_.end() && !acceptable(**it, req)) it = idle_.end();
+    }
+    if (it == idle_.end()) {
+      auto rit = std::find_if(idle_.rbegin(), idle_.rend(),
+                              [&](const auto& c) { return acceptable(*c, req); });
+      if (rit == idle_.rend()) return nullptr;
+      it = std::next(rit).base();
+    }
+    std::unique_ptr<backend_connection> c = pick(it);
+    if (now - c->idle_since < stale_check_after || still_open(*c)) return c;
+    c->close();
+    free_slot();
+  }
+  return nullptr;
+}
+
+awaitable<connection_pool::acquired> connection_pool::acquire(connection_requirements req) {
+  if (auto c = take_idle(req)) co_return acquired{std::move(c), std::nullopt};
+  if (open_ < limits_.max_connections) co_return co_await open_new(req);
+  // At the limit: an idle connection of the wrong kind gives its slot to a new one.
+  if (!idle_.empty()) {
+    idle_.front()->close();
+    idle_.erase(idle_.begin());
+    --open_;
+    co_return co_await open_new(req);
+  }
+  asio::steady_timer timer(executor_);
+  timer.expires_after(limits_.acquire_timeout);
+  waiter w{&timer, nullptr, false};
+  waiters_.push_back(&w);
+  co_await timer.async_wait(nothrow_awaitable);
+  if (w.conn) {
+    if (acceptable(*w.conn, req)) co_return acquired{std::move(w.conn), std::nullopt};
+    w.conn->close();
+    w.conn.reset();
+    --open_;
+    co_return co_await open_new(req);
+  }
+  if (w.slot_free) co_return co_await open_new(req);
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+  ++acquire_timeouts_;
+  co_return acquired{
+      nullptr, protocol::mysql_error{
+                   protocol::er::con_count, "08004",
+                   "ShardGate: no connection to cluster " + target_.cluster + " (" +
+                       target_.endpoint.to_string() + ") became free within " +
+                       std::to_string(limits_.acquire_timeout.count()) +
+                       " ms (pool.max_connections reached; raise it or pool.acquire_timeout_ms)"}};
+}
+
+awaitable<connection_pool::acquired> connection_pool::open_new(const connection_requirements& req) {
+  ++open_;
+  auto c = std::make_unique<backend_connection>(executor_);
+  auto err = co_await c->connect(target_, req.found_rows);
+  if (err) {
+    ++connect_failures_;
+    free_slot();
+    co_return acquired{nullptr, std::move(err)};
+  }
+  ++connects_;
+  if (server_version_.empty()) server_version_ = c->server_version();
+  co_return acquired{std::move(c), std::nullopt};
+}
+
+void connection_pool::free_slot() {
+  --open_;
+  if (!waiters_.empty()) {
+    waiter* w = waiters_.front();
+    waiters_.pop_front();
+    w->slot_free = true;  // the waiter opens a new connection in this slot
+    w->timer->cancel();
+  }
+}
+
+void connection_pool::release(std::unique_ptr<backend_connection> conn) {
+  if (!conn) return;
+  if (conn->broken() || stopped_) {
+    conn->close();
+    free_slot();
+    return;
+  }
+  conn->idle_since = std::chrono::steady_clock::now();
+  if (!waiters_.empty()) {
+    waiter* w = waiters_.front();
+    waiters_.pop_front();
+    w->conn = std::move(conn);
+    w->timer->cancel();
+    return;
+  }
+  idle_.push_back(std::move(conn));
+}
+
+void connection_pool::start() {
+  maintenance_timer_ = std::make_shared<asio::steady_timer>(executor_);
+  asio::co_spawn(executor_, maintain(), asio::detached);
+}
+
+void connection_pool::stop() {
+  stopped_ = true;
+  for (auto& c : idle_) c->close();
+  open_ -= static_cast<std::uint32_t>(idle_.size());
+  idle_.clear();
+  if (maintenance_timer_) maintenance_timer_->cancel();
+}
+
+awaitable<void> connection_pool::maintain() {
+  auto timer = maintenance_timer_;
+  while (!stopped_) {
+    timer->expires_after(1s);
+    co_await timer->async_wait(nothrow_awaitable);
+    if (stopped_) break;
+    const auto now = std::chrono::steady_clock::now();
+    // Close the least recently used idle connections above min_idle that idled too long.
+    while (idle_.size() > limits_.min_idle && now - idle_.front()->idle_since > limits_.idle_timeout) {
+      idle_.front()->close();
+      idle_.erase(idle_.begin());
+      free_slot();
+    }
+    // Keep min_idle connections open (one at a time; failures retry next tick).
+    if (idle_.size() < limits_.min_idle && open_ < limits_.max_connections && waiters_.empty()) {
+      auto got = co_await open_new({});
+      if (got.conn) release(std::move(got.conn));
+    }
+  }
+}
+
+pool_stats connection_pool::stats() const noexcept {
+  return {open_, static_cast<std::uint32_t>(idle_.size()),
+          static_cast<std::uint32_t>(waiters_.size()), connects_, connect_failures_,
+          acquire_timeouts_};
+}
+
+}  // namespace shardgate::backend

@@ -1,0 +1,97 @@
+// A bounded pool of backend connections to one endpoint, owned by one worker thread
+// (so it needs no locks). Statements borrow a connection and give it back; when all are
+// busy, callers wait up to acquire_timeout_ms in FIFO order. Idle connections are
+// reused most-recent-first, a caller's previous connection is preferred (its session
+// state is usually still in place), stale ones are detected before use, and idle ones
+// above min_idle are closed after idle_timeout_s.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "backend/backend_connection.hpp"
+#include "net/asio.hpp"
+
+namespace shardgate::backend {
+
+struct pool_limits {
+  std::uint32_t max_connections = 16;  // this worker's share of the endpoint's limit
+  std::uint32_t min_idle = 0;
+  std::chrono::milliseconds acquire_timeout{5000};
+  std::chrono::seconds idle_timeout{60};
+};
+
+// What a borrowed connection must satisfy.
+struct connection_requirements {
+  bool found_rows = false;     // CLIENT_FOUND_ROWS is fixed at login
+  bool no_schema = false;      // no current database (there is no way to unselect one)
+  const backend_connection* preferred = nullptr;
+};
+
+struct pool_stats {
+  std::uint32_t open = 0;
+  std::uint32_t idle = 0;
+  std::uint32_t waiting = 0;
+  std::uint64_t connects = 0;
+  std::uint64_t connect_failures = 0;
+  std::uint64_t acquire_timeouts = 0;
+};
+
+class connection_pool {
+ public:
+  connection_pool(asio::any_io_executor ex, backend_target target, pool_limits limits);
+  ~connection_pool();
+  connection_pool(const connection_pool&) = delete;
+  connection_pool& operator=(const connection_pool&) = delete;
+
+  struct acquired {
+    std::unique_ptr<backend_connection> conn;
+    std::optional<protocol::mysql_error> error;
+  };
+  awaitable<acquired> acquire(connection_requirements req);
+
+  // Gives a connection back. A broken one is closed and its slot freed.
+  void release(std::unique_ptr<backend_connection> conn);
+
+  // Starts the idle sweep / min_idle top-up loop; stop() closes idle connections and
+  // makes the loop end.
+  void start();
+  void stop();
+
+  const backend_target& target() const noexcept { return target_; }
+  pool_stats stats() const noexcept;
+  // Server version learned from the first successful login (empty until then).
+  const std::string& server_version() const noexcept { return server_version_; }
+
+ private:
+  struct waiter {
+    asio::steady_timer* timer;
+    std::unique_ptr<backend_connection> conn;
+    bool slot_free = false;
+  };
+
+  std::unique_ptr<backend_connection> take_idle(const connection_requirements& req);
+  bool acceptable(const backend_connection& c, const connection_requirements& req) const;
+  awaitable<acquired> open_new(const connection_requirements& req);
+  void free_slot();
+  awaitable<void> maintain();
+
+  asio::any_io_executor executor_;
+  backend_target target_;
+  pool_limits limits_;
+  std::vector<std::unique_ptr<backend_connection>> idle_;  // back = most recently used
+  std::deque<waiter*> waiters_;
+  std::uint32_t open_ = 0;  // idle + borrowed + being opened
+  std::uint64_t connects_ = 0;
+  std::uint64_t connect_failures_ = 0;
+  std::uint64_t acquire_timeouts_ = 0;
+  std::string server_version_;
+  bool stopped_ = false;
+  std::shared_ptr<asio::steady_timer> maintenance_timer_;
+};
+
+}  // namespace shardgate::backend

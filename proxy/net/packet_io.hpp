@@ -1,0 +1,36 @@
+// Packet I/O over a TCP socket: reading whole logical packets into memory (commands,
+// handshakes) and writing framed packets. The streaming path for results is in
+// proxy/execution/forward_response.
+#pragma once
+
+#include <cstdint>
+
+#include "net/asio.hpp"
+#include "net/read_buffer.hpp"
+#include "protocol/bytes.hpp"
+
+namespace shardgate::net {
+
+// Errors of this layer (beyond socket errors).
+enum class io_errc { packet_too_large = 1, protocol_error, timed_out };
+const boost::system::error_category& io_category() noexcept;
+inline error_code make_error(io_errc e) { return {static_cast<int>(e), io_category()}; }
+
+// Reads more bytes into `buf` (at least one), growing it to have `min_free` space.
+awaitable<error_code> read_some(tcp::socket& sock, read_buffer& buf, std::size_t min_free = 4096);
+
+// Reads one logical packet (joining frames) into `payload`; `seq` gets the sequence id
+// of its last frame. Fails with packet_too_large before buffering more than `max_payload`.
+awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol::bytes& payload,
+                                  std::uint8_t& seq, std::size_t max_payload);
+
+// Frames `payload` starting at `seq` (advanced) and writes it; `scratch` is reused.
+awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
+                                   protocol::byte_span payload, std::uint8_t& seq);
+
+awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data);
+
+// Sets TCP_NODELAY and the non-blocking mode every ShardGate socket uses.
+void tune_socket(tcp::socket& sock);
+
+}  // namespace shardgate::net

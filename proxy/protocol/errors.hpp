@@ -1,0 +1,37 @@
+// MySQL errors ShardGate itself sends to clients: codes, SQLSTATEs and the error value
+// that travels from the place a problem is found to the one place that writes the ERR.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/bytes.hpp"
+
+namespace shardgate::protocol {
+
+struct mysql_error {
+  std::uint16_t code = 0;
+  std::string sql_state = "HY000";
+  std::string message;
+};
+
+namespace er {
+inline constexpr std::uint16_t con_count = 1040;           // 08004 too many connections
+inline constexpr std::uint16_t handshake = 1043;           // 08S01 bad handshake
+inline constexpr std::uint16_t access_denied = 1045;       // 28000
+inline constexpr std::uint16_t no_db = 1046;               // 3D000
+inline constexpr std::uint16_t unknown_com = 1047;         // 08S01
+inline constexpr std::uint16_t bad_db = 1049;              // 42000
+inline constexpr std::uint16_t net_packet_too_large = 1153;  // 08S01
+inline constexpr std::uint16_t net_read_error = 1158;      // 08S01
+inline constexpr std::uint16_t unknown_stmt_handler = 1243;  // HY000
+inline constexpr std::uint16_t unsupported_ps = 1295;      // HY000
+inline constexpr std::uint16_t server_shutdown = 1053;     // 08S01
+inline constexpr std::uint16_t not_supported_yet = 1235;   // 42000
+inline constexpr std::uint16_t conn_host_error = 2003;     // HY000 (client error: can't connect)
+inline constexpr std::uint16_t server_lost = 2013;         // HY000 (client error: lost connection)
+}  // namespace er
+
+void encode_error(bytes& out, const mysql_error& e, std::uint32_t capabilities);
+
+}  // namespace shardgate::protocol

@@ -1,0 +1,413 @@
+#include "server/client_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "backend/state_sync.hpp"
+#include "execution/forward_response.hpp"
+#include "net/packet_io.hpp"
+#include "protocol/constants.hpp"
+#include "protocol/generic_response.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/native_password.hpp"
+#include "server/worker.hpp"
+#include "session/pinning.hpp"
+
+namespace shardgate::server {
+
+using namespace protocol;
+
+namespace {
+
+// What ShardGate offers clients. Not offered (yet): TLS, compression, LOCAL INFILE.
+constexpr std::uint32_t server_capabilities =
+    cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
+    cap::protocol_41 | cap::interactive | cap::transactions | cap::secure_connection |
+    cap::multi_statements | cap::multi_results | cap::ps_multi_results | cap::plugin_auth |
+    cap::connect_attrs | cap::plugin_auth_lenenc_client_data | cap::session_track |
+    cap::deprecate_eof;
+
+std::string make_scramble() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string s(scramble_size, '\0');
+  // Printable, no NUL and no '$' (as MySQL's own salts).
+  for (auto& c : s) {
+    do {
+      c = static_cast<char>(0x21 + rng() % 0x5e);
+    } while (c == '$');
+  }
+  return s;
+}
+
+mysql_error access_denied(const std::string& user, const std::string& host, bool with_password) {
+  return {er::access_denied, "28000",
+          "Access denied for user '" + user + "'@'" + host + "' (using password: " +
+              (with_password ? "YES" : "NO") + ")"};
+}
+
+}  // namespace
+
+client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t connection_id)
+    : worker_(owner), socket_(std::move(socket)), id_(connection_id), config_(owner.config()) {
+  error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown" : ep.address().to_string();
+  if (!ec) peer_port_ = ep.port();
+}
+
+void client_session::request_close() {
+  close_requested_ = true;
+  if (idle_) {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+}
+
+awaitable<void> client_session::run() {
+  net::tune_socket(socket_);
+  spdlog::debug("client {} connected from {}:{}", id_, peer_, peer_port_);
+  if (co_await handshake()) {
+    const std::size_t max_packet = config_->listen.max_packet_bytes;
+    while (!close_requested_) {
+      idle_ = true;
+      error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
+      idle_ = false;
+      if (ec) {
+        if (ec == net::make_error(net::io_errc::packet_too_large)) {
+          seq_ = 0;
+          co_await send_error({er::net_packet_too_large, "08S01",
+                               "Got a packet bigger than 'max_allowed_packet' bytes (ShardGate "
+                               "listen.max_packet_bytes=" + std::to_string(max_packet) + ")"});
+        }
+        break;
+      }
+      if (payload_.empty()) {
+        if (!co_await send_error({er::unknown_com, "08S01", "Malformed packet: empty command"})) break;
+        continue;
+      }
+      if (co_await dispatch(payload_[0]) == next::close) break;
+      // Give memory back after a large statement.
+      if (in_.capacity() > (1u << 20)) in_.shrink(4096);
+      if (payload_.capacity() > (1u << 20)) payload_ = bytes();
+    }
+  }
+  co_await finish();
+  spdlog::debug("client {} ({}@{}) disconnected", id_, user_, peer_);
+}
+
+awaitable<bool> client_session::handshake() {
+  if (!worker_.admit_client()) {
+    seq_ = 0xff;
+    co_await send_error({er::con_count, "08004",
+                         "Too many connections (ShardGate listen.max_client_connections)"});
+    co_return false;
+  }
+  admitted_ = true;
+  pool_ = &worker_.default_pool();
+  scramble_ = make_scramble();
+  handshake_v10 hs;
+  hs.server_version = worker_.server_version();
+  hs.connection_id = id_;
+  hs.auth_plugin_data = scramble_;
+  hs.capabilities = server_capabilities;
+  hs.collation = default_collation_id;
+  hs.status = status::autocommit;
+  hs.auth_plugin_name = std::string(native_password_plugin);
+  payload_.clear();
+  encode_handshake_v10(payload_, hs);
+  seq_ = 0xff;
+  if (!co_await send_packet(payload_)) co_return false;
+
+  if (co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16)) co_return false;
+  if (is_ssl_request(payload_)) {
+    co_await send_error({er::handshake, "08S01",
+                         "ShardGate: this listener does not offer TLS; connect without SSL"});
+    co_return false;
+  }
+  handshake_response resp;
+  if (!decode_handshake_response(payload_, resp)) {
+    co_await send_error({er::handshake, "08S01", "Bad handshake"});
+    co_return false;
+  }
+  client_caps_ = resp.capabilities & server_capabilities;
+  handshake_collation_ = resp.collation;
+  user_ = resp.username;
+
+  std::string auth = resp.auth_response;
+  const bool native = resp.auth_plugin_name.empty() || resp.auth_plugin_name == native_password_plugin;
+  if (!native && (client_caps_ & cap::plugin_auth)) {
+    payload_.clear();
+    encode_auth_switch_request(payload_, {std::string(native_password_plugin), scramble_});
+    if (!co_await send_packet(payload_)) co_return false;
+    if (co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16)) co_return false;
+    auth.assign(payload_.begin(), payload_.end());
+  }
+  const config::user_config* user = config_->find_user(user_);
+  if (!user || !verify_native_password(auth, scramble_, user->password_stage2)) {
+    spdlog::warn("client {}: login failed for user '{}' from {}", id_, user_, peer_);
+    co_await send_error(access_denied(user_, peer_, !auth.empty()));
+    co_return false;
+  }
+
+  session::apply_handshake_collation(state_, handshake_collation_);
+  state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
+  std::string schema = (client_caps_ & cap::connect_with_db) ? resp.database : std::string();
+  if (schema.empty()) schema = user->default_schema;
+  if (!schema.empty()) {
+    state_.set_schema(schema);
+    // Check the schema now, as a server would: an unknown one fails the login.
+    if (auto err = co_await borrow_backend()) {
+      if (err->code != er::conn_host_error && err->code != er::con_count &&
+          err->code != er::server_lost) {
+        co_await send_error(*err);
+        co_return false;
+      }
+      // The backend is unreachable: accept the login; statements will report it.
+    } else {
+      co_await give_back_backend(true);
+    }
+  }
+  co_return co_await send_ok();
+}
+
+awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
+  switch (static_cast<command>(cmd)) {
+    case command::quit:
+      co_return next::close;
+    case command::ping:
+      co_return co_await send_ok() ? next::keep_going : next::close;
+    case command::query:
+      if (!pinned_by_statement_ &&
+          session::statement_pins_session(as_string_view(byte_span(payload_).subspan(1))))
+        pinned_by_statement_ = true;
+      co_return co_await run_on_backend(response_kind::query);
+    case command::init_db:
+      co_return co_await init_db();
+    case command::field_list:
+      co_return co_await run_on_backend(response_kind::field_list);
+    case command::statistics:
+      co_return co_await run_on_backend(response_kind::raw_single);
+    case command::set_option:
+      co_return co_await set_option();
+    case command::reset_connection:
+      co_return co_await reset_connection();
+    case command::stmt_prepare:
+      co_return co_await send_error({er::unsupported_ps, "HY000",
+                                     "This command is not supported in the prepared statement "
+                                     "protocol yet (ShardGate: use client-side prepared "
+                                     "statements / text protocol for now)"})
+          ? next::keep_going
+          : next::close;
+    case command::stmt_close:
+    case command::stmt_send_long_data:
+      co_return next::keep_going;  // these commands have no response
+    case command::stmt_execute:
+    case command::stmt_reset:
+    case command::stmt_fetch: {
+      std::uint32_t stmt_id = 0;
+      if (payload_.size() >= 5)
+        stmt_id = payload_[1] | payload_[2] << 8 | payload_[3] << 16 | static_cast<std::uint32_t>(payload_[4]) << 24;
+      co_return co_await send_error({er::unknown_stmt_handler, "HY000",
+                                     "Unknown prepared statement handler (" + std::to_string(stmt_id) +
+                                         ") given to " + command_name(cmd)})
+          ? next::keep_going
+          : next::close;
+    }
+    default:
+      co_return co_await send_error({er::unknown_com, "08S01",
+                                     std::string("ShardGate does not support ") + command_name(cmd) +
+                                         " (command byte " + std::to_string(cmd) + ")"})
+          ? next::keep_going
+          : next::close;
+  }
+}
+
+bool client_session::must_keep_backend() const {
+  return pinned_by_statement_ || (server_status_ & status::in_trans) ||
+         !(server_status_ & status::autocommit) ||
+         (backend_ && !(backend_->capabilities() & cap::session_track));
+}
+
+awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (!backend_) {
+      auto got = co_await pool_->acquire({(client_caps_ & cap::found_rows) != 0,
+                                          state_.schema.empty(), last_backend_});
+      if (got.error) co_return got.error;
+      backend_ = std::move(got.conn);
+    }
+    auto err = co_await backend::sync_state(*backend_, state_, this);
+    if (!err) co_return std::nullopt;
+    if (!backend_->broken()) {
+      co_await give_back_backend(true);
+      co_return err;
+    }
+    // The connection died before the client's statement was sent: nothing ran, so a
+    // fresh connection may serve it - unless the session's pinned state died with it.
+    const bool had_state = must_keep_backend();
+    pool_->release(std::move(backend_));
+    if (had_state) co_return err;
+  }
+  co_return mysql_error{er::server_lost, "08S01", "Lost connection to the backend repeatedly"};
+}
+
+awaitable<void> client_session::give_back_backend(bool reusable) {
+  if (!backend_) co_return;
+  if (!reusable) backend_->mark_broken();
+  if (reusable && !backend_->broken() && must_keep_backend()) co_return;
+  last_backend_ = backend_.get();
+  pool_->release(std::move(backend_));
+}
+
+awaitable<client_session::next> client_session::run_on_backend(response_kind kind) {
+  if (auto err = co_await borrow_backend())
+    co_return co_await send_error(*err) ? next::keep_going : next::close;
+  backend::backend_connection& be = *backend_;
+  const bool had_state = must_keep_backend();
+
+  std::uint8_t backend_seq = 0;
+  if (auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq)) {
+    be.mark_broken();
+    co_await give_back_backend(false);
+    mysql_error lost{er::server_lost, "08S01",
+                     "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
+                         "' (cluster " + be.target().cluster + ") while sending the statement"};
+    const bool ok = co_await send_error(lost);
+    co_return ok && !had_state ? next::keep_going : next::close;
+  }
+
+  session::state_tracker tracker(&state_, &be.state);
+  response_translator& tr = be.translator();
+  tr.start(kind, be.capabilities(), client_caps_, be.status, &tracker);
+  std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
+  const auto result = co_await execution::forward_response(be, socket_, client_seq);
+  seq_ = static_cast<std::uint8_t>(client_seq - 1);
+  last_error_code_ = tr.error_code();
+
+  switch (result.status) {
+    case execution::forward_status::complete: {
+      be.status = tr.status();
+      server_status_ = tr.status();
+      if (tr.last_insert_id()) {
+        state_.set_last_insert_id(tr.last_insert_id());
+        be.state.last_insert_id = tr.last_insert_id();
+      }
+      be.synced_owner = this;
+      be.synced_generation = state_.generation;
+      co_await give_back_backend(true);
+      co_return next::keep_going;
+    }
+    case execution::forward_status::client_lost:
+      co_await give_back_backend(false);
+      co_return next::close;
+    case execution::forward_status::backend_lost:
+    case execution::forward_status::protocol_error: {
+      const bool can_report = tr.at_result_boundary() || tr.in_rows();
+      const std::string why = result.status == execution::forward_status::protocol_error
+                                  ? std::string("(malformed reply)")
+                                  : "during query (" + result.ec.message() + ")";
+      spdlog::warn("client {}: backend {} ({}) failed {}", id_, be.target().endpoint.to_string(),
+                   be.target().cluster, why);
+      mysql_error lost{er::server_lost, "08S01",
+                       "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
+                           "' (cluster " + be.target().cluster + ") " + why};
+      co_await give_back_backend(false);
+      server_status_ = status::autocommit;
+      if (!can_report) co_return next::close;
+      const bool ok = co_await send_error(lost);
+      // A transaction or pinned session state died with the backend connection: end the
+      // client connection too, exactly as a direct connection would have ended.
+      co_return ok && !had_state ? next::keep_going : next::close;
+    }
+  }
+  co_return next::close;
+}
+
+awaitable<client_session::next> client_session::init_db() {
+  const std::string schema(as_string_view(byte_span(payload_).subspan(1)));
+  if (schema.empty())
+    co_return co_await send_error({er::no_db, "3D000", "No database selected"}) ? next::keep_going
+                                                                                 : next::close;
+  const next n = co_await run_on_backend(response_kind::single_ok);
+  if (last_error_code_ == 0) state_.set_schema(schema);
+  co_return n;
+}
+
+awaitable<client_session::next> client_session::set_option() {
+  byte_reader r(byte_span(payload_).subspan(1));
+  const std::uint16_t option = r.u16();
+  if (!r.ok() || option > option_multi_statements_off)
+    co_return co_await send_error({er::unknown_com, "08S01", "Unknown COM_SET_OPTION value"})
+        ? next::keep_going
+        : next::close;
+  state_.set_multi_statements(option == option_multi_statements_on);
+  out_.clear();
+  if (client_caps_ & cap::deprecate_eof)
+    encode_ok(out_, ok_packet{0, 0, status_flags(), 0, {}, {}}, client_caps_, eof_header);
+  else
+    encode_eof(out_, {0, status_flags()});
+  co_return co_await send_packet(out_) ? next::keep_going : next::close;
+}
+
+awaitable<client_session::next> client_session::reset_connection() {
+  if (backend_) {
+    if (!co_await backend_->reset()) backend_->mark_broken();
+    pinned_by_statement_ = false;
+    server_status_ = status::autocommit;
+    co_await give_back_backend(true);
+  }
+  pinned_by_statement_ = false;
+  server_status_ = status::autocommit;
+  const std::uint64_t generation = state_.generation;
+  const std::string schema = state_.schema;
+  state_ = {};
+  state_.generation = generation + 1;
+  state_.schema = schema;
+  session::apply_handshake_collation(state_, handshake_collation_);
+  state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
+  co_return co_await send_ok() ? next::keep_going : next::close;
+}
+
+awaitable<void> client_session::finish() {
+  if (backend_) {
+    // The connection may hold a transaction, locks or variables of this client: clean it
+    // before anyone else gets it.
+    if (!backend_->broken() && !co_await backend_->reset()) backend_->mark_broken();
+    pinned_by_statement_ = false;
+    server_status_ = status::autocommit;
+    co_await give_back_backend(true);
+  }
+  if (admitted_) worker_.release_client();
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+std::uint16_t client_session::status_flags() const {
+  return static_cast<std::uint16_t>(server_status_ & ~status::session_state_changed);
+}
+
+awaitable<bool> client_session::send_packet(byte_span payload) {
+  std::uint8_t seq = static_cast<std::uint8_t>(seq_ + 1);
+  error_code ec = co_await net::write_packet(socket_, out_scratch_, payload, seq);
+  seq_ = static_cast<std::uint8_t>(seq - 1);
+  co_return !ec;
+}
+
+awaitable<bool> client_session::send_ok(std::uint16_t extra_status) {
+  out_.clear();
+  ok_packet ok;
+  ok.status = static_cast<std::uint16_t>(status_flags() | extra_status);
+  encode_ok(out_, ok, client_caps_);
+  co_return co_await send_packet(out_);
+}
+
+// The one place where errors found by ShardGate become client ERR packets.
+awaitable<bool> client_session::send_error(const mysql_error& err) {
+  out_.clear();
+  encode_error(out_, err, client_caps_ ? client_caps_ : cap::protocol_41);
+  co_return co_await send_packet(out_);
+}
+
+}  // namespace shardgate::server

@@ -1,0 +1,156 @@
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "admin/admin_server.hpp"
+
+namespace shardgate::server {
+
+using namespace std::chrono_literals;
+
+server::server(std::shared_ptr<const config::config> cfg) : config_(std::move(cfg)) {
+  unsigned n = config_->listen.workers;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  shared_.max_clients = config_->listen.max_client_connections;
+  for (unsigned i = 0; i < n; ++i)
+    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_));
+}
+
+server::~server() {
+  for (auto& w : workers_) w->join();
+}
+
+// Clients see the backend's version (plus "-ShardGate"): drivers pick SQL dialect and
+// features from it, and a MySQL 8 version in front of MariaDB would mislead them.
+void server::learn_server_version() {
+  if (!config_->listen.server_version.empty()) {
+    shared_.set_server_version(config_->listen.server_version);
+    return;
+  }
+  worker& w = *workers_.front();
+  auto probe = asio::co_spawn(
+      w.context(),
+      [&w]() -> awaitable<std::string> {
+        auto got = co_await w.default_pool().acquire({});
+        if (!got.conn) co_return std::string();
+        std::string v = got.conn->server_version();
+        w.default_pool().release(std::move(got.conn));
+        co_return v;
+      },
+      asio::use_future);
+  const auto& cluster = *config_->find_cluster(config_->default_cluster);
+  std::string version;
+  if (probe.wait_for(std::chrono::milliseconds(cluster.connect_timeout_ms) + 1s) ==
+      std::future_status::ready)
+    version = probe.get();
+  if (version.empty()) {
+    version = "5.7.99";
+    spdlog::warn("default cluster {} ({}) is not reachable at start; advertising version {} "
+                 "until it is (set listen.server_version to pin one)",
+                 cluster.name, cluster.writer.to_string(), version);
+  }
+  shared_.set_server_version(version + "-ShardGate");
+}
+
+awaitable<void> server::accept_loop() {
+  for (;;) {
+    worker& target = *workers_[next_worker_];
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    // The socket belongs to the target worker's io_context from the start.
+    auto [ec, socket] = co_await acceptor_->async_accept(target.context(), nothrow_awaitable);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+        asio::steady_timer pause(acceptor_->get_executor(), 100ms);
+        co_await pause.async_wait(nothrow_awaitable);
+      }
+      continue;
+    }
+    asio::post(target.context(), [&target, s = std::move(socket)]() mutable {
+      target.start_session(std::move(s));
+    });
+  }
+}
+
+int server::run() {
+  for (auto& w : workers_) w->start_thread();
+  learn_server_version();
+
+  worker& first = *workers_.front();
+  const auto& listen = config_->listen;
+  error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(listen.address, ec), listen.port);
+  acceptor_ = std::make_unique<tcp::acceptor>(first.context());
+  if (!ec) acceptor_->open(ep.protocol(), ec);
+  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(ep, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    spdlog::error("cannot listen on {}:{}: {}", listen.address, listen.port, ec.message());
+    stop_workers();
+    return 1;
+  }
+
+  std::unique_ptr<admin::admin_server> admin;
+  if (config_->admin.enabled) {
+    admin = std::make_unique<admin::admin_server>(first.context(), config_->admin);
+    std::promise<std::string> started;
+    asio::post(first.context(), [&] { started.set_value(admin->start()); });
+    if (std::string err = started.get_future().get(); !err.empty()) {
+      spdlog::error("{}", err);
+      asio::post(first.context(), [&] { acceptor_->close(ec); });
+      stop_workers();
+      return 1;
+    }
+  }
+
+  std::promise<int> stop_signal;
+  asio::signal_set signals(first.context(), SIGINT, SIGTERM);
+  signals.async_wait([&](error_code e, int sig) {
+    if (!e) stop_signal.set_value(sig);
+  });
+  asio::co_spawn(first.context(), accept_loop(), asio::detached);
+
+  const auto& cluster = *config_->find_cluster(config_->default_cluster);
+  spdlog::info("ShardGate {} listening on {}:{} with {} workers; default cluster {} ({})",
+               SHARDGATE_VERSION, listen.address, listen.port, workers_.size(), cluster.name,
+               cluster.writer.to_string());
+  if (admin) spdlog::info("admin endpoint on http://{}:{}/healthz", config_->admin.address, config_->admin.port);
+
+  const int sig = stop_signal.get_future().get();
+  spdlog::info("received signal {}: draining (up to {} s)", sig, listen.shutdown_timeout_s);
+  asio::post(first.context(), [&] {
+    error_code ignored;
+    acceptor_->close(ignored);
+    if (admin) admin->stop();
+  });
+  drain_and_stop();
+  spdlog::info("ShardGate stopped");
+  return 0;
+}
+
+void server::drain_and_stop() {
+  for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.begin_drain(); });
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(config_->listen.shutdown_timeout_s);
+  while (shared_.live_sessions.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  if (std::uint32_t left = shared_.live_sessions.load(); left > 0)
+    spdlog::warn("shutdown timeout: closing {} sessions that are still running statements", left);
+  stop_workers();
+}
+
+void server::stop_workers() {
+  for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.stop(); });
+  for (auto& w : workers_) w->join();
+}
+
+}  // namespace shardgate::server

@@ -1,0 +1,33 @@
+// The ShardGate process: workers, the MySQL listener, the admin endpoint, signals and
+// graceful shutdown (stop accepting, let running statements finish, bounded wait).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "server/worker.hpp"
+
+namespace shardgate::server {
+
+class server {
+ public:
+  explicit server(std::shared_ptr<const config::config> cfg);
+  ~server();
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  awaitable<void> accept_loop();
+  void learn_server_version();
+  void drain_and_stop();
+  void stop_workers();
+
+  std::shared_ptr<const config::config> config_;
+  shared_state shared_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  unsigned next_worker_ = 0;
+};
+
+}  // namespace shardgate::server

@@ -1,0 +1,93 @@
+#include "server/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "server/client_session.hpp"
+
+namespace shardgate::server {
+
+namespace {
+std::uint32_t share_of(std::uint32_t total, unsigned index, unsigned count) {
+  std::uint32_t share = total / count + (index < total % count ? 1 : 0);
+  return share == 0 ? 1 : share;
+}
+}  // namespace
+
+worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
+               std::shared_ptr<const config::config> cfg)
+    : index_(index),
+      shared_(shared),
+      config_(std::move(cfg)),
+      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
+  const config::cluster_config& c = *config_->find_cluster(config_->default_cluster);
+  backend::backend_target target{c.name, c.writer, c.user, c.password, c.connect_timeout_ms};
+  backend::pool_limits limits;
+  limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
+  limits.min_idle = c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
+  limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
+  limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
+  default_pool_ = std::make_unique<backend::connection_pool>(context_.get_executor(), target, limits);
+  work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      context_.get_executor());
+}
+
+worker::~worker() {
+  join();
+  default_pool_.reset();
+}
+
+bool worker::admit_client() {
+  std::uint32_t n = shared_.clients.fetch_add(1, std::memory_order_relaxed);
+  if (n >= shared_.max_clients) {
+    shared_.clients.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void worker::release_client() { shared_.clients.fetch_sub(1, std::memory_order_relaxed); }
+
+awaitable<void> run_session(worker* w, std::unique_ptr<client_session> session) {
+  co_await session->run();
+  w->sessions_.erase(session->registry_position);
+  w->shared_.live_sessions.fetch_sub(1, std::memory_order_release);
+}
+
+void worker::start_session(tcp::socket socket) {
+  if (draining_) return;  // the socket closes as it goes out of scope
+  const std::uint32_t id = shared_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
+  auto session = std::make_unique<client_session>(*this, std::move(socket), id);
+  sessions_.push_front(session.get());
+  session->registry_position = sessions_.begin();
+  shared_.live_sessions.fetch_add(1, std::memory_order_acq_rel);
+  asio::co_spawn(context_, run_session(this, std::move(session)), asio::detached);
+}
+
+void worker::begin_drain() {
+  draining_ = true;
+  for (client_session* s : sessions_) s->request_close();
+}
+
+void worker::stop() {
+  default_pool_->stop();
+  work_.reset();
+  context_.stop();
+}
+
+void worker::start_thread() {
+  default_pool_->start();
+  thread_ = std::thread([this] {
+    try {
+      context_.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("worker {} stopped by an exception: {}", index_, e.what());
+      std::abort();
+    }
+  });
+}
+
+void worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace shardgate::server

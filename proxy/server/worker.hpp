@@ -1,0 +1,81 @@
+// A worker: one thread running one io_context, with its own backend pools and client
+// sessions. Sessions never move between workers, so the query path shares no locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend/connection_pool.hpp"
+#include "config/config.hpp"
+#include "net/asio.hpp"
+
+namespace shardgate::server {
+
+class client_session;
+
+// State every worker reads; touched on connect/disconnect, never per statement.
+struct shared_state {
+  std::atomic<std::uint32_t> clients{0};
+  std::atomic<std::uint32_t> live_sessions{0};
+  std::atomic<std::uint32_t> next_connection_id{1};
+  std::uint32_t max_clients = 0;
+
+  void set_server_version(std::string v) {
+    std::lock_guard lock(mutex_);
+    server_version_ = std::move(v);
+  }
+  std::string server_version() const {
+    std::lock_guard lock(mutex_);
+    return server_version_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string server_version_;
+};
+
+class worker {
+ public:
+  worker(unsigned index, unsigned worker_count, shared_state& shared,
+         std::shared_ptr<const config::config> cfg);
+  ~worker();
+
+  asio::io_context& context() noexcept { return context_; }
+  unsigned index() const noexcept { return index_; }
+  const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
+  backend::connection_pool& default_pool() noexcept { return *default_pool_; }
+  std::string server_version() const { return shared_.server_version(); }
+
+  bool admit_client();
+  void release_client();
+
+  // Runs on this worker's thread (post to it).
+  void start_session(tcp::socket socket);
+  void begin_drain();
+  void stop();
+
+  void start_thread();
+  void join();
+
+ private:
+  friend awaitable<void> run_session(worker* w, std::unique_ptr<client_session> session);
+
+  unsigned index_;
+  shared_state& shared_;
+  std::shared_ptr<const config::config> config_;
+  std::list<client_session*> sessions_;
+  bool draining_ = false;
+  // Declared before the pools, so the pools are destroyed while it still exists.
+  asio::io_context context_;
+  std::unique_ptr<backend::connection_pool> default_pool_;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+}  // namespace shardgate::server
