@@ -19,9 +19,9 @@ struct endpoint {
 };
 
 struct pool_settings {
-  std::uint32_t max_connections = 32;   // per endpoint, across all workers
-  std::uint32_t min_idle = 0;           // kept open per endpoint
-  std::uint32_t idle_timeout_s = 60;    // idle connections above min_idle are closed after this
+  std::uint32_t max_connections = 32;       // per endpoint, across all workers
+  std::uint32_t min_idle = 0;               // kept open per endpoint
+  std::uint32_t idle_timeout_s = 60;        // idle connections above min_idle are closed after this
   std::uint32_t acquire_timeout_ms = 5000;  // a statement waits this long for a free connection
 };
 

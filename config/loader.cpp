@@ -2,8 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <arpa/inet.h>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -42,7 +42,8 @@ void expect_map(const YAML::Node& node, std::string_view where,
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(kv.first, "unknown key '" + key + "' in " + std::string(where) + " (allowed: " + list + ")");
+      fail(kv.first,
+           "unknown key '" + key + "' in " + std::string(where) + " (allowed: " + list + ")");
     }
   }
 }
@@ -81,8 +82,8 @@ bool is_ip_literal(const std::string& s) {
 bool is_hostname(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
   });
 }
 
@@ -95,7 +96,8 @@ endpoint parse_endpoint(const YAML::Node& node, std::string_view what) {
       fail(node, std::string(what) + ": '" + text + "' is not host:port ([v6]:port for IPv6)");
     host = text.substr(1, close - 1);
     port_text = text.substr(close + 2);
-    if (!is_ip_literal(host)) fail(node, std::string(what) + ": '" + host + "' is not an IPv6 address");
+    if (!is_ip_literal(host))
+      fail(node, std::string(what) + ": '" + host + "' is not an IPv6 address");
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string::npos)
@@ -115,7 +117,8 @@ endpoint parse_endpoint(const YAML::Node& node, std::string_view what) {
 std::string secret(const YAML::Node& parent, std::string_view where, bool required) {
   const YAML::Node plain = parent["password"];
   const YAML::Node env = parent["password_env"];
-  if (plain && env) fail(env, std::string(where) + ": give either password or password_env, not both");
+  if (plain && env)
+    fail(env, std::string(where) + ": give either password or password_env, not both");
   if (plain) return plain.IsNull() ? std::string() : scalar(plain, "password");
   if (env) {
     const std::string var = scalar(env, "password_env");
@@ -137,14 +140,16 @@ void parse_listen(const YAML::Node& n, listen_config& out) {
       fail(n["address"], "listen.address: '" + out.address + "' is not an IP address");
   }
   if (n["port"]) out.port = static_cast<std::uint16_t>(integer(n["port"], "listen.port", 1, 65535));
-  if (n["workers"]) out.workers = static_cast<unsigned>(integer(n["workers"], "listen.workers", 0, 256));
+  if (n["workers"])
+    out.workers = static_cast<unsigned>(integer(n["workers"], "listen.workers", 0, 256));
   if (n["max_client_connections"])
     out.max_client_connections = static_cast<std::uint32_t>(
         integer(n["max_client_connections"], "listen.max_client_connections", 1, 10'000'000));
   if (n["max_packet_bytes"])
     out.max_packet_bytes = static_cast<std::uint32_t>(
         integer(n["max_packet_bytes"], "listen.max_packet_bytes", 1024, 1u << 30));
-  if (n["server_version"]) out.server_version = scalar(n["server_version"], "listen.server_version");
+  if (n["server_version"])
+    out.server_version = scalar(n["server_version"], "listen.server_version");
   if (n["shutdown_timeout_s"])
     out.shutdown_timeout_s = static_cast<std::uint32_t>(
         integer(n["shutdown_timeout_s"], "listen.shutdown_timeout_s", 0, 3600));
@@ -165,18 +170,24 @@ void parse_users(const YAML::Node& n, std::vector<user_config>& out) {
   if (!n.IsSequence() || n.size() == 0) fail(n, "users must be a non-empty list");
   std::set<std::string> seen;
   for (const auto& u : n) {
-    expect_map(u, "a users entry", {"name", "password", "password_hash", "password_env", "default_schema"});
+    expect_map(u, "a users entry",
+               {"name", "password", "password_hash", "password_env", "default_schema"});
     if (!u["name"]) fail(u, "users entry: name is required");
     user_config user;
     user.name = scalar(u["name"], "users.name");
-    if (user.name.empty() || user.name.size() > 80) fail(u["name"], "users.name must be 1-80 characters");
-    if (!seen.insert(user.name).second) fail(u["name"], "user '" + user.name + "' is defined twice");
+    if (user.name.empty() || user.name.size() > 80)
+      fail(u["name"], "users.name must be 1-80 characters");
+    if (!seen.insert(user.name).second)
+      fail(u["name"], "user '" + user.name + "' is defined twice");
     const std::string where = "user '" + user.name + "'";
     if (u["password_hash"]) {
       if (u["password"] || u["password_env"])
         fail(u["password_hash"], where + ": give one of password, password_hash, password_env");
       auto h = protocol::parse_native_password_hash(scalar(u["password_hash"], "password_hash"));
-      if (!h) fail(u["password_hash"], where + ": password_hash must be '*' followed by 40 hex digits (mysql_native_password)");
+      if (!h)
+        fail(u["password_hash"],
+             where +
+                 ": password_hash must be '*' followed by 40 hex digits (mysql_native_password)");
       user.password_stage2 = *h;
     } else {
       if (!u["password"] && !u["password_env"])
@@ -190,39 +201,48 @@ void parse_users(const YAML::Node& n, std::vector<user_config>& out) {
 }
 
 void parse_pool(const YAML::Node& n, pool_settings& out, const std::string& where) {
-  expect_map(n, where + ".pool", {"max_connections", "min_idle", "idle_timeout_s", "acquire_timeout_ms"});
+  expect_map(n, where + ".pool",
+             {"max_connections", "min_idle", "idle_timeout_s", "acquire_timeout_ms"});
   if (n["max_connections"])
-    out.max_connections = static_cast<std::uint32_t>(integer(n["max_connections"], "pool.max_connections", 1, 100000));
+    out.max_connections = static_cast<std::uint32_t>(
+        integer(n["max_connections"], "pool.max_connections", 1, 100000));
   if (n["min_idle"])
     out.min_idle = static_cast<std::uint32_t>(integer(n["min_idle"], "pool.min_idle", 0, 100000));
   if (n["idle_timeout_s"])
-    out.idle_timeout_s = static_cast<std::uint32_t>(integer(n["idle_timeout_s"], "pool.idle_timeout_s", 1, 86400 * 7));
+    out.idle_timeout_s = static_cast<std::uint32_t>(
+        integer(n["idle_timeout_s"], "pool.idle_timeout_s", 1, 86400 * 7));
   if (n["acquire_timeout_ms"])
-    out.acquire_timeout_ms = static_cast<std::uint32_t>(integer(n["acquire_timeout_ms"], "pool.acquire_timeout_ms", 1, 3'600'000));
+    out.acquire_timeout_ms = static_cast<std::uint32_t>(
+        integer(n["acquire_timeout_ms"], "pool.acquire_timeout_ms", 1, 3'600'000));
   if (out.min_idle > out.max_connections)
-    fail(n, where + ".pool: min_idle (" + std::to_string(out.min_idle) + ") exceeds max_connections (" +
-                std::to_string(out.max_connections) + ")");
+    fail(n, where + ".pool: min_idle (" + std::to_string(out.min_idle) +
+                ") exceeds max_connections (" + std::to_string(out.max_connections) + ")");
 }
 
 void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
-  if (!n.IsMap() || n.size() == 0) fail(n, "clusters must be a non-empty mapping of name: {writer: host:port, ...}");
+  if (!n.IsMap() || n.size() == 0)
+    fail(n, "clusters must be a non-empty mapping of name: {writer: host:port, ...}");
   for (const auto& kv : n) {
     cluster_config c;
     c.name = scalar(kv.first, "cluster name");
     const YAML::Node& v = kv.second;
     const std::string where = "clusters." + c.name;
     if (v.IsMap() && v["readers"])
-      fail(v["readers"], where + ".readers: reader endpoints (read/write split) are not supported yet; "
-                         "this version sends everything to the writer");
-    expect_map(v, where, {"writer", "user", "password", "password_env", "pool", "connect_timeout_ms"});
+      fail(v["readers"], where +
+                             ".readers: reader endpoints (read/write split) are not supported yet; "
+                             "this version sends everything to the writer");
+    expect_map(v, where,
+               {"writer", "user", "password", "password_env", "pool", "connect_timeout_ms"});
     if (!v["writer"]) fail(v, where + ": writer (host:port) is required");
     c.writer = parse_endpoint(v["writer"], where + ".writer");
-    if (!v["user"]) fail(v, where + ": user is required (the MySQL account ShardGate logs in with)");
+    if (!v["user"])
+      fail(v, where + ": user is required (the MySQL account ShardGate logs in with)");
     c.user = scalar(v["user"], where + ".user");
     c.password = secret(v, where, false);
     if (v["pool"]) parse_pool(v["pool"], c.pool, where);
     if (v["connect_timeout_ms"])
-      c.connect_timeout_ms = static_cast<std::uint32_t>(integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));
+      c.connect_timeout_ms = static_cast<std::uint32_t>(
+          integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));
     out.push_back(std::move(c));
   }
 }
@@ -231,15 +251,18 @@ void parse_logging(const YAML::Node& n, logging_config& out) {
   expect_map(n, "logging", {"level"});
   if (n["level"]) {
     out.level = scalar(n["level"], "logging.level");
-    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    static const std::set<std::string> levels{"trace", "debug",    "info", "warn",
+                                              "error", "critical", "off"};
     if (!levels.count(out.level))
-      fail(n["level"], "logging.level must be one of trace, debug, info, warn, error, critical, off");
+      fail(n["level"],
+           "logging.level must be one of trace, debug, info, warn, error, critical, off");
   }
 }
 
 std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
-  expect_map(root, "the top level", {"listen", "admin", "users", "clusters", "default_cluster", "logging"});
+  expect_map(root, "the top level",
+             {"listen", "admin", "users", "clusters", "default_cluster", "logging"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);
@@ -248,12 +271,15 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   parse_users(root["users"], cfg->users);
   if (!root["clusters"]) fail(root, "clusters is required");
   parse_clusters(root["clusters"], cfg->clusters);
-  if (!root["default_cluster"]) fail(root, "default_cluster is required (the cluster unsharded statements go to)");
+  if (!root["default_cluster"])
+    fail(root, "default_cluster is required (the cluster unsharded statements go to)");
   cfg->default_cluster = scalar(root["default_cluster"], "default_cluster");
   if (!cfg->find_cluster(cfg->default_cluster))
-    fail(root["default_cluster"], "default_cluster '" + cfg->default_cluster + "' is not defined under clusters");
+    fail(root["default_cluster"],
+         "default_cluster '" + cfg->default_cluster + "' is not defined under clusters");
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
-  if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port && cfg->admin.address == cfg->listen.address)
+  if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
+      cfg->admin.address == cfg->listen.address)
     fail(root["admin"], "admin.port must differ from listen.port");
   return cfg;
 }

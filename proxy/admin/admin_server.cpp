@@ -20,7 +20,9 @@ std::string admin_server::start() {
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(64, ec);
-  if (ec) return "cannot listen on admin " + config_.address + ":" + std::to_string(config_.port) + ": " + ec.message();
+  if (ec)
+    return "cannot listen on admin " + config_.address + ":" + std::to_string(config_.port) + ": " +
+           ec.message();
   asio::co_spawn(context_, accept_loop(), asio::detached);
   return {};
 }

@@ -45,12 +45,12 @@ awaitable<std::optional<mysql_error>> backend_connection::connect(const backend_
   target_ = &target;
   asio::steady_timer deadline(co_await asio::this_coro::executor);
   deadline.expires_after(std::chrono::milliseconds(target.connect_timeout_ms));
-  auto outcome = co_await (open_and_login(target, found_rows) ||
-                           deadline.async_wait(asio::use_awaitable));
+  auto outcome =
+      co_await (open_and_login(target, found_rows) || deadline.async_wait(asio::use_awaitable));
   std::optional<mysql_error> result;
   if (outcome.index() == 1) {
-    result = cannot_connect(target, "no answer within connect_timeout_ms=" +
-                                        std::to_string(target.connect_timeout_ms));
+    result = cannot_connect(
+        target, "no answer within connect_timeout_ms=" + std::to_string(target.connect_timeout_ms));
   } else {
     result = std::get<0>(std::move(outcome));
   }
@@ -68,16 +68,18 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
   (void)ep;
   if (cec) co_return cannot_connect(target, cec.message());
   net::tune_socket(socket_);
-  if (auto err = co_await login(target, found_rows)) co_return err;
-  if (!co_await setup_session()) co_return cannot_connect(target, "session setup failed");
+  auto err = co_await login(target, found_rows);
+  if (err) co_return err;
+  const bool ready = co_await setup_session();
+  if (!ready) co_return cannot_connect(target, "session setup failed");
   co_return std::nullopt;
 }
 
 awaitable<std::optional<mysql_error>> backend_connection::login(const backend_target& target,
                                                                 bool found_rows) {
   std::uint8_t seq = 0;
-  if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16))
-    co_return cannot_connect(target, "no greeting: " + ec.message());
+  auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16);
+  if (ec) co_return cannot_connect(target, "no greeting: " + ec.message());
   if (!payload_.empty() && payload_[0] == err_header) {
     err_packet err;
     if (decode_err(payload_, cap::protocol_41, err))
@@ -103,12 +105,12 @@ awaitable<std::optional<mysql_error>> backend_connection::login(const backend_ta
   payload_.clear();
   encode_handshake_response(payload_, resp);
   ++seq;
-  if (auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq))
-    co_return cannot_connect(target, ec.message());
+  ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) co_return cannot_connect(target, ec.message());
 
   for (int round = 0; round < 3; ++round) {
-    if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16))
-      co_return cannot_connect(target, "login interrupted: " + ec.message());
+    auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16);
+    if (ec) co_return cannot_connect(target, "login interrupted: " + ec.message());
     if (payload_.empty()) co_return cannot_connect(target, "empty login reply");
     switch (payload_[0]) {
       case ok_header:
@@ -116,8 +118,9 @@ awaitable<std::optional<mysql_error>> backend_connection::login(const backend_ta
       case err_header: {
         err_packet err;
         (void)decode_err(payload_, capabilities_, err);
-        co_return cannot_connect(target, "login as '" + target.user + "' failed: " +
-                                             std::to_string(err.code) + " " + std::string(err.message));
+        co_return cannot_connect(target, "login as '" + target.user +
+                                             "' failed: " + std::to_string(err.code) + " " +
+                                             std::string(err.message));
       }
       case 0xfe: {
         auth_switch_request sw;
@@ -128,8 +131,8 @@ awaitable<std::optional<mysql_error>> backend_connection::login(const backend_ta
                                                "'; ShardGate logs in with mysql_native_password");
         std::string answer = native_password_response(target.password, sw.plugin_data);
         ++seq;
-        if (auto ec = co_await net::write_packet(socket_, scratch_, as_bytes(answer), seq))
-          co_return cannot_connect(target, ec.message());
+        auto ec = co_await net::write_packet(socket_, scratch_, as_bytes(answer), seq);
+        if (ec) co_return cannot_connect(target, ec.message());
         break;
       }
       default:
@@ -150,12 +153,13 @@ awaitable<bool> backend_connection::setup_session() {
 }
 
 awaitable<std::optional<mysql_error>> backend_connection::run_internal(command cmd,
-                                                                        std::string_view argument) {
+                                                                       std::string_view argument) {
   payload_.clear();
   payload_.push_back(static_cast<std::uint8_t>(cmd));
   payload_.insert(payload_.end(), argument.begin(), argument.end());
   std::uint8_t seq = 0;
-  if (auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq)) {
+  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) {
     broken_ = true;
     co_return lost("while sending a command: " + ec.message());
   }
@@ -164,7 +168,8 @@ awaitable<std::optional<mysql_error>> backend_connection::run_internal(command c
   translator_.start(kind, capabilities_, capabilities_, status, &tracker);
   std::optional<mysql_error> result;
   while (!translator_.done()) {
-    if (auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 30)) {
+    auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 30);
+    if (ec) {
       broken_ = true;
       co_return lost("while reading a reply: " + ec.message());
     }
@@ -187,9 +192,11 @@ awaitable<std::optional<mysql_error>> backend_connection::run_internal(command c
 
 awaitable<bool> backend_connection::reset() {
   if (broken_) co_return false;
-  if (co_await run_internal(command::reset_connection, {})) co_return false;
+  auto err = co_await run_internal(command::reset_connection, {});
+  if (err) co_return false;
   status = status::autocommit;
-  co_return co_await setup_session();
+  const bool ready = co_await setup_session();
+  co_return ready;
 }
 
 }  // namespace shardgate::backend

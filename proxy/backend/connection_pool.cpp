@@ -28,7 +28,9 @@ connection_pool::connection_pool(asio::any_io_executor ex, backend_target target
                                  pool_limits limits)
     : executor_(std::move(ex)), target_(std::move(target)), limits_(limits) {}
 
-connection_pool::~connection_pool() { stop(); }
+connection_pool::~connection_pool() {
+  stop();
+}
 
 bool connection_pool::acceptable(const backend_connection& c,
                                  const connection_requirements& req) const {
@@ -160,7 +162,8 @@ awaitable<void> connection_pool::maintain() {
     if (stopped_) break;
     const auto now = std::chrono::steady_clock::now();
     // Close the least recently used idle connections above min_idle that idled too long.
-    while (idle_.size() > limits_.min_idle && now - idle_.front()->idle_since > limits_.idle_timeout) {
+    while (idle_.size() > limits_.min_idle &&
+           now - idle_.front()->idle_since > limits_.idle_timeout) {
       idle_.front()->close();
       idle_.erase(idle_.begin());
       free_slot();
@@ -174,8 +177,11 @@ awaitable<void> connection_pool::maintain() {
 }
 
 pool_stats connection_pool::stats() const noexcept {
-  return {open_, static_cast<std::uint32_t>(idle_.size()),
-          static_cast<std::uint32_t>(waiters_.size()), connects_, connect_failures_,
+  return {open_,
+          static_cast<std::uint32_t>(idle_.size()),
+          static_cast<std::uint32_t>(waiters_.size()),
+          connects_,
+          connect_failures_,
           acquire_timeouts_};
 }
 

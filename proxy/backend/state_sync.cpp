@@ -44,7 +44,9 @@ void append_value(std::string& sql, std::string_view name, std::string_view valu
 }
 
 // Collations depend on the character set set before them.
-bool emit_late(std::string_view name) { return name.starts_with("collation_"); }
+bool emit_late(std::string_view name) {
+  return name.starts_with("collation_");
+}
 
 }  // namespace
 
@@ -83,24 +85,28 @@ awaitable<std::optional<protocol::mysql_error>> sync_state(backend_connection& c
     co_return std::nullopt;
   session::replayable_state& have = conn.state;
   if (!want.schema.empty() && have.schema != want.schema) {
-    if (auto err = co_await conn.run_internal(protocol::command::init_db, want.schema)) co_return err;
+    auto err = co_await conn.run_internal(protocol::command::init_db, want.schema);
+    if (err) co_return err;
     have.set_schema(want.schema);
   }
   std::string set = build_set_statement(have, want);
   if (!set.empty()) {
-    if (auto err = co_await conn.run_internal(protocol::command::query, set)) co_return err;
+    auto err = co_await conn.run_internal(protocol::command::query, set);
+    if (err) co_return err;
     have.vars = want.vars;
   }
   if (have.multi_statements != want.multi_statements) {
     const std::uint16_t option = want.multi_statements ? protocol::option_multi_statements_on
                                                        : protocol::option_multi_statements_off;
     const char arg[2] = {static_cast<char>(option & 0xff), static_cast<char>(option >> 8)};
-    if (auto err = co_await conn.run_internal(protocol::command::set_option, {arg, 2})) co_return err;
+    auto err = co_await conn.run_internal(protocol::command::set_option, {arg, 2});
+    if (err) co_return err;
     have.multi_statements = want.multi_statements;
   }
   if (have.last_insert_id != want.last_insert_id) {
     std::string sql = "DO LAST_INSERT_ID(" + std::to_string(want.last_insert_id) + ")";
-    if (auto err = co_await conn.run_internal(protocol::command::query, sql)) co_return err;
+    auto err = co_await conn.run_internal(protocol::command::query, sql);
+    if (err) co_return err;
     have.last_insert_id = want.last_insert_id;
   }
   conn.synced_owner = owner;

@@ -113,15 +113,16 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
       const std::uint8_t first = h.length ? header[frame_header_size] : 0;
       const bool whole = tr.needs_payload(first, h.length);
       if (whole) {
-        if (h.length >= max_frame_payload) co_return forward_result{forward_status::protocol_error, {}};
+        if (h.length >= max_frame_payload)
+          co_return forward_result{forward_status::protocol_error, {}};
         if (avail < frame_header_size + h.length) {
           need = frame_header_size + h.length;
           break;
         }
       }
       const std::size_t visible = std::min<std::size_t>(h.length, avail - frame_header_size);
-      const packet_verdict v =
-          tr.on_packet(first, h.length, byte_span(header + frame_header_size, visible), replacement);
+      const packet_verdict v = tr.on_packet(
+          first, h.length, byte_span(header + frame_header_size, visible), replacement);
       if (v.protocol_error) co_return forward_result{forward_status::protocol_error, {}};
       switch (v.action) {
         case packet_action::forward:
@@ -152,7 +153,8 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
 
     const bool finished = tr.done() && pass_remaining == 0 && !continuation && !eof_after_payload;
     if (!out.empty()) {
-      if (auto ec = co_await out.flush(client, in.data(), scratch)) {
+      auto ec = co_await out.flush(client, in.data(), scratch);
+      if (ec) {
         in.consume(pos);
         co_return forward_result{forward_status::client_lost, ec};
       }
@@ -164,8 +166,8 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
       if (in.capacity() > (1u << 20)) in.shrink(64 * 1024);
       co_return forward_result{};
     }
-    const std::size_t min_free = need > in.size() ? std::max<std::size_t>(need - in.size(), 16 * 1024)
-                                                  : 16 * 1024;
+    const std::size_t min_free =
+        need > in.size() ? std::max<std::size_t>(need - in.size(), 16 * 1024) : 16 * 1024;
     in.reserve_free(min_free);
     auto [ec, n] = co_await backend.socket().async_read_some(
         asio::buffer(in.write_ptr(), in.free_space()), nothrow_awaitable);

@@ -10,9 +10,12 @@ class io_category_impl : public boost::system::error_category {
   const char* name() const noexcept override { return "shardgate.io"; }
   std::string message(int ev) const override {
     switch (static_cast<io_errc>(ev)) {
-      case io_errc::packet_too_large: return "packet larger than max_packet_bytes";
-      case io_errc::protocol_error: return "protocol error";
-      case io_errc::timed_out: return "timed out";
+      case io_errc::packet_too_large:
+        return "packet larger than max_packet_bytes";
+      case io_errc::protocol_error:
+        return "protocol error";
+      case io_errc::timed_out:
+        return "timed out";
     }
     return "unknown";
   }
@@ -62,8 +65,8 @@ awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
 }
 
 awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data) {
-  auto [ec, n] = co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
-                                            nothrow_awaitable);
+  auto [ec, n] =
+      co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), nothrow_awaitable);
   (void)n;
   co_return ec;
 }

@@ -14,7 +14,9 @@ namespace shardgate::net {
 // Errors of this layer (beyond socket errors).
 enum class io_errc { packet_too_large = 1, protocol_error, timed_out };
 const boost::system::error_category& io_category() noexcept;
-inline error_code make_error(io_errc e) { return {static_cast<int>(e), io_category()}; }
+inline error_code make_error(io_errc e) {
+  return {static_cast<int>(e), io_category()};
+}
 
 // Reads more bytes into `buf` (at least one), growing it to have `min_free` space.
 awaitable<error_code> read_some(tcp::socket& sock, read_buffer& buf, std::size_t min_free = 4096);

@@ -5,7 +5,8 @@
 
 namespace shardgate::protocol {
 
-// Capability flags (https://dev.mysql.com/doc/dev/mysql-server/latest/group__group__cs__capabilities__flags.html)
+// Capability flags
+// (https://dev.mysql.com/doc/dev/mysql-server/latest/group__group__cs__capabilities__flags.html)
 namespace cap {
 inline constexpr std::uint32_t long_password = 1u << 0;  // MariaDB: CLIENT_MYSQL
 inline constexpr std::uint32_t found_rows = 1u << 1;

@@ -16,20 +16,20 @@ struct mysql_error {
 };
 
 namespace er {
-inline constexpr std::uint16_t con_count = 1040;           // 08004 too many connections
-inline constexpr std::uint16_t handshake = 1043;           // 08S01 bad handshake
-inline constexpr std::uint16_t access_denied = 1045;       // 28000
-inline constexpr std::uint16_t no_db = 1046;               // 3D000
-inline constexpr std::uint16_t unknown_com = 1047;         // 08S01
-inline constexpr std::uint16_t bad_db = 1049;              // 42000
+inline constexpr std::uint16_t con_count = 1040;             // 08004 too many connections
+inline constexpr std::uint16_t handshake = 1043;             // 08S01 bad handshake
+inline constexpr std::uint16_t access_denied = 1045;         // 28000
+inline constexpr std::uint16_t no_db = 1046;                 // 3D000
+inline constexpr std::uint16_t unknown_com = 1047;           // 08S01
+inline constexpr std::uint16_t bad_db = 1049;                // 42000
 inline constexpr std::uint16_t net_packet_too_large = 1153;  // 08S01
-inline constexpr std::uint16_t net_read_error = 1158;      // 08S01
+inline constexpr std::uint16_t net_read_error = 1158;        // 08S01
 inline constexpr std::uint16_t unknown_stmt_handler = 1243;  // HY000
-inline constexpr std::uint16_t unsupported_ps = 1295;      // HY000
-inline constexpr std::uint16_t server_shutdown = 1053;     // 08S01
-inline constexpr std::uint16_t not_supported_yet = 1235;   // 42000
-inline constexpr std::uint16_t conn_host_error = 2003;     // HY000 (client error: can't connect)
-inline constexpr std::uint16_t server_lost = 2013;         // HY000 (client error: lost connection)
+inline constexpr std::uint16_t unsupported_ps = 1295;        // HY000
+inline constexpr std::uint16_t server_shutdown = 1053;       // 08S01
+inline constexpr std::uint16_t not_supported_yet = 1235;     // 42000
+inline constexpr std::uint16_t conn_host_error = 2003;       // HY000 (client error: can't connect)
+inline constexpr std::uint16_t server_lost = 2013;  // HY000 (client error: lost connection)
 }  // namespace er
 
 void encode_error(bytes& out, const mysql_error& e, std::uint32_t capabilities);

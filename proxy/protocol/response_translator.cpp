@@ -6,7 +6,9 @@
 namespace shardgate::protocol {
 
 namespace {
-bool has(std::uint32_t caps, std::uint32_t flag) { return (caps & flag) != 0; }
+bool has(std::uint32_t caps, std::uint32_t flag) {
+  return (caps & flag) != 0;
+}
 }  // namespace
 
 void response_translator::start(response_kind kind, std::uint32_t backend_caps,
@@ -124,10 +126,10 @@ packet_verdict response_translator::on_ok_like(byte_span payload, bool terminato
   }
 
   packet_verdict v;
-  const bool client_wants_ok = !terminator || has(client_caps_, cap::deprecate_eof) ||
-                               kind_ == response_kind::single_ok;
-  const bool same_track = has(client_caps_, cap::session_track) ==
-                          has(backend_caps_, cap::session_track);
+  const bool client_wants_ok =
+      !terminator || has(client_caps_, cap::deprecate_eof) || kind_ == response_kind::single_ok;
+  const bool same_track =
+      has(client_caps_, cap::session_track) == has(backend_caps_, cap::session_track);
   if (client_wants_ok) {
     const std::uint8_t header = terminator ? eof_header : ok_header;
     if (backend_ok_format && same_track && (!terminator || payload[0] == eof_header)) {

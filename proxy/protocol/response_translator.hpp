@@ -16,17 +16,17 @@
 namespace shardgate::protocol {
 
 enum class response_kind : std::uint8_t {
-  query,        // COM_QUERY: OK | ERR | resultset, repeated while MORE_RESULTS_EXIST
-  field_list,   // COM_FIELD_LIST: column definitions then EOF | ERR
-  single_ok,    // COM_INIT_DB, COM_RESET_CONNECTION, COM_SET_OPTION, ...: OK/EOF | ERR
-  raw_single,   // COM_STATISTICS: one packet, passed through
+  query,       // COM_QUERY: OK | ERR | resultset, repeated while MORE_RESULTS_EXIST
+  field_list,  // COM_FIELD_LIST: column definitions then EOF | ERR
+  single_ok,   // COM_INIT_DB, COM_RESET_CONNECTION, COM_SET_OPTION, ...: OK/EOF | ERR
+  raw_single,  // COM_STATISTICS: one packet, passed through
 };
 
 enum class packet_action : std::uint8_t {
-  forward,            // send the backend packet unchanged (with the client's sequence id)
-  forward_then_eof,   // forward it, then send `replacement` as an extra packet
-  drop,               // do not send it
-  replace,            // send `replacement` instead
+  forward,           // send the backend packet unchanged (with the client's sequence id)
+  forward_then_eof,  // forward it, then send `replacement` as an extra packet
+  drop,              // do not send it
+  replace,           // send `replacement` instead
 };
 
 struct packet_verdict {

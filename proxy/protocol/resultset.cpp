@@ -10,7 +10,9 @@ bool decode_column_count(byte_span payload, std::uint64_t& count) {
   return r.ok() && r.at_end() && count > 0;
 }
 
-void encode_column_count(bytes& out, std::uint64_t count) { byte_writer(out).lenenc_int(count); }
+void encode_column_count(bytes& out, std::uint64_t count) {
+  byte_writer(out).lenenc_int(count);
+}
 
 bool decode_column_definition(byte_span payload, column_definition& out) {
   byte_reader r(payload);

@@ -42,8 +42,13 @@ std::string make_scramble() {
 
 mysql_error access_denied(const std::string& user, const std::string& host, bool with_password) {
   return {er::access_denied, "28000",
-          "Access denied for user '" + user + "'@'" + host + "' (using password: " +
-              (with_password ? "YES" : "NO") + ")"};
+          "Access denied for user '" + user + "'@'" + host +
+              "' (using password: " + (with_password ? "YES" : "NO") + ")"};
+}
+
+// After a reply: go on if it could be sent, close otherwise.
+client_session::next proceed(bool sent) {
+  return sent ? client_session::next::keep_going : client_session::next::close;
 }
 
 }  // namespace
@@ -67,7 +72,8 @@ void client_session::request_close() {
 awaitable<void> client_session::run() {
   net::tune_socket(socket_);
   spdlog::debug("client {} connected from {}:{}", id_, peer_, peer_port_);
-  if (co_await handshake()) {
+  const bool logged_in = co_await handshake();
+  if (logged_in) {
     const std::size_t max_packet = config_->listen.max_packet_bytes;
     while (!close_requested_) {
       idle_ = true;
@@ -78,15 +84,19 @@ awaitable<void> client_session::run() {
           seq_ = 0;
           co_await send_error({er::net_packet_too_large, "08S01",
                                "Got a packet bigger than 'max_allowed_packet' bytes (ShardGate "
-                               "listen.max_packet_bytes=" + std::to_string(max_packet) + ")"});
+                               "listen.max_packet_bytes=" +
+                                   std::to_string(max_packet) + ")"});
         }
         break;
       }
       if (payload_.empty()) {
-        if (!co_await send_error({er::unknown_com, "08S01", "Malformed packet: empty command"})) break;
+        const bool sent =
+            co_await send_error({er::unknown_com, "08S01", "Malformed packet: empty command"});
+        if (!sent) break;
         continue;
       }
-      if (co_await dispatch(payload_[0]) == next::close) break;
+      const next n = co_await dispatch(payload_[0]);
+      if (n == next::close) break;
       // Give memory back after a large statement.
       if (in_.capacity() > (1u << 20)) in_.shrink(4096);
       if (payload_.capacity() > (1u << 20)) payload_ = bytes();
@@ -99,8 +109,8 @@ awaitable<void> client_session::run() {
 awaitable<bool> client_session::handshake() {
   if (!worker_.admit_client()) {
     seq_ = 0xff;
-    co_await send_error({er::con_count, "08004",
-                         "Too many connections (ShardGate listen.max_client_connections)"});
+    co_await send_error(
+        {er::con_count, "08004", "Too many connections (ShardGate listen.max_client_connections)"});
     co_return false;
   }
   admitted_ = true;
@@ -117,9 +127,11 @@ awaitable<bool> client_session::handshake() {
   payload_.clear();
   encode_handshake_v10(payload_, hs);
   seq_ = 0xff;
-  if (!co_await send_packet(payload_)) co_return false;
+  bool sent = co_await send_packet(payload_);
+  if (!sent) co_return false;
 
-  if (co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16)) co_return false;
+  error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16);
+  if (ec) co_return false;
   if (is_ssl_request(payload_)) {
     co_await send_error({er::handshake, "08S01",
                          "ShardGate: this listener does not offer TLS; connect without SSL"});
@@ -135,12 +147,15 @@ awaitable<bool> client_session::handshake() {
   user_ = resp.username;
 
   std::string auth = resp.auth_response;
-  const bool native = resp.auth_plugin_name.empty() || resp.auth_plugin_name == native_password_plugin;
+  const bool native =
+      resp.auth_plugin_name.empty() || resp.auth_plugin_name == native_password_plugin;
   if (!native && (client_caps_ & cap::plugin_auth)) {
     payload_.clear();
     encode_auth_switch_request(payload_, {std::string(native_password_plugin), scramble_});
-    if (!co_await send_packet(payload_)) co_return false;
-    if (co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16)) co_return false;
+    sent = co_await send_packet(payload_);
+    if (!sent) co_return false;
+    ec = co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16);
+    if (ec) co_return false;
     auth.assign(payload_.begin(), payload_.end());
   }
   const config::user_config* user = config_->find_user(user_);
@@ -157,7 +172,8 @@ awaitable<bool> client_session::handshake() {
   if (!schema.empty()) {
     state_.set_schema(schema);
     // Check the schema now, as a server would: an unknown one fails the login.
-    if (auto err = co_await borrow_backend()) {
+    auto err = co_await borrow_backend();
+    if (err) {
       if (err->code != er::conn_host_error && err->code != er::con_count &&
           err->code != er::server_lost) {
         co_await send_error(*err);
@@ -175,8 +191,10 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
   switch (static_cast<command>(cmd)) {
     case command::quit:
       co_return next::close;
-    case command::ping:
-      co_return co_await send_ok() ? next::keep_going : next::close;
+    case command::ping: {
+      const bool sent = co_await send_ok();
+      co_return proceed(sent);
+    }
     case command::query:
       if (!pinned_by_statement_ &&
           session::statement_pins_session(as_string_view(byte_span(payload_).subspan(1))))
@@ -192,13 +210,14 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return co_await set_option();
     case command::reset_connection:
       co_return co_await reset_connection();
-    case command::stmt_prepare:
-      co_return co_await send_error({er::unsupported_ps, "HY000",
-                                     "This command is not supported in the prepared statement "
-                                     "protocol yet (ShardGate: use client-side prepared "
-                                     "statements / text protocol for now)"})
-          ? next::keep_going
-          : next::close;
+    case command::stmt_prepare: {
+      const bool sent =
+          co_await send_error({er::unsupported_ps, "HY000",
+                               "This command is not supported in the prepared statement "
+                               "protocol yet (ShardGate: use client-side prepared "
+                               "statements / text protocol for now)"});
+      co_return proceed(sent);
+    }
     case command::stmt_close:
     case command::stmt_send_long_data:
       co_return next::keep_going;  // these commands have no response
@@ -207,33 +226,40 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
     case command::stmt_fetch: {
       std::uint32_t stmt_id = 0;
       if (payload_.size() >= 5)
-        stmt_id = payload_[1] | payload_[2] << 8 | payload_[3] << 16 | static_cast<std::uint32_t>(payload_[4]) << 24;
-      co_return co_await send_error({er::unknown_stmt_handler, "HY000",
-                                     "Unknown prepared statement handler (" + std::to_string(stmt_id) +
-                                         ") given to " + command_name(cmd)})
-          ? next::keep_going
-          : next::close;
+        stmt_id = payload_[1] | payload_[2] << 8 | payload_[3] << 16 |
+                  static_cast<std::uint32_t>(payload_[4]) << 24;
+      {
+        const bool sent =
+            co_await send_error({er::unknown_stmt_handler, "HY000",
+                                 "Unknown prepared statement handler (" + std::to_string(stmt_id) +
+                                     ") given to " + command_name(cmd)});
+        co_return proceed(sent);
+      }
     }
-    default:
-      co_return co_await send_error({er::unknown_com, "08S01",
-                                     std::string("ShardGate does not support ") + command_name(cmd) +
-                                         " (command byte " + std::to_string(cmd) + ")"})
-          ? next::keep_going
-          : next::close;
+    default: {
+      const bool sent =
+          co_await send_error({er::unknown_com, "08S01",
+                               std::string("ShardGate does not support ") + command_name(cmd) +
+                                   " (command byte " + std::to_string(cmd) + ")"});
+      co_return proceed(sent);
+    }
   }
 }
 
+// The backend connection stays with the session while a transaction is open (with
+// autocommit off too: a transaction exists only while the server says IN_TRANS; the
+// autocommit setting itself is replayed like any variable), while the session holds
+// state that cannot be replayed, or when the server cannot report session changes.
 bool client_session::must_keep_backend() const {
   return pinned_by_statement_ || (server_status_ & status::in_trans) ||
-         !(server_status_ & status::autocommit) ||
          (backend_ && !(backend_->capabilities() & cap::session_track));
 }
 
 awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!backend_) {
-      auto got = co_await pool_->acquire({(client_caps_ & cap::found_rows) != 0,
-                                          state_.schema.empty(), last_backend_});
+      auto got = co_await pool_->acquire(
+          {(client_caps_ & cap::found_rows) != 0, state_.schema.empty(), last_backend_});
       if (got.error) co_return got.error;
       backend_ = std::move(got.conn);
     }
@@ -261,13 +287,17 @@ awaitable<void> client_session::give_back_backend(bool reusable) {
 }
 
 awaitable<client_session::next> client_session::run_on_backend(response_kind kind) {
-  if (auto err = co_await borrow_backend())
-    co_return co_await send_error(*err) ? next::keep_going : next::close;
+  auto err = co_await borrow_backend();
+  if (err) {
+    const bool sent = co_await send_error(*err);
+    co_return proceed(sent);
+  }
   backend::backend_connection& be = *backend_;
   const bool had_state = must_keep_backend();
 
   std::uint8_t backend_seq = 0;
-  if (auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq)) {
+  auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
+  if (ec) {
     be.mark_broken();
     co_await give_back_backend(false);
     mysql_error lost{er::server_lost, "08S01",
@@ -326,9 +356,10 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
 
 awaitable<client_session::next> client_session::init_db() {
   const std::string schema(as_string_view(byte_span(payload_).subspan(1)));
-  if (schema.empty())
-    co_return co_await send_error({er::no_db, "3D000", "No database selected"}) ? next::keep_going
-                                                                                 : next::close;
+  if (schema.empty()) {
+    const bool sent = co_await send_error({er::no_db, "3D000", "No database selected"});
+    co_return proceed(sent);
+  }
   const next n = co_await run_on_backend(response_kind::single_ok);
   if (last_error_code_ == 0) state_.set_schema(schema);
   co_return n;
@@ -337,22 +368,27 @@ awaitable<client_session::next> client_session::init_db() {
 awaitable<client_session::next> client_session::set_option() {
   byte_reader r(byte_span(payload_).subspan(1));
   const std::uint16_t option = r.u16();
-  if (!r.ok() || option > option_multi_statements_off)
-    co_return co_await send_error({er::unknown_com, "08S01", "Unknown COM_SET_OPTION value"})
-        ? next::keep_going
-        : next::close;
+  if (!r.ok() || option > option_multi_statements_off) {
+    const bool sent =
+        co_await send_error({er::unknown_com, "08S01", "Unknown COM_SET_OPTION value"});
+    co_return proceed(sent);
+  }
   state_.set_multi_statements(option == option_multi_statements_on);
   out_.clear();
   if (client_caps_ & cap::deprecate_eof)
     encode_ok(out_, ok_packet{0, 0, status_flags(), 0, {}, {}}, client_caps_, eof_header);
   else
     encode_eof(out_, {0, status_flags()});
-  co_return co_await send_packet(out_) ? next::keep_going : next::close;
+  {
+    const bool sent = co_await send_packet(out_);
+    co_return proceed(sent);
+  }
 }
 
 awaitable<client_session::next> client_session::reset_connection() {
   if (backend_) {
-    if (!co_await backend_->reset()) backend_->mark_broken();
+    const bool clean = co_await backend_->reset();
+    if (!clean) backend_->mark_broken();
     pinned_by_statement_ = false;
     server_status_ = status::autocommit;
     co_await give_back_backend(true);
@@ -366,14 +402,20 @@ awaitable<client_session::next> client_session::reset_connection() {
   state_.schema = schema;
   session::apply_handshake_collation(state_, handshake_collation_);
   state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
-  co_return co_await send_ok() ? next::keep_going : next::close;
+  {
+    const bool sent = co_await send_ok();
+    co_return proceed(sent);
+  }
 }
 
 awaitable<void> client_session::finish() {
   if (backend_) {
     // The connection may hold a transaction, locks or variables of this client: clean it
     // before anyone else gets it.
-    if (!backend_->broken() && !co_await backend_->reset()) backend_->mark_broken();
+    if (!backend_->broken()) {
+      const bool clean = co_await backend_->reset();
+      if (!clean) backend_->mark_broken();
+    }
     pinned_by_statement_ = false;
     server_status_ = status::autocommit;
     co_await give_back_backend(true);

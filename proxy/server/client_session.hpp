@@ -37,8 +37,11 @@ class client_session {
 
   std::uint32_t id() const noexcept { return id_; }
 
- private:
+ public:
+  // What the command loop does after a command.
   enum class next : std::uint8_t { keep_going, close };
+
+ private:
 
   awaitable<bool> handshake();
   awaitable<next> dispatch(std::uint8_t cmd);

@@ -51,9 +51,10 @@ void server::learn_server_version() {
     version = probe.get();
   if (version.empty()) {
     version = "5.7.99";
-    spdlog::warn("default cluster {} ({}) is not reachable at start; advertising version {} "
-                 "until it is (set listen.server_version to pin one)",
-                 cluster.name, cluster.writer.to_string(), version);
+    spdlog::warn(
+        "default cluster {} ({}) is not reachable at start; advertising version {} "
+        "until it is (set listen.server_version to pin one)",
+        cluster.name, cluster.writer.to_string(), version);
   }
   shared_.set_server_version(version + "-ShardGate");
 }
@@ -73,9 +74,8 @@ awaitable<void> server::accept_loop() {
       }
       continue;
     }
-    asio::post(target.context(), [&target, s = std::move(socket)]() mutable {
-      target.start_session(std::move(s));
-    });
+    asio::post(target.context(),
+               [&target, s = std::move(socket)]() mutable { target.start_session(std::move(s)); });
   }
 }
 
@@ -122,7 +122,9 @@ int server::run() {
   spdlog::info("ShardGate {} listening on {}:{} with {} workers; default cluster {} ({})",
                SHARDGATE_VERSION, listen.address, listen.port, workers_.size(), cluster.name,
                cluster.writer.to_string());
-  if (admin) spdlog::info("admin endpoint on http://{}:{}/healthz", config_->admin.address, config_->admin.port);
+  if (admin)
+    spdlog::info("admin endpoint on http://{}:{}/healthz", config_->admin.address,
+                 config_->admin.port);
 
   const int sig = stop_signal.get_future().get();
   spdlog::info("received signal {}: draining (up to {} s)", sig, listen.shutdown_timeout_s);

@@ -23,10 +23,12 @@ worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
   backend::backend_target target{c.name, c.writer, c.user, c.password, c.connect_timeout_ms};
   backend::pool_limits limits;
   limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
-  limits.min_idle = c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
+  limits.min_idle =
+      c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
   limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
   limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
-  default_pool_ = std::make_unique<backend::connection_pool>(context_.get_executor(), target, limits);
+  default_pool_ =
+      std::make_unique<backend::connection_pool>(context_.get_executor(), target, limits);
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       context_.get_executor());
 }
@@ -45,7 +47,9 @@ bool worker::admit_client() {
   return true;
 }
 
-void worker::release_client() { shared_.clients.fetch_sub(1, std::memory_order_relaxed); }
+void worker::release_client() {
+  shared_.clients.fetch_sub(1, std::memory_order_relaxed);
+}
 
 awaitable<void> run_session(worker* w, std::unique_ptr<client_session> session) {
   co_await session->run();

@@ -12,7 +12,9 @@ bool ident_char(unsigned char c) {
          c == '$' || c >= 0x80;
 }
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+char upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
 
 bool word_is(std::string_view word, std::string_view upper_keyword) {
   if (word.size() != upper_keyword.size()) return false;
@@ -22,12 +24,13 @@ bool word_is(std::string_view word, std::string_view upper_keyword) {
 }
 
 bool word_starts_with(std::string_view word, std::string_view upper_prefix) {
-  return word.size() >= upper_prefix.size() && word_is(word.substr(0, upper_prefix.size()), upper_prefix);
+  return word.size() >= upper_prefix.size() &&
+         word_is(word.substr(0, upper_prefix.size()), upper_prefix);
 }
 
 constexpr std::array<std::string_view, 12> pinning_words = {
-    "PREPARE",   "EXECUTE",  "DEALLOCATE", "LOCK",    "GET_LOCK",  "TEMPORARY",
-    "SQL_CALC_FOUND_ROWS", "FOUND_ROWS", "ROW_COUNT", "HANDLER", "XA", "WARNINGS"};
+    "PREPARE",    "EXECUTE",   "DEALLOCATE", "LOCK", "GET_LOCK", "TEMPORARY", "SQL_CALC_FOUND_ROWS",
+    "FOUND_ROWS", "ROW_COUNT", "HANDLER",    "XA",   "WARNINGS"};
 
 }  // namespace
 
@@ -64,7 +67,8 @@ bool statement_pins_session(std::string_view sql) noexcept {
     }
     if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
       // Executable comments /*! ... */ and /*M! ... */ hold SQL: scan their content.
-      if (i + 2 < n && (sql[i + 2] == '!' || (sql[i + 2] == 'M' && i + 3 < n && sql[i + 3] == '!'))) {
+      if (i + 2 < n &&
+          (sql[i + 2] == '!' || (sql[i + 2] == 'M' && i + 3 < n && sql[i + 3] == '!'))) {
         i += sql[i + 2] == '!' ? 3 : 4;
         while (i < n && sql[i] >= '0' && sql[i] <= '9') ++i;  // version number
         continue;

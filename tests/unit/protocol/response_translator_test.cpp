@@ -171,7 +171,7 @@ TEST(response_translator, needs_payload_only_for_small_control_packets) {
   EXPECT_FALSE(tr.needs_payload(0x03, 40));  // column definition
   feed(tr, column_payload());
   feed(tr, eof_payload(status::autocommit));
-  EXPECT_FALSE(tr.needs_payload(0x05, 100000));  // row
+  EXPECT_FALSE(tr.needs_payload(0x05, 100000));    // row
   EXPECT_FALSE(tr.needs_payload(0xfe, 0xffffff));  // a row whose first cell is >= 16 MiB
   EXPECT_TRUE(tr.needs_payload(0xfe, 5));          // EOF
 }
