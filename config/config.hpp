@@ -49,6 +49,7 @@ struct listen_config {
   std::uint32_t max_packet_bytes = 64u << 20;
   std::string server_version;  // empty = the default cluster's version
   std::uint32_t shutdown_timeout_s = 10;
+  std::uint32_t connect_timeout_s = 10;  // to finish the handshake and login
 };
 
 struct admin_config {

@@ -148,7 +148,7 @@ awaitable<bool> backend_connection::setup_session() {
   state = {};
   session::apply_handshake_collation(state, default_collation_id);
   state.multi_statements = (capabilities_ & cap::multi_statements) != 0;
-  synced_owner = nullptr;
+  synced_owner = 0;
   co_return true;
 }
 

@@ -88,8 +88,9 @@ class backend_connection {
   // Last server status seen (OK/EOF), for in-transaction checks and synthesized EOFs.
   std::uint16_t status = protocol::status::autocommit;
   session::replayable_state state;
-  // Which session state this connection was last brought in line with.
-  const void* synced_owner = nullptr;
+  // Which session state this connection was last brought in line with: the session's
+  // token (never reused, unlike addresses) and the state's generation.
+  std::uint64_t synced_owner = 0;
   std::uint64_t synced_generation = 0;
   std::chrono::steady_clock::time_point idle_since{};
 

@@ -80,7 +80,7 @@ std::string build_set_statement(const session::replayable_state& have,
 
 awaitable<std::optional<protocol::mysql_error>> sync_state(backend_connection& conn,
                                                            const session::replayable_state& want,
-                                                           const void* owner) {
+                                                           std::uint64_t owner) {
   if (conn.synced_owner == owner && conn.synced_generation == want.generation)
     co_return std::nullopt;
   session::replayable_state& have = conn.state;

@@ -14,7 +14,7 @@ namespace shardgate::backend {
 
 awaitable<std::optional<protocol::mysql_error>> sync_state(backend_connection& conn,
                                                            const session::replayable_state& want,
-                                                           const void* owner);
+                                                           std::uint64_t owner);
 
 // The SET statement that turns `have` variables into `want` variables (empty if equal).
 // Exposed for unit tests.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <random>
 
 #include "backend/state_sync.hpp"
@@ -46,6 +47,9 @@ mysql_error access_denied(const std::string& user, const std::string& host, bool
               "' (using password: " + (with_password ? "YES" : "NO") + ")"};
 }
 
+// Login packets are small (user, scramble, schema, connection attributes).
+constexpr std::size_t max_login_packet = 64 * 1024;
+
 // After a reply: go on if it could be sent, close otherwise.
 client_session::next proceed(bool sent) {
   return sent ? client_session::next::keep_going : client_session::next::close;
@@ -54,7 +58,11 @@ client_session::next proceed(bool sent) {
 }  // namespace
 
 client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t connection_id)
-    : worker_(owner), socket_(std::move(socket)), id_(connection_id), config_(owner.config()) {
+    : worker_(owner),
+      socket_(std::move(socket)),
+      id_(connection_id),
+      token_(owner.next_session_token()),
+      config_(owner.config()) {
   error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : ep.address().to_string();
@@ -72,7 +80,17 @@ void client_session::request_close() {
 awaitable<void> client_session::run() {
   net::tune_socket(socket_);
   spdlog::debug("client {} connected from {}:{}", id_, peer_, peer_port_);
-  const bool logged_in = co_await handshake();
+  bool logged_in = false;
+  {
+    // A client that does not finish logging in within connect_timeout_s is dropped, as
+    // MySQL does, so half-open connections cannot pile up.
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer deadline(socket_.get_executor());
+    deadline.expires_after(std::chrono::seconds(config_->listen.connect_timeout_s));
+    auto outcome = co_await (handshake() || deadline.async_wait(asio::use_awaitable));
+    logged_in = outcome.index() == 0 && std::get<0>(outcome);
+    if (outcome.index() == 1) spdlog::info("client {} from {}: login timed out", id_, peer_);
+  }
   if (logged_in) {
     const std::size_t max_packet = config_->listen.max_packet_bytes;
     while (!close_requested_) {
@@ -82,16 +100,17 @@ awaitable<void> client_session::run() {
       if (ec) {
         if (ec == net::make_error(net::io_errc::packet_too_large)) {
           seq_ = 0;
-          co_await send_error({er::net_packet_too_large, "08S01",
-                               "Got a packet bigger than 'max_allowed_packet' bytes (ShardGate "
-                               "listen.max_packet_bytes=" +
-                                   std::to_string(max_packet) + ")"});
+          const mysql_error err{er::net_packet_too_large, "08S01",
+                                "Got a packet bigger than 'max_allowed_packet' bytes (ShardGate "
+                                "listen.max_packet_bytes=" +
+                                    std::to_string(max_packet) + ")"};
+          co_await send_error(err);
         }
         break;
       }
       if (payload_.empty()) {
-        const bool sent =
-            co_await send_error({er::unknown_com, "08S01", "Malformed packet: empty command"});
+        const mysql_error err{er::unknown_com, "08S01", "Malformed packet: empty command"};
+        const bool sent = co_await send_error(err);
         if (!sent) break;
         continue;
       }
@@ -109,8 +128,9 @@ awaitable<void> client_session::run() {
 awaitable<bool> client_session::handshake() {
   if (!worker_.admit_client()) {
     seq_ = 0xff;
-    co_await send_error(
-        {er::con_count, "08004", "Too many connections (ShardGate listen.max_client_connections)"});
+    const mysql_error err{er::con_count, "08004",
+                          "Too many connections (ShardGate listen.max_client_connections)"};
+    co_await send_error(err);
     co_return false;
   }
   admitted_ = true;
@@ -130,16 +150,27 @@ awaitable<bool> client_session::handshake() {
   bool sent = co_await send_packet(payload_);
   if (!sent) co_return false;
 
-  error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16);
+  error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_login_packet);
+  if (ec == net::make_error(net::io_errc::packet_too_large)) {
+    seq_ = 1;
+    const mysql_error err{
+        er::net_packet_too_large, "08S01",
+        "Got a packet bigger than 'max_allowed_packet' bytes (login packet over " +
+            std::to_string(max_login_packet) + " bytes)"};
+    co_await send_error(err);
+    co_return false;
+  }
   if (ec) co_return false;
   if (is_ssl_request(payload_)) {
-    co_await send_error({er::handshake, "08S01",
-                         "ShardGate: this listener does not offer TLS; connect without SSL"});
+    const mysql_error err{er::handshake, "08S01",
+                          "ShardGate: this listener does not offer TLS; connect without SSL"};
+    co_await send_error(err);
     co_return false;
   }
   handshake_response resp;
   if (!decode_handshake_response(payload_, resp)) {
-    co_await send_error({er::handshake, "08S01", "Bad handshake"});
+    const mysql_error err{er::handshake, "08S01", "Bad handshake"};
+    co_await send_error(err);
     co_return false;
   }
   client_caps_ = resp.capabilities & server_capabilities;
@@ -154,14 +185,15 @@ awaitable<bool> client_session::handshake() {
     encode_auth_switch_request(payload_, {std::string(native_password_plugin), scramble_});
     sent = co_await send_packet(payload_);
     if (!sent) co_return false;
-    ec = co_await net::read_packet(socket_, in_, payload_, seq_, 1 << 16);
+    ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_login_packet);
     if (ec) co_return false;
     auth.assign(payload_.begin(), payload_.end());
   }
   const config::user_config* user = config_->find_user(user_);
   if (!user || !verify_native_password(auth, scramble_, user->password_stage2)) {
     spdlog::warn("client {}: login failed for user '{}' from {}", id_, user_, peer_);
-    co_await send_error(access_denied(user_, peer_, !auth.empty()));
+    const mysql_error err = access_denied(user_, peer_, !auth.empty());
+    co_await send_error(err);
     co_return false;
   }
 
@@ -211,11 +243,11 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
     case command::reset_connection:
       co_return co_await reset_connection();
     case command::stmt_prepare: {
-      const bool sent =
-          co_await send_error({er::unsupported_ps, "HY000",
-                               "This command is not supported in the prepared statement "
-                               "protocol yet (ShardGate: use client-side prepared "
-                               "statements / text protocol for now)"});
+      const mysql_error err{er::unsupported_ps, "HY000",
+                            "This command is not supported in the prepared statement "
+                            "protocol yet (ShardGate: use client-side prepared "
+                            "statements / text protocol for now)"};
+      const bool sent = co_await send_error(err);
       co_return proceed(sent);
     }
     case command::stmt_close:
@@ -229,18 +261,18 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
         stmt_id = payload_[1] | payload_[2] << 8 | payload_[3] << 16 |
                   static_cast<std::uint32_t>(payload_[4]) << 24;
       {
-        const bool sent =
-            co_await send_error({er::unknown_stmt_handler, "HY000",
-                                 "Unknown prepared statement handler (" + std::to_string(stmt_id) +
-                                     ") given to " + command_name(cmd)});
+        const mysql_error err{er::unknown_stmt_handler, "HY000",
+                              "Unknown prepared statement handler (" + std::to_string(stmt_id) +
+                                  ") given to " + command_name(cmd)};
+        const bool sent = co_await send_error(err);
         co_return proceed(sent);
       }
     }
     default: {
-      const bool sent =
-          co_await send_error({er::unknown_com, "08S01",
-                               std::string("ShardGate does not support ") + command_name(cmd) +
-                                   " (command byte " + std::to_string(cmd) + ")"});
+      const mysql_error err{er::unknown_com, "08S01",
+                            std::string("ShardGate does not support ") + command_name(cmd) +
+                                " (command byte " + std::to_string(cmd) + ")"};
+      const bool sent = co_await send_error(err);
       co_return proceed(sent);
     }
   }
@@ -263,7 +295,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
       if (got.error) co_return got.error;
       backend_ = std::move(got.conn);
     }
-    auto err = co_await backend::sync_state(*backend_, state_, this);
+    auto err = co_await backend::sync_state(*backend_, state_, token_);
     if (!err) co_return std::nullopt;
     if (!backend_->broken()) {
       co_await give_back_backend(true);
@@ -323,7 +355,7 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
         state_.set_last_insert_id(tr.last_insert_id());
         be.state.last_insert_id = tr.last_insert_id();
       }
-      be.synced_owner = this;
+      be.synced_owner = token_;
       be.synced_generation = state_.generation;
       co_await give_back_backend(true);
       co_return next::keep_going;
@@ -357,7 +389,8 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
 awaitable<client_session::next> client_session::init_db() {
   const std::string schema(as_string_view(byte_span(payload_).subspan(1)));
   if (schema.empty()) {
-    const bool sent = co_await send_error({er::no_db, "3D000", "No database selected"});
+    const mysql_error err{er::no_db, "3D000", "No database selected"};
+    const bool sent = co_await send_error(err);
     co_return proceed(sent);
   }
   const next n = co_await run_on_backend(response_kind::single_ok);
@@ -369,8 +402,8 @@ awaitable<client_session::next> client_session::set_option() {
   byte_reader r(byte_span(payload_).subspan(1));
   const std::uint16_t option = r.u16();
   if (!r.ok() || option > option_multi_statements_off) {
-    const bool sent =
-        co_await send_error({er::unknown_com, "08S01", "Unknown COM_SET_OPTION value"});
+    const mysql_error err{er::unknown_com, "08S01", "Unknown COM_SET_OPTION value"};
+    const bool sent = co_await send_error(err);
     co_return proceed(sent);
   }
   state_.set_multi_statements(option == option_multi_statements_on);

@@ -42,7 +42,6 @@ class client_session {
   enum class next : std::uint8_t { keep_going, close };
 
  private:
-
   awaitable<bool> handshake();
   awaitable<next> dispatch(std::uint8_t cmd);
   awaitable<next> run_on_backend(protocol::response_kind kind);
@@ -62,6 +61,7 @@ class client_session {
   worker& worker_;
   tcp::socket socket_;
   std::uint32_t id_;
+  std::uint64_t token_;  // unique for the process lifetime; identifies this session's state
   std::string peer_;
   std::uint16_t peer_port_ = 0;
   std::string user_;

@@ -24,6 +24,7 @@ struct shared_state {
   std::atomic<std::uint32_t> clients{0};
   std::atomic<std::uint32_t> live_sessions{0};
   std::atomic<std::uint32_t> next_connection_id{1};
+  std::atomic<std::uint64_t> next_session_token{1};
   std::uint32_t max_clients = 0;
 
   void set_server_version(std::string v) {
@@ -52,6 +53,9 @@ class worker {
   backend::connection_pool& default_pool() noexcept { return *default_pool_; }
   std::string server_version() const { return shared_.server_version(); }
 
+  std::uint64_t next_session_token() {
+    return shared_.next_session_token.fetch_add(1, std::memory_order_relaxed);
+  }
   bool admit_client();
   void release_client();
 
