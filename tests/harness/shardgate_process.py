@@ -121,6 +121,20 @@ class ShardGate:
                 self.proc.wait(10)
         return self.proc.returncode
 
+    SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                         "free(): invalid", "double free", "Segmentation fault")
+
+    def stop_and_check(self, timeout=STOP_TIMEOUT):
+        """Graceful stop that must succeed: exit code 0 and no sanitizer/allocator report in
+        the log. Raises AssertionError (with the log tail) otherwise."""
+        code = self.stop(timeout)
+        text = self.log_text()
+        bad = [m for m in self.SANITIZER_MARKERS if m in text]
+        if code != 0 or bad:
+            raise AssertionError(f"shardgate exited with {code}{' and logged ' + ', '.join(bad) if bad else ''};"
+                                 f" log tail:\n{tail(self.log_path, 60)}")
+        return code
+
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()

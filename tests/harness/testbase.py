@@ -103,9 +103,9 @@ class ProxyTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if cls.proxy:
-            cls.proxy.stop()
             sys.stderr.write(f"\n[{cls.__name__}] proxy log: {cls.proxy.log_path}\n"
                              f"{tail(cls.proxy.log_path, 15)}\n")
+            cls.proxy.stop_and_check()  # a crash or sanitizer report fails the class
 
     @classmethod
     def connect(cls, user="app", password="app", db=None, **kw):

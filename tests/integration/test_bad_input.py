@@ -187,7 +187,7 @@ class BackendFailureTest(ProxyTestCase):
 
     def tearDown(self):
         if self.extra_proxy:
-            self.extra_proxy.stop()
+            self.extra_proxy.stop_and_check()
         self.server.stop()
 
     def own_proxy(self):
