@@ -282,8 +282,15 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
          "default_cluster '" + cfg->default_cluster + "' is not defined under clusters");
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
-      cfg->admin.address == cfg->listen.address)
-    fail(root["admin"], "admin.port must differ from listen.port");
+      cfg->admin.address == cfg->listen.address) {
+    // Point at whichever port was written down (the other one is a default).
+    auto written_port = [&]() -> YAML::Node {
+      if (const YAML::Node admin = root["admin"])
+        if (const YAML::Node port = admin["port"]) return port;
+      return root["listen"]["port"];
+    };
+    fail(written_port(), "admin.port must differ from listen.port");
+  }
   return cfg;
 }
 

@@ -71,7 +71,7 @@ start() {
     say "Installing dependencies"
     "$REPO/packaging/install-deps.sh"
     say "Building ShardGate"
-    (cd "$REPO" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2) \
+    (cd "$REPO" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target shardgate) \
     || { build_ok=0; echo "warning: the build failed; continuing with the servers only" >&2; }
   fi
 

@@ -25,8 +25,13 @@ bool decode_ok(byte_span payload, std::uint32_t capabilities, ok_packet& out) {
     if (!r.at_end()) out.info = r.lenenc_str();
     if ((out.status & status::session_state_changed) && !r.at_end())
       out.session_state = r.lenenc_str();
-  } else {
-    out.info = r.rest();
+  } else if (!r.at_end()) {
+    // MySQL and MariaDB write the message length-encoded here too (net_send_ok), though
+    // the protocol documentation says string<EOF>; accept both.
+    byte_reader probe = r;
+    std::string_view lenenc = probe.lenenc_str();
+    out.info = probe.ok() && probe.at_end() ? lenenc : r.rest();
+    return true;
   }
   return r.ok() && r.at_end();
 }
@@ -74,8 +79,8 @@ void encode_ok(bytes& out, const ok_packet& ok, std::uint32_t capabilities, std:
     bool has_state = (st & status::session_state_changed) != 0;
     if (!ok.info.empty() || has_state) w.lenenc_str(ok.info);
     if (has_state) w.lenenc_str(ok.session_state);
-  } else {
-    w.raw(ok.info);
+  } else if (!ok.info.empty()) {
+    w.lenenc_str(ok.info);  // as the servers write it (see decode_ok)
   }
 }
 

@@ -84,10 +84,21 @@ bool statement_pins_session(std::string_view sql) noexcept {
     if (c == '@') {
       if (i + 1 < n && sql[i + 1] == '@') {  // system variable: @@name, @@session.name
         i += 2;
+        std::size_t start = i;
         while (i < n && (ident_char(static_cast<unsigned char>(sql[i])) || sql[i] == '.')) ++i;
+        std::string_view name = sql.substr(start, i - start);
+        if (auto dot = name.find('.'); dot != std::string_view::npos) name = name.substr(dot + 1);
+        // ShardGate learns session changes through the session tracker: changing it pins.
+        if (word_starts_with(name, "SESSION_TRACK")) return true;
         continue;
       }
       return true;  // user variable
+    }
+    if (c == ';') {  // the next statement of a multi-statement query
+      seen_word = false;
+      first_word_is_set = false;
+      ++i;
+      continue;
     }
     if (ident_char(static_cast<unsigned char>(c))) {
       const std::size_t start = i;
