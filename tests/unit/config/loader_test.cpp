@@ -1,0 +1,959 @@
+// Config loader: valid files, and every kind of error with its exact file:line:column.
+#include "config/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "protocol/native_password.hpp"
+
+namespace shardgate::config {
+namespace {
+
+// Raw strings below start with a newline so that line 1 is the line after R"(.
+std::string yaml(const char* text) {
+  std::string s(text);
+  if (!s.empty() && s[0] == '\n') s.erase(0, 1);
+  return s;
+}
+
+std::shared_ptr<const config> expect_ok(const std::string& text) {
+  auto r = load_string(text, "test.yaml");
+  if (auto* e = std::get_if<load_error>(&r)) {
+    ADD_FAILURE() << "unexpected error: " << e->to_string();
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<const config>>(r);
+}
+
+struct error_case {
+  const char* name;
+  std::string text;
+  int line;
+  int column;
+  std::vector<std::string> message_parts;  // all must appear in the message
+};
+
+void check_error(const error_case& c) {
+  SCOPED_TRACE(c.name);
+  auto r = load_string(c.text, "cfg/test.yaml");
+  const auto* e = std::get_if<load_error>(&r);
+  ASSERT_NE(e, nullptr) << "loaded without error";
+  EXPECT_EQ(e->file, "cfg/test.yaml");
+  EXPECT_EQ(e->line, c.line) << e->to_string();
+  EXPECT_EQ(e->column, c.column) << e->to_string();
+  for (const auto& part : c.message_parts)
+    EXPECT_NE(e->message.find(part), std::string::npos)
+        << "'" << part << "' not in: " << e->message;
+  if (c.line > 0) {
+    EXPECT_EQ(e->to_string(), "cfg/test.yaml:" + std::to_string(c.line) + ":" +
+                                  std::to_string(c.column) + ": " + e->message);
+  } else {
+    EXPECT_EQ(e->to_string(), "cfg/test.yaml: " + e->message);
+  }
+}
+
+// The repository root, derived from this file's path (absolute when CMake compiles it).
+std::string source_dir() {
+  const std::string f = __FILE__;
+  const std::size_t at = f.rfind("tests/unit/config/");
+  return at == std::string::npos || at == 0 ? std::string(".") : f.substr(0, at - 1);
+}
+
+const char* const kMinimal = R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    password: app
+default_cluster: main
+)";
+
+TEST(config_loader, minimal_config_and_defaults) {
+  auto cfg = expect_ok(yaml(kMinimal));
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->source_path, "test.yaml");
+  EXPECT_EQ(cfg->listen.address, "127.0.0.1");
+  EXPECT_EQ(cfg->listen.port, 6033);
+  EXPECT_EQ(cfg->listen.workers, 0u);
+  EXPECT_EQ(cfg->listen.max_client_connections, 20000u);
+  EXPECT_EQ(cfg->listen.max_packet_bytes, 64u << 20);
+  EXPECT_EQ(cfg->listen.shutdown_timeout_s, 10u);
+  EXPECT_TRUE(cfg->admin.enabled);
+  EXPECT_EQ(cfg->admin.port, 9104);
+  ASSERT_EQ(cfg->users.size(), 1u);
+  EXPECT_EQ(cfg->users[0].name, "app");
+  EXPECT_EQ(cfg->users[0].password_stage2, protocol::native_password_stage2("app"));
+  EXPECT_EQ(cfg->users[0].default_schema, "");
+  ASSERT_EQ(cfg->clusters.size(), 1u);
+  const auto& c = cfg->clusters[0];
+  EXPECT_EQ(c.name, "main");
+  EXPECT_EQ(c.writer, (endpoint{"127.0.0.1", 3306}));
+  EXPECT_EQ(c.user, "app");
+  EXPECT_EQ(c.password, "app");
+  EXPECT_EQ(c.pool.max_connections, 32u);
+  EXPECT_EQ(c.pool.min_idle, 0u);
+  EXPECT_EQ(c.connect_timeout_ms, 2000u);
+  EXPECT_EQ(cfg->default_cluster, "main");
+  EXPECT_EQ(cfg->logging.level, "info");
+  EXPECT_EQ(cfg->find_cluster("main"), &c);
+  EXPECT_EQ(cfg->find_cluster("nope"), nullptr);
+  EXPECT_EQ(cfg->find_user("app"), &cfg->users[0]);
+}
+
+TEST(config_loader, full_config) {
+  ::setenv("SG_TEST_FULL_PW", "s3cret", 1);
+  auto cfg = expect_ok(yaml(R"(
+# comment
+listen:
+  address: 0.0.0.0
+  port: 6034
+  workers: 4
+  max_client_connections: 100
+  max_packet_bytes: 1048576
+  server_version: 10.11.19-MariaDB
+  shutdown_timeout_s: 0
+admin:
+  enabled: false
+  address: "::1"
+  port: 9200
+users:
+  - name: app
+    password_hash: "*5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"
+    default_schema: shop
+  - name: nopw
+    password: ""
+  - name: envuser
+    password_env: SG_TEST_FULL_PW
+clusters:
+  a:
+    writer: db-a.example.com:3307
+    user: sg
+    password_env: SG_TEST_FULL_PW
+    connect_timeout_ms: 500
+    pool: { max_connections: 8, min_idle: 8, idle_timeout_s: 30, acquire_timeout_ms: 100 }
+  b:
+    writer: "[::1]:3306"
+    user: sg
+default_cluster: b
+logging:
+  level: debug
+)"));
+  ::unsetenv("SG_TEST_FULL_PW");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->listen.address, "0.0.0.0");
+  EXPECT_EQ(cfg->listen.port, 6034);
+  EXPECT_EQ(cfg->listen.workers, 4u);
+  EXPECT_EQ(cfg->listen.max_client_connections, 100u);
+  EXPECT_EQ(cfg->listen.max_packet_bytes, 1048576u);
+  EXPECT_EQ(cfg->listen.server_version, "10.11.19-MariaDB");
+  EXPECT_EQ(cfg->listen.shutdown_timeout_s, 0u);
+  EXPECT_FALSE(cfg->admin.enabled);
+  EXPECT_EQ(cfg->admin.address, "::1");
+  EXPECT_EQ(cfg->admin.port, 9200);
+  ASSERT_EQ(cfg->users.size(), 3u);
+  EXPECT_EQ(cfg->users[0].password_stage2, protocol::native_password_stage2("app"));
+  EXPECT_EQ(cfg->users[0].default_schema, "shop");
+  EXPECT_EQ(cfg->users[1].password_stage2, std::nullopt);  // empty password
+  EXPECT_EQ(cfg->users[2].password_stage2, protocol::native_password_stage2("s3cret"));
+  ASSERT_EQ(cfg->clusters.size(), 2u);
+  const auto& a = cfg->clusters[0];
+  EXPECT_EQ(a.name, "a");
+  EXPECT_EQ(a.writer, (endpoint{"db-a.example.com", 3307}));
+  EXPECT_EQ(a.password, "s3cret");
+  EXPECT_EQ(a.connect_timeout_ms, 500u);
+  EXPECT_EQ(a.pool.max_connections, 8u);
+  EXPECT_EQ(a.pool.min_idle, 8u);
+  EXPECT_EQ(a.pool.idle_timeout_s, 30u);
+  EXPECT_EQ(a.pool.acquire_timeout_ms, 100u);
+  const auto& b = cfg->clusters[1];
+  EXPECT_EQ(b.writer, (endpoint{"::1", 3306}));
+  EXPECT_EQ(b.password, "");
+  EXPECT_EQ(cfg->default_cluster, "b");
+  EXPECT_EQ(cfg->logging.level, "debug");
+}
+
+TEST(config_loader, example_files_load) {
+  ::setenv("APP_DB_PASSWORD", "x", 1);
+  ::setenv("REPORTING_DB_PASSWORD", "y", 1);
+  for (const char* f : {"single-cluster.yaml", "two-clusters.yaml", "production.yaml"}) {
+    SCOPED_TRACE(f);
+    const std::string path = source_dir() + "/config/examples/" + f;
+    auto r = load_file(path);
+    if (auto* e = std::get_if<load_error>(&r)) ADD_FAILURE() << e->to_string();
+  }
+  ::unsetenv("APP_DB_PASSWORD");
+  ::unsetenv("REPORTING_DB_PASSWORD");
+}
+
+TEST(config_loader, missing_file) {
+  auto r = load_file("/nonexistent/shardgate.yaml");
+  const auto* e = std::get_if<load_error>(&r);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->line, 0);
+  EXPECT_EQ(e->to_string(), "/nonexistent/shardgate.yaml: cannot open the file");
+}
+
+TEST(config_loader, load_file_reports_the_path) {
+  const std::string path = ::testing::TempDir() + "/sg_loader_test.yaml";
+  {
+    std::ofstream out(path);
+    out << "users:\n  - name: app\n    password: app\n    colour: blue\n";
+  }
+  auto r = load_file(path);
+  std::remove(path.c_str());
+  const auto* e = std::get_if<load_error>(&r);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->to_string().rfind(path + ":4:5: unknown key 'colour'", 0), 0u) << e->to_string();
+}
+
+TEST(config_loader, unknown_keys_at_every_level) {
+  const std::vector<error_case> cases = {
+      {"top_level",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+bogus: 1
+)"),
+       4,
+       1,
+       {"unknown key 'bogus'", "top level", "allowed:", "clusters"}},
+      {"listen",
+       yaml(R"(
+listen:
+  port: 6033
+  prot: 1
+)"),
+       3,
+       3,
+       {"unknown key 'prot'", "listen", "port"}},
+      {"admin",
+       yaml(R"(
+admin:
+  enable: true
+)"),
+       2,
+       3,
+       {"unknown key 'enable'", "admin", "enabled"}},
+      {"users_entry",
+       yaml(R"(
+users:
+  - name: app
+    pasword: app
+)"),
+       3,
+       5,
+       {"unknown key 'pasword'", "users entry", "password_hash"}},
+      {"cluster",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    usr: app
+)"),
+       7,
+       5,
+       {"unknown key 'usr'", "clusters.main", "writer"}},
+      {"pool",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    pool:
+      max_connections: 4
+      max_idle: 2
+)"),
+       10,
+       7,
+       {"unknown key 'max_idle'", "clusters.main.pool", "min_idle"}},
+      {"pool_flow",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    pool: { max_connections: 4, maxidle: 2 }
+)"),
+       8,
+       33,
+       {"unknown key 'maxidle'", "clusters.main.pool"}},
+      {"logging",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+logging:
+  level: info
+  file: x.log
+)"),
+       11,
+       3,
+       {"unknown key 'file'", "logging", "level"}},
+      {"readers_not_supported",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    readers: [127.0.0.1:3307]
+    user: app
+)"),
+       7,
+       14,
+       {"readers", "not supported"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, missing_required_settings) {
+  const std::vector<error_case> cases = {
+      {"users",
+       yaml(R"(
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+)"),
+       1,
+       1,
+       {"users is required"}},
+      {"clusters",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+default_cluster: main
+)"),
+       1,
+       1,
+       {"clusters is required"}},
+      {"default_cluster",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+)"),
+       1,
+       1,
+       {"default_cluster is required"}},
+      {"writer",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    user: app
+default_cluster: main
+)"),
+       6,
+       5,
+       {"clusters.main", "writer", "required"}},
+      {"cluster_user",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    password: x
+default_cluster: main
+)"),
+       6,
+       5,
+       {"clusters.main", "user is required"}},
+      {"user_name",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+  - password: x
+)"),
+       4,
+       5,
+       {"name is required"}},
+      {"user_password",
+       yaml(R"(
+users:
+  - name: app
+    default_schema: shop
+)"),
+       2,
+       5,
+       {"user 'app'", "one of password, password_hash, password_env is required"}},
+      // No node to point at: reported without line and column.
+      {"empty_document",
+       yaml(R"(
+# nothing but a comment
+)"),
+       0,
+       0,
+       {"empty"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+std::string with_writer(const std::string& writer) {
+  return yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: )") +
+         writer + "\n    user: app\ndefault_cluster: main\n";
+}
+
+TEST(config_loader, bad_addresses) {
+  const std::vector<error_case> cases = {
+      {"no_port", with_writer("127.0.0.1"), 6, 13, {"'127.0.0.1' has no port"}},
+      {"port_zero", with_writer("host:0"), 6, 13, {"port '0' must be 1-65535"}},
+      {"port_too_big", with_writer("host:70000"), 6, 13, {"port '70000' must be 1-65535"}},
+      {"port_not_a_number", with_writer("host:abc"), 6, 13, {"port 'abc'"}},
+      {"empty_port", with_writer("\"host:\""), 6, 13, {"port '' must be 1-65535"}},
+      {"ipv6_without_port",
+       with_writer("\"[::1]\""),
+       6,
+       13,
+       {"'[::1]' is not host:port", "[v6]:port"}},
+      {"ipv6_unbracketed_flow_sequence", with_writer("[::1]"), 6, 13, {"writer must be a string"}},
+      {"ipv6_bad_literal", with_writer("\"[db]:3306\""), 6, 13, {"'db' is not an IPv6 address"}},
+      {"bad_host_chars",
+       with_writer("\"bad host!:1\""),
+       6,
+       13,
+       {"'bad host!' is not a valid host name or address"}},
+      {"empty_host", with_writer("\":3306\""), 6, 13, {"'' is not a valid host name"}},
+      {"listen_address_not_ip",
+       yaml(R"(
+listen:
+  address: localhost
+)"),
+       2,
+       12,
+       {"listen.address", "'localhost' is not an IP address"}},
+      {"admin_address_not_ip",
+       yaml(R"(
+admin:
+  address: 10.0.0.256
+)"),
+       2,
+       12,
+       {"admin.address", "not an IP address"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, unknown_default_cluster) {
+  check_error({"unknown_default_cluster",
+               yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: mian
+)"),
+               8,
+               18,
+               {"default_cluster 'mian' is not defined under clusters"}});
+}
+
+TEST(config_loader, wrong_types_and_ranges) {
+  const std::vector<error_case> cases = {
+      {"top_level_not_a_map",
+       yaml(R"(
+- a
+- b
+)"),
+       1,
+       1,
+       {"the top level must be a mapping"}},
+      {"listen_scalar",
+       yaml(R"(
+listen: 6033
+)"),
+       1,
+       9,
+       {"listen must be a mapping"}},
+      {"port_text",
+       yaml(R"(
+listen:
+  port: abc
+)"),
+       2,
+       9,
+       {"listen.port must be an integer, got 'abc'"}},
+      {"port_negative",
+       yaml(R"(
+listen:
+  port: -1
+)"),
+       2,
+       9,
+       {"listen.port must be an integer"}},
+      {"port_float",
+       yaml(R"(
+listen:
+  port: 80.5
+)"),
+       2,
+       9,
+       {"listen.port must be an integer, got '80.5'"}},
+      {"port_out_of_range",
+       yaml(R"(
+listen:
+  port: 65536
+)"),
+       2,
+       9,
+       {"listen.port must be between 1 and 65535, got 65536"}},
+      {"port_sequence",
+       yaml(R"(
+listen:
+  port: [1, 2]
+)"),
+       2,
+       9,
+       {"listen.port must be an integer"}},
+      {"workers_too_many",
+       yaml(R"(
+listen:
+  workers: 257
+)"),
+       2,
+       12,
+       {"listen.workers must be between 0 and 256"}},
+      {"max_packet_too_small",
+       yaml(R"(
+listen:
+  max_packet_bytes: 1023
+)"),
+       2,
+       21,
+       {"listen.max_packet_bytes must be between 1024"}},
+      {"admin_enabled_not_bool",
+       yaml(R"(
+admin:
+  enabled: maybe
+)"),
+       2,
+       12,
+       {"admin.enabled must be true or false"}},
+      {"users_map",
+       yaml(R"(
+users:
+  app: {password: x}
+)"),
+       2,
+       3,
+       {"users must be a non-empty list"}},
+      {"users_empty_list",
+       yaml(R"(
+users: []
+)"),
+       1,
+       8,
+       {"users must be a non-empty list"}},
+      {"user_entry_scalar",
+       yaml(R"(
+users:
+  - app
+)"),
+       2,
+       5,
+       {"a users entry must be a mapping"}},
+      {"user_name_list",
+       yaml(R"(
+users:
+  - name: [a, b]
+    password: x
+)"),
+       2,
+       11,
+       {"users.name must be a string"}},
+      {"user_name_too_long",
+       "users:\n  - name: " + std::string(81, 'u') + "\n    password: x\n",
+       2,
+       11,
+       {"users.name must be 1-80 characters"}},
+      {"user_twice",
+       yaml(R"(
+users:
+  - name: app
+    password: x
+  - name: app
+    password: y
+)"),
+       4,
+       11,
+       {"user 'app' is defined twice"}},
+      {"clusters_list",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  - main
+)"),
+       5,
+       3,
+       {"clusters must be a non-empty mapping"}},
+      {"cluster_scalar",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main: 127.0.0.1:3306
+)"),
+       5,
+       9,
+       {"clusters.main must be a mapping"}},
+      {"cluster_user_map",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: {name: app}
+)"),
+       7,
+       11,
+       {"clusters.main.user must be a string"}},
+      {"connect_timeout_zero",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    connect_timeout_ms: 0
+)"),
+       8,
+       25,
+       {"clusters.main.connect_timeout_ms must be between 1 and 600000, got 0"}},
+      {"default_cluster_list",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: [main]
+)"),
+       8,
+       18,
+       {"default_cluster must be a string"}},
+      {"logging_level",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+logging:
+  level: verbose
+)"),
+       10,
+       10,
+       {"logging.level must be one of"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, passwords) {
+  const std::vector<error_case> cases = {
+      {"hash_too_short",
+       yaml(R"(
+users:
+  - name: app
+    password_hash: "*5BCB3E6AC345"
+)"),
+       3,
+       20,
+       {"user 'app'", "password_hash must be '*' followed by 40 hex digits"}},
+      {"hash_without_star",
+       yaml(R"(
+users:
+  - name: app
+    password_hash: 5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3
+)"),
+       3,
+       20,
+       {"password_hash must be '*' followed by 40 hex digits"}},
+      {"hash_not_hex",
+       yaml(R"(
+users:
+  - name: app
+    password_hash: "*5BCB3E6AC345B435C7C2E6B7949A04CE6F6563DX"
+)"),
+       3,
+       20,
+       {"password_hash must be '*' followed by 40 hex digits"}},
+      {"hash_and_password",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+    password_hash: "*5BCB3E6AC345B435C7C2E6B7949A04CE6F6563D3"
+)"),
+       4,
+       20,
+       {"give one of password, password_hash, password_env"}},
+      {"password_and_env",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+    password_env: SG_TEST_PW
+)"),
+       4,
+       19,
+       {"give either password or password_env, not both"}},
+      {"user_env_unset",
+       yaml(R"(
+users:
+  - name: app
+    password_env: SG_TEST_PW_SURELY_UNSET
+)"),
+       3,
+       19,
+       {"user 'app'", "environment variable SG_TEST_PW_SURELY_UNSET is not set"}},
+      {"cluster_env_unset",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    password_env: SG_TEST_PW_SURELY_UNSET
+)"),
+       8,
+       19,
+       {"clusters.main", "environment variable SG_TEST_PW_SURELY_UNSET is not set"}},
+  };
+  ::unsetenv("SG_TEST_PW_SURELY_UNSET");
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, password_env_set) {
+  ::setenv("SG_TEST_PW_SET", "from-env", 1);
+  auto cfg = expect_ok(yaml(R"(
+users:
+  - name: app
+    password_env: SG_TEST_PW_SET
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    password_env: SG_TEST_PW_SET
+default_cluster: main
+)"));
+  ::unsetenv("SG_TEST_PW_SET");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->users[0].password_stage2, protocol::native_password_stage2("from-env"));
+  EXPECT_EQ(cfg->clusters[0].password, "from-env");
+}
+
+TEST(config_loader, pool_limits) {
+  const std::vector<error_case> cases = {
+      {"min_idle_exceeds_max_block",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    pool:
+      max_connections: 2
+      min_idle: 3
+)"),
+       9,
+       7,
+       {"clusters.main.pool: min_idle (3) exceeds max_connections (2)"}},
+      {"min_idle_exceeds_default_max_flow",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    pool: { min_idle: 33 }
+)"),
+       8,
+       11,
+       {"min_idle (33) exceeds max_connections (32)"}},
+      {"max_connections_zero",
+       yaml(R"(
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    pool: { max_connections: 0 }
+)"),
+       8,
+       30,
+       {"pool.max_connections must be between 1 and 100000, got 0"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, admin_port_clash) {
+  check_error({"explicit_admin",
+               yaml(R"(
+listen:
+  port: 7000
+admin:
+  port: 7000
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+)"),
+               4,
+               9,
+               {"admin.port must differ from listen.port"}});
+  // An admin section without a port: the written listen.port is the one to point at.
+  check_error({"admin_without_port",
+               yaml(R"(
+listen:
+  port: 9104
+admin:
+  address: 127.0.0.1
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+)"),
+               2,
+               9,
+               {"admin.port must differ from listen.port"}});
+  // Disabled admin: no clash.
+  expect_ok(yaml(R"(
+listen:
+  port: 7000
+admin:
+  enabled: false
+  port: 7000
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+)"));
+}
+
+// Regression: with no admin section, listen.port equal to the default admin port (9104)
+// clashes; the loader used to call fail(root["admin"], ...) on a node that does not exist and
+// yaml-cpp's InvalidNode surfaced as "invalid node; first invalid key: \"admin\"" without a
+// position (fixed in 481d993: the error now points at the written port).
+TEST(config_loader, admin_port_clash_with_default_admin_port) {
+  check_error({"implicit_admin",
+               yaml(R"(
+listen:
+  port: 9104
+users:
+  - name: app
+    password: app
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+default_cluster: main
+)"),
+               2,
+               9,
+               {"admin.port must differ from listen.port"}});
+}
+
+TEST(config_loader, yaml_syntax_errors) {
+  const std::vector<error_case> cases = {
+      {"unterminated_flow_sequence",
+       yaml(R"(
+users: [a, b
+clusters: {}
+)"),
+       2,
+       9,
+       {}},
+      {"bad_indentation",
+       yaml(R"(
+users:
+  - name: app
+   password: app
+)"),
+       3,
+       4,
+       {}},
+      // `host:` unquoted is a second mapping inside a value; the colon is reported.
+      {"illegal_map_value", with_writer("host:"), 6, 17, {"illegal map value"}},
+      {"tab_indentation", "users:\n\t- name: app\n", 2, 2, {"illegal block entry"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+}  // namespace
+}  // namespace shardgate::config
