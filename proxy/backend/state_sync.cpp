@@ -28,7 +28,10 @@ bool numeric(std::string_view s) {
   return digits;
 }
 
-void append_value(std::string& sql, std::string_view name, std::string_view value) {
+// Quotes are doubled (valid in every sql_mode); a backslash is doubled unless the
+// connection runs with NO_BACKSLASH_ESCAPES, where it is an ordinary character.
+void append_value(std::string& sql, std::string_view name, std::string_view value,
+                  bool no_backslash_escapes) {
   if (value.empty() && name == "character_set_results") {
     sql += "NULL";
   } else if (numeric(value)) {
@@ -36,7 +39,7 @@ void append_value(std::string& sql, std::string_view name, std::string_view valu
   } else {
     sql += '\'';
     for (char c : value) {
-      if (c == '\'' || c == '\\') sql += '\\';
+      if (c == '\'' || (c == '\\' && !no_backslash_escapes)) sql += c;
       sql += c;
     }
     sql += '\'';
@@ -51,7 +54,7 @@ bool emit_late(std::string_view name) {
 }  // namespace
 
 std::string build_set_statement(const session::replayable_state& have,
-                                const session::replayable_state& want) {
+                                const session::replayable_state& want, bool no_backslash_escapes) {
   std::string sql;
   auto add = [&](std::string_view name, const std::string* value) {
     if (!plain_identifier(name)) return;
@@ -60,7 +63,7 @@ std::string build_set_statement(const session::replayable_state& have,
     sql += name;
     sql += '=';
     if (value)
-      append_value(sql, name, *value);
+      append_value(sql, name, *value, no_backslash_escapes);
     else
       sql += "DEFAULT";
   };
@@ -81,15 +84,15 @@ std::string build_set_statement(const session::replayable_state& have,
 awaitable<std::optional<protocol::mysql_error>> sync_state(backend_connection& conn,
                                                            const session::replayable_state& want,
                                                            std::uint64_t owner) {
-  if (conn.synced_owner == owner && conn.synced_generation == want.generation)
-    co_return std::nullopt;
+  if (in_sync(conn, want, owner)) co_return std::nullopt;
   session::replayable_state& have = conn.state;
   if (!want.schema.empty() && have.schema != want.schema) {
     auto err = co_await conn.run_internal(protocol::command::init_db, want.schema);
     if (err) co_return err;
     have.set_schema(want.schema);
   }
-  std::string set = build_set_statement(have, want);
+  std::string set =
+      build_set_statement(have, want, (conn.status & protocol::status::no_backslash_escapes) != 0);
   if (!set.empty()) {
     auto err = co_await conn.run_internal(protocol::command::query, set);
     if (err) co_return err;

@@ -74,7 +74,10 @@ class byte_reader {
     return lenenc_str();
   }
   std::string_view null_terminated() noexcept {
-    if (!ok_) return {};
+    if (!ok_ || pos_ == data_.size()) {  // (memchr on an empty, possibly null, span is UB)
+      ok_ = false;
+      return {};
+    }
     const void* nul = std::memchr(data_.data() + pos_, 0, data_.size() - pos_);
     if (!nul) {
       ok_ = false;

@@ -213,7 +213,7 @@ awaitable<bool> client_session::handshake() {
       }
       // The backend is unreachable: accept the login; statements will report it.
     } else {
-      co_await give_back_backend(true);
+      give_back_backend(true);
     }
   }
   co_return co_await send_ok();
@@ -295,10 +295,11 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
       if (got.error) co_return got.error;
       backend_ = std::move(got.conn);
     }
+    if (backend::in_sync(*backend_, state_, token_)) co_return std::nullopt;
     auto err = co_await backend::sync_state(*backend_, state_, token_);
     if (!err) co_return std::nullopt;
     if (!backend_->broken()) {
-      co_await give_back_backend(true);
+      give_back_backend(true);
       co_return err;
     }
     // The connection died before the client's statement was sent: nothing ran, so a
@@ -310,10 +311,10 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
   co_return mysql_error{er::server_lost, "08S01", "Lost connection to the backend repeatedly"};
 }
 
-awaitable<void> client_session::give_back_backend(bool reusable) {
-  if (!backend_) co_return;
+void client_session::give_back_backend(bool reusable) {
+  if (!backend_) return;
   if (!reusable) backend_->mark_broken();
-  if (reusable && !backend_->broken() && must_keep_backend()) co_return;
+  if (reusable && !backend_->broken() && must_keep_backend()) return;
   last_backend_ = backend_.get();
   pool_->release(std::move(backend_));
 }
@@ -331,7 +332,7 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
   auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
   if (ec) {
     be.mark_broken();
-    co_await give_back_backend(false);
+    give_back_backend(false);
     mysql_error lost{er::server_lost, "08S01",
                      "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                          "' (cluster " + be.target().cluster + ") while sending the statement"};
@@ -357,11 +358,11 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
       }
       be.synced_owner = token_;
       be.synced_generation = state_.generation;
-      co_await give_back_backend(true);
+      give_back_backend(true);
       co_return next::keep_going;
     }
     case execution::forward_status::client_lost:
-      co_await give_back_backend(false);
+      give_back_backend(false);
       co_return next::close;
     case execution::forward_status::backend_lost:
     case execution::forward_status::protocol_error: {
@@ -374,7 +375,7 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
       mysql_error lost{er::server_lost, "08S01",
                        "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                            "' (cluster " + be.target().cluster + ") " + why};
-      co_await give_back_backend(false);
+      give_back_backend(false);
       server_status_ = status::autocommit;
       if (!can_report) co_return next::close;
       const bool ok = co_await send_error(lost);
@@ -424,7 +425,7 @@ awaitable<client_session::next> client_session::reset_connection() {
     if (!clean) backend_->mark_broken();
     pinned_by_statement_ = false;
     server_status_ = status::autocommit;
-    co_await give_back_backend(true);
+    give_back_backend(true);
   }
   pinned_by_statement_ = false;
   server_status_ = status::autocommit;
@@ -451,7 +452,7 @@ awaitable<void> client_session::finish() {
     }
     pinned_by_statement_ = false;
     server_status_ = status::autocommit;
-    co_await give_back_backend(true);
+    give_back_backend(true);
   }
   if (admitted_) worker_.release_client();
   error_code ignored;

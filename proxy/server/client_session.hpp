@@ -49,7 +49,7 @@ class client_session {
   awaitable<next> set_option();
   awaitable<next> reset_connection();
   awaitable<std::optional<protocol::mysql_error>> borrow_backend();
-  awaitable<void> give_back_backend(bool reusable);
+  void give_back_backend(bool reusable);
   awaitable<void> finish();
 
   awaitable<bool> send_packet(protocol::byte_span payload);
