@@ -7,6 +7,10 @@ Reports per configuration: throughput ratio proxy/direct, added latency (p50/p99
 sysbench's histogram), ShardGate CPU per query (user+sys from /proc/PID/stat divided by the
 queries it served) and MariaDB CPU per query for both paths.
 
+With --floor (the default) every sitting also measures benchmarks/floor/tcp_relay, a
+zero-logic TCP relay doing the same system calls per statement as ShardGate: the floor of
+any TCP proxy on this machine. ShardGate's own cost is the gap to it.
+
     /usr/bin/python3 benchmarks/passthrough.py                 # full run (~8 min)
     /usr/bin/python3 benchmarks/passthrough.py --time 5 --pairs 1   # quick look
 """
@@ -86,6 +90,10 @@ def main():
     ap.add_argument("--binary", default=os.environ.get("SHARDGATE_BIN", os.path.join(ROOT, "build", "shardgate")))
     ap.add_argument("--server-port", type=int, default=23395)
     ap.add_argument("--proxy-port", type=int, default=26095)
+    ap.add_argument("--workers", type=int, default=0, help="ShardGate listen.workers (0 = one per core)")
+    ap.add_argument("--no-floor", dest="floor", action="store_false",
+                    help="skip the tcp_relay floor measurement")
+    ap.add_argument("--relay-port", type=int, default=26096)
     ap.add_argument("--configs", default="16:disable,16:auto,1:disable",
                     help="comma list of threads:ps-mode (default: %(default)s)")
     args = ap.parse_args()
@@ -95,20 +103,29 @@ def main():
     if not server.sql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='sbtest' AND table_name='sbtest1'")[0][0]:
         sysbench(args.server_port, 2, 0, "disable", args.table_size, mode="prepare")
     cfg = make_config(args.proxy_port, args.proxy_port + 3000, {"bench": f"127.0.0.1:{args.server_port}"},
-                      level="warn", workers=0)
+                      level="warn", workers=args.workers)
     cfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
     proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+    relay = None
+    if args.floor:
+        relay_bin = os.path.join(os.path.dirname(args.binary), "benchmarks", "tcp_relay")
+        relay = subprocess.Popen([relay_bin, str(args.relay_port), str(args.server_port),
+                                  str(args.workers or os.cpu_count())])
+        time.sleep(0.3)
     rows = []
     try:
         for spec in args.configs.split(","):
             threads, ps_mode = spec.split(":")
             threads = int(threads)
             histogram = threads == 1
-            direct, proxied = [], []
+            direct, proxied, relayed = [], [], []
             sysbench(args.proxy_port, threads, 3, ps_mode, args.table_size)  # warm-up: pool, buffer pool
             for _ in range(args.pairs):
                 direct.append(measure(args.server_port, None, server.pid, args, threads, ps_mode, histogram))
                 proxied.append(measure(args.proxy_port, proxy.pid, server.pid, args, threads, ps_mode, histogram))
+                if relay:
+                    relayed.append(measure(args.relay_port, relay.pid, server.pid, args, threads, ps_mode,
+                                           histogram))
             ratios = [p["qps"] / d["qps"] for d, p in zip(direct, proxied)]
             row = {
                 "config": f"{threads} thr, ps-mode={ps_mode}",
@@ -121,6 +138,13 @@ def main():
                 "server_cpu_proxy_us": statistics.median(p["server_cpu_us"] for p in proxied),
                 "errors": sum(p["errors"] for p in proxied) + sum(d["errors"] for d in direct),
             }
+            if relayed:
+                row["relay_ratio"] = statistics.median(r["qps"] / d["qps"] for d, r in zip(direct, relayed))
+                row["relay_cpu_us"] = statistics.median(r["proxy_cpu_us"] for r in relayed)
+                if histogram:
+                    row["relay_p50_added_us"] = statistics.median(
+                        percentile_us(r["hist"], 0.5) - percentile_us(d["hist"], 0.5)
+                        for d, r in zip(direct, relayed))
             if histogram:
                 row["p50_added_us"] = statistics.median(
                     percentile_us(p["hist"], 0.5) - percentile_us(d["hist"], 0.5) for d, p in zip(direct, proxied))
@@ -131,10 +155,14 @@ def main():
             print(row, flush=True)
     finally:
         proxy.stop()
+        if relay:
+            relay.kill()
+            relay.wait()
         server.stop()
 
     print(f"\n## Pass-through point select ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-          f"{args.time}s runs, median of {args.pairs} alternating pairs)\n")
+          f"ShardGate workers={args.workers or os.cpu_count()}, {args.time}s runs, "
+          f"median of {args.pairs} alternating pairs)\n")
     print("| configuration | direct q/s | proxy q/s | proxy/direct | pair ratios | ShardGate CPU/query | "
           "MariaDB CPU/query direct -> via proxy | added latency p50 / p99 |")
     print("|---|---|---|---|---|---|---|---|")
@@ -144,6 +172,14 @@ def main():
         print(f"| {r['config']} | {r['direct_qps']:.0f} | {r['proxy_qps']:.0f} | {r['ratio']:.2f} | "
               f"{' '.join(f'{x:.2f}' for x in r['ratios'])} | {r['proxy_cpu_us']:.1f} us | "
               f"{r['server_cpu_direct_us']:.1f} -> {r['server_cpu_proxy_us']:.1f} us | {lat} |")
+    if any("relay_ratio" in r for r in rows):
+        print("\nFloor (benchmarks/floor/tcp_relay, same sitting):\n")
+        print("| configuration | relay/direct | relay CPU/query | relay added p50 |")
+        print("|---|---|---|---|")
+        for r in rows:
+            if "relay_ratio" in r:
+                lat = f"+{r['relay_p50_added_us']:.0f} us" if "relay_p50_added_us" in r else ""
+                print(f"| {r['config']} | {r['relay_ratio']:.2f} | {r['relay_cpu_us']:.1f} us | {lat} |")
     if any(r["errors"] for r in rows):
         print("\nWARNING: sysbench reported errors", file=sys.stderr)
         return 1

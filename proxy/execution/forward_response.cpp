@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
 
@@ -42,8 +43,7 @@ class output_batch {
     for (const auto& s : segments_)
       buffers_.emplace_back(s.rewritten ? scratch.data() + s.offset : buffer + s.offset, s.length);
     segments_.clear();
-    auto [ec, n] = co_await asio::async_write(client, buffers_, nothrow_awaitable);
-    (void)n;
+    error_code ec = co_await net::write_all(client, buffers_);
     scratch.clear();
     co_return ec;
   }

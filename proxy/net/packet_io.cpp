@@ -65,10 +65,36 @@ awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
 }
 
 awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data) {
-  auto [ec, n] =
+  error_code ec;
+  std::size_t sent = sock.send(asio::buffer(data.data(), data.size()), 0, ec);
+  if (!ec && sent == data.size()) co_return ec;
+  if (ec && ec != asio::error::would_block) co_return ec;
+  data = data.subspan(ec ? 0 : sent);
+  auto [wec, n] =
       co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), nothrow_awaitable);
   (void)n;
-  co_return ec;
+  co_return wec;
+}
+
+awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers) {
+  error_code ec;
+  std::size_t sent = sock.send(buffers, 0, ec);
+  if (ec && ec != asio::error::would_block) co_return ec;
+  if (ec) sent = 0;
+  if (sent == asio::buffer_size(buffers)) co_return error_code{};
+  // The kernel took part of it: queue the rest.
+  std::vector<asio::const_buffer> rest;
+  for (const auto& b : buffers) {
+    if (sent >= b.size()) {
+      sent -= b.size();
+      continue;
+    }
+    rest.push_back(b + sent);
+    sent = 0;
+  }
+  auto [wec, n] = co_await asio::async_write(sock, rest, nothrow_awaitable);
+  (void)n;
+  co_return wec;
 }
 
 void tune_socket(tcp::socket& sock) {

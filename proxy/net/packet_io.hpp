@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "net/asio.hpp"
 #include "net/read_buffer.hpp"
@@ -31,6 +32,11 @@ awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
                                    protocol::byte_span payload, std::uint8_t& seq);
 
 awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data);
+
+// Writes a gather list. Sends at once with a non-blocking send and falls back to an
+// asynchronous write only for what the kernel did not take: a completed send needs no
+// trip through the scheduler (which would cost an extra epoll_wait per statement).
+awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers);
 
 // Sets TCP_NODELAY and the non-blocking mode every ShardGate socket uses.
 void tune_socket(tcp::socket& sock);
