@@ -67,6 +67,16 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
   auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, nothrow_awaitable);
   (void)ep;
   if (cec) co_return cannot_connect(target, cec.message());
+  // asio keeps a socket registered for EPOLLOUT (edge-triggered) once it has waited for
+  // writability, as async_connect does; then every ACK that frees send space wakes the
+  // worker. Registering the descriptor again leaves only the read interest.
+  error_code reg_ec;
+  const auto protocol = socket_.local_endpoint(reg_ec).protocol();
+  if (!reg_ec) {
+    const auto fd = socket_.release(reg_ec);
+    if (!reg_ec) socket_.assign(protocol, fd, reg_ec);
+  }
+  if (reg_ec) co_return cannot_connect(target, "socket setup failed: " + reg_ec.message());
   net::tune_socket(socket_);
   auto err = co_await login(target, found_rows);
   if (err) co_return err;
