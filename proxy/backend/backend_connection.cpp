@@ -40,13 +40,13 @@ mysql_error backend_connection::lost(std::string_view what) const {
 }
 
 awaitable<std::optional<mysql_error>> backend_connection::connect(const backend_target& target,
-                                                                  bool found_rows) {
+                                                                  std::uint32_t flavour) {
   using namespace asio::experimental::awaitable_operators;
   target_ = &target;
   asio::steady_timer deadline(co_await asio::this_coro::executor);
   deadline.expires_after(std::chrono::milliseconds(target.connect_timeout_ms));
   auto outcome =
-      co_await (open_and_login(target, found_rows) || deadline.async_wait(asio::use_awaitable));
+      co_await (open_and_login(target, flavour) || deadline.async_wait(asio::use_awaitable));
   std::optional<mysql_error> result;
   if (outcome.index() == 1) {
     result = cannot_connect(
@@ -59,7 +59,7 @@ awaitable<std::optional<mysql_error>> backend_connection::connect(const backend_
 }
 
 awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
-    const backend_target& target, bool found_rows) {
+    const backend_target& target, std::uint32_t flavour) {
   tcp::resolver resolver(co_await asio::this_coro::executor);
   auto [rec, endpoints] = co_await resolver.async_resolve(
       target.endpoint.host, std::to_string(target.endpoint.port), nothrow_awaitable);
@@ -78,7 +78,7 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
   }
   if (reg_ec) co_return cannot_connect(target, "socket setup failed: " + reg_ec.message());
   net::tune_socket(socket_);
-  auto err = co_await login(target, found_rows);
+  auto err = co_await login(target, flavour);
   if (err) co_return err;
   const bool ready = co_await setup_session();
   if (!ready) co_return cannot_connect(target, "session setup failed");
@@ -86,7 +86,7 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
 }
 
 awaitable<std::optional<mysql_error>> backend_connection::login(const backend_target& target,
-                                                                bool found_rows) {
+                                                                std::uint32_t flavour) {
   std::uint8_t seq = 0;
   auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16);
   if (ec) co_return cannot_connect(target, "no greeting: " + ec.message());
@@ -102,7 +102,8 @@ awaitable<std::optional<mysql_error>> backend_connection::login(const backend_ta
   server_version_ = hs.server_version;
   server_thread_id_ = hs.connection_id;
 
-  std::uint32_t wanted = backend_wanted_caps | (found_rows ? cap::found_rows : 0);
+  flavour_ = flavour & login_fixed_caps;
+  std::uint32_t wanted = backend_wanted_caps | flavour_;
   capabilities_ = wanted & hs.capabilities;
   handshake_response resp;
   resp.capabilities = capabilities_;

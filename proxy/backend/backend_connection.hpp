@@ -29,15 +29,21 @@ struct backend_target {
   std::uint32_t connect_timeout_ms = 2000;
 };
 
-// Capabilities ShardGate asks every backend for (intersected with what it offers).
-// CLIENT_FOUND_ROWS is added per connection when the client wants it.
+// Capabilities that are fixed at login and change what the server sends, so a client gets
+// a backend connection that logged in with the same ones: CLIENT_FOUND_ROWS (affected-rows
+// semantics) and CLIENT_DEPRECATE_EOF (exact EOF packets, status flags included, pass
+// through untouched instead of being synthesized).
+inline constexpr std::uint32_t login_fixed_caps =
+    protocol::cap::found_rows | protocol::cap::deprecate_eof;
+
+// Capabilities ShardGate asks every backend for (intersected with what it offers), plus
+// the client's login_fixed_caps per connection.
 inline constexpr std::uint32_t backend_wanted_caps =
     protocol::cap::long_password | protocol::cap::long_flag | protocol::cap::protocol_41 |
     protocol::cap::transactions | protocol::cap::secure_connection |
     protocol::cap::multi_statements | protocol::cap::multi_results |
     protocol::cap::ps_multi_results | protocol::cap::plugin_auth |
-    protocol::cap::plugin_auth_lenenc_client_data | protocol::cap::session_track |
-    protocol::cap::deprecate_eof;
+    protocol::cap::plugin_auth_lenenc_client_data | protocol::cap::session_track;
 
 // A piece of output for the client: bytes of the read buffer or of `rewrite`.
 struct output_segment {
@@ -61,9 +67,10 @@ class backend_connection {
   backend_connection(const backend_connection&) = delete;
   backend_connection& operator=(const backend_connection&) = delete;
 
-  // Connects and logs in; on failure returns the error a client should see (2003).
+  // Connects and logs in asking for `flavour` (a subset of login_fixed_caps) on top of
+  // backend_wanted_caps; on failure returns the error a client should see (2003).
   awaitable<std::optional<protocol::mysql_error>> connect(const backend_target& target,
-                                                          bool found_rows);
+                                                          std::uint32_t flavour);
 
   // Runs a command whose response ShardGate consumes itself (state replay, resets).
   // Returns the server's error, or a 2013 error if the connection broke (then broken()).
@@ -80,7 +87,8 @@ class backend_connection {
   protocol::response_translator& translator() noexcept { return translator_; }
 
   std::uint32_t capabilities() const noexcept { return capabilities_; }
-  bool found_rows() const noexcept { return (capabilities_ & protocol::cap::found_rows) != 0; }
+  // The login_fixed_caps this connection asked for (what pools match clients on).
+  std::uint32_t flavour() const noexcept { return flavour_; }
   const std::string& server_version() const noexcept { return server_version_; }
   std::uint32_t server_thread_id() const noexcept { return server_thread_id_; }
   const backend_target& target() const noexcept { return *target_; }
@@ -100,9 +108,9 @@ class backend_connection {
 
  private:
   awaitable<std::optional<protocol::mysql_error>> open_and_login(const backend_target& target,
-                                                                 bool found_rows);
+                                                                 std::uint32_t flavour);
   awaitable<std::optional<protocol::mysql_error>> login(const backend_target& target,
-                                                        bool found_rows);
+                                                        std::uint32_t flavour);
   awaitable<bool> setup_session();
   protocol::mysql_error lost(std::string_view what) const;
 
@@ -114,6 +122,7 @@ class backend_connection {
   protocol::response_translator translator_;
   const backend_target* target_ = nullptr;
   std::uint32_t capabilities_ = 0;
+  std::uint32_t flavour_ = 0;
   std::string server_version_;
   std::uint32_t server_thread_id_ = 0;
   bool broken_ = false;

@@ -34,7 +34,7 @@ connection_pool::~connection_pool() {
 
 bool connection_pool::acceptable(const backend_connection& c,
                                  const connection_requirements& req) const {
-  return c.found_rows() == req.found_rows && (!req.no_schema || c.state.schema.empty());
+  return c.flavour() == req.flavour && (!req.no_schema || c.state.schema.empty());
 }
 
 std::unique_ptr<backend_connection> connection_pool::take_idle(const connection_requirements& req) {
@@ -102,7 +102,7 @@ awaitable<connection_pool::acquired> connection_pool::acquire(connection_require
 awaitable<connection_pool::acquired> connection_pool::open_new(const connection_requirements& req) {
   ++open_;
   auto c = std::make_unique<backend_connection>(executor_);
-  auto err = co_await c->connect(target_, req.found_rows);
+  auto err = co_await c->connect(target_, req.flavour);
   if (err) {
     ++connect_failures_;
     free_slot();

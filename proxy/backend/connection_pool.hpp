@@ -27,8 +27,8 @@ struct pool_limits {
 
 // What a borrowed connection must satisfy.
 struct connection_requirements {
-  bool found_rows = false;  // CLIENT_FOUND_ROWS is fixed at login
-  bool no_schema = false;   // no current database (there is no way to unselect one)
+  std::uint32_t flavour = 0;  // the client's login_fixed_caps
+  bool no_schema = false;     // no current database (there is no way to unselect one)
   const backend_connection* preferred = nullptr;
 };
 

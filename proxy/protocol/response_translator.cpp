@@ -15,6 +15,9 @@ void response_translator::start(response_kind kind, std::uint32_t backend_caps,
                                 std::uint32_t client_caps, std::uint16_t status,
                                 session_state_visitor* visitor) noexcept {
   kind_ = kind;
+  // Only flags describing the connection's state carry over into a synthesized EOF.
+  status &=
+      static_cast<std::uint16_t>(~(status::session_state_changed | status::more_results_exist));
   backend_caps_ = backend_caps;
   client_caps_ = client_caps;
   status_ = status;

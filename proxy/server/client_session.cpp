@@ -291,7 +291,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!backend_) {
       auto got = co_await pool_->acquire(
-          {(client_caps_ & cap::found_rows) != 0, state_.schema.empty(), last_backend_});
+          {client_caps_ & backend::login_fixed_caps, state_.schema.empty(), last_backend_});
       if (got.error) co_return got.error;
       backend_ = std::move(got.conn);
     }
