@@ -50,6 +50,7 @@ struct listen_config {
   std::string server_version;  // empty = the default cluster's version
   std::uint32_t shutdown_timeout_s = 10;
   std::uint32_t connect_timeout_s = 10;  // to finish the handshake and login
+  std::uint32_t write_timeout_s = 60;    // a client that reads nothing this long is dropped
 };
 
 struct admin_config {

@@ -133,7 +133,7 @@ std::string secret(const YAML::Node& parent, std::string_view where, bool requir
 void parse_listen(const YAML::Node& n, listen_config& out) {
   expect_map(n, "listen",
              {"address", "port", "workers", "max_client_connections", "max_packet_bytes",
-              "server_version", "shutdown_timeout_s", "connect_timeout_s"});
+              "server_version", "shutdown_timeout_s", "connect_timeout_s", "write_timeout_s"});
   if (n["address"]) {
     out.address = scalar(n["address"], "listen.address");
     if (!is_ip_literal(out.address))
@@ -150,6 +150,9 @@ void parse_listen(const YAML::Node& n, listen_config& out) {
         integer(n["max_packet_bytes"], "listen.max_packet_bytes", 1024, 1u << 30));
   if (n["server_version"])
     out.server_version = scalar(n["server_version"], "listen.server_version");
+  if (n["write_timeout_s"])
+    out.write_timeout_s = static_cast<std::uint32_t>(
+        integer(n["write_timeout_s"], "listen.write_timeout_s", 1, 86400));
   if (n["connect_timeout_s"])
     out.connect_timeout_s = static_cast<std::uint32_t>(
         integer(n["connect_timeout_s"], "listen.connect_timeout_s", 1, 3600));

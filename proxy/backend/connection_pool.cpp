@@ -25,8 +25,12 @@ bool still_open(backend_connection& c) {
 }  // namespace
 
 connection_pool::connection_pool(asio::any_io_executor ex, backend_target target,
-                                 pool_limits limits)
-    : executor_(std::move(ex)), target_(std::move(target)), limits_(limits) {}
+                                 pool_limits limits,
+                                 std::function<void(const std::string&)> on_login)
+    : executor_(std::move(ex)),
+      target_(std::move(target)),
+      limits_(limits),
+      on_login_(std::move(on_login)) {}
 
 connection_pool::~connection_pool() {
   stop();
@@ -109,7 +113,10 @@ awaitable<connection_pool::acquired> connection_pool::open_new(const connection_
     co_return acquired{nullptr, std::move(err)};
   }
   ++connects_;
-  if (server_version_.empty()) server_version_ = c->server_version();
+  if (server_version_.empty()) {
+    server_version_ = c->server_version();
+    if (on_login_) on_login_(server_version_);
+  }
   co_return acquired{std::move(c), std::nullopt};
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -43,7 +44,9 @@ struct pool_stats {
 
 class connection_pool {
  public:
-  connection_pool(asio::any_io_executor ex, backend_target target, pool_limits limits);
+  // `on_login` (may be empty) is told the server version after each successful login.
+  connection_pool(asio::any_io_executor ex, backend_target target, pool_limits limits,
+                  std::function<void(const std::string&)> on_login = {});
   ~connection_pool();
   connection_pool(const connection_pool&) = delete;
   connection_pool& operator=(const connection_pool&) = delete;
@@ -90,6 +93,7 @@ class connection_pool {
   std::uint64_t connect_failures_ = 0;
   std::uint64_t acquire_timeouts_ = 0;
   std::string server_version_;
+  std::function<void(const std::string&)> on_login_;
   bool stopped_ = false;
   std::shared_ptr<asio::steady_timer> maintenance_timer_;
 };

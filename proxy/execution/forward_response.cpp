@@ -38,12 +38,13 @@ class output_batch {
   }
   bool empty() const { return segments_.empty(); }
 
-  awaitable<error_code> flush(tcp::socket& client, const std::uint8_t* buffer, bytes& scratch) {
+  awaitable<error_code> flush(tcp::socket& client, const std::uint8_t* buffer, bytes& scratch,
+                              std::chrono::milliseconds timeout) {
     buffers_.clear();
     for (const auto& s : segments_)
       buffers_.emplace_back(s.rewritten ? scratch.data() + s.offset : buffer + s.offset, s.length);
     segments_.clear();
-    error_code ec = co_await net::write_all(client, buffers_);
+    error_code ec = co_await net::write_all(client, buffers_, timeout);
     scratch.clear();
     co_return ec;
   }
@@ -56,7 +57,8 @@ class output_batch {
 }  // namespace
 
 awaitable<forward_result> forward_response(backend::backend_connection& backend,
-                                           tcp::socket& client, std::uint8_t& client_seq) {
+                                           tcp::socket& client, std::uint8_t& client_seq,
+                                           std::chrono::milliseconds write_timeout) {
   response_translator& tr = backend.translator();
   net::read_buffer& in = backend.buffer();
   backend::forward_buffers& fb = backend.io_buffers();
@@ -153,7 +155,7 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
 
     const bool finished = tr.done() && pass_remaining == 0 && !continuation && !eof_after_payload;
     if (!out.empty()) {
-      auto ec = co_await out.flush(client, in.data(), scratch);
+      auto ec = co_await out.flush(client, in.data(), scratch, write_timeout);
       if (ec) {
         in.consume(pos);
         co_return forward_result{forward_status::client_lost, ec};

@@ -6,6 +6,7 @@
 // by the resultset; a client that stops reading stops ShardGate reading the backend.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "backend/backend_connection.hpp"
@@ -26,8 +27,10 @@ struct forward_result {
 };
 
 // `translator` must have been start()ed; `client_seq` is the sequence id of the next
-// packet to the client and is advanced.
+// packet to the client and is advanced. A client that reads nothing for `write_timeout`
+// ends the response with client_lost (as MySQL's net_write_timeout does).
 awaitable<forward_result> forward_response(backend::backend_connection& backend,
-                                           tcp::socket& client, std::uint8_t& client_seq);
+                                           tcp::socket& client, std::uint8_t& client_seq,
+                                           std::chrono::milliseconds write_timeout);
 
 }  // namespace shardgate::execution

@@ -1,5 +1,7 @@
 #include "net/packet_io.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "protocol/framing.hpp"
 
 namespace shardgate::net {
@@ -76,13 +78,14 @@ awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data) {
   co_return wec;
 }
 
-awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers) {
+awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers,
+                                std::chrono::milliseconds timeout) {
   error_code ec;
   std::size_t sent = sock.send(buffers, 0, ec);
   if (ec && ec != asio::error::would_block) co_return ec;
   if (ec) sent = 0;
   if (sent == asio::buffer_size(buffers)) co_return error_code{};
-  // The kernel took part of it: queue the rest.
+  // The kernel took part of it (the peer reads slowly): queue the rest, with a deadline.
   std::vector<asio::const_buffer> rest;
   for (const auto& b : buffers) {
     if (sent >= b.size()) {
@@ -92,9 +95,13 @@ awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const
     rest.push_back(b + sent);
     sent = 0;
   }
-  auto [wec, n] = co_await asio::async_write(sock, rest, nothrow_awaitable);
-  (void)n;
-  co_return wec;
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer deadline(sock.get_executor());
+  deadline.expires_after(timeout);
+  auto outcome = co_await (asio::async_write(sock, rest, nothrow_awaitable) ||
+                           deadline.async_wait(nothrow_awaitable));
+  if (outcome.index() == 1) co_return make_error(io_errc::timed_out);
+  co_return std::get<0>(std::get<0>(outcome));
 }
 
 void tune_socket(tcp::socket& sock) {

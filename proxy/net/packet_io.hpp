@@ -3,6 +3,7 @@
 // proxy/execution/forward_response.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -35,8 +36,11 @@ awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data);
 
 // Writes a gather list. Sends at once with a non-blocking send and falls back to an
 // asynchronous write only for what the kernel did not take: a completed send needs no
-// trip through the scheduler (which would cost an extra epoll_wait per statement).
-awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers);
+// trip through the scheduler (which would cost an extra epoll_wait per statement). A peer
+// that takes nothing for `timeout` fails the write with io_errc::timed_out (the timer
+// exists only on that slow path).
+awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers,
+                                std::chrono::milliseconds timeout);
 
 // Sets TCP_NODELAY and the non-blocking mode every ShardGate socket uses.
 void tune_socket(tcp::socket& sock);

@@ -344,7 +344,8 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
   response_translator& tr = be.translator();
   tr.start(kind, be.capabilities(), client_caps_, be.status, &tracker);
   std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
-  const auto result = co_await execution::forward_response(be, socket_, client_seq);
+  const auto result = co_await execution::forward_response(
+      be, socket_, client_seq, std::chrono::seconds(config_->listen.write_timeout_s));
   seq_ = static_cast<std::uint8_t>(client_seq - 1);
   last_error_code_ = tr.error_code();
 

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -34,7 +33,11 @@ void server::learn_server_version() {
     return;
   }
   worker& w = *workers_.front();
-  auto probe = asio::co_spawn(
+  // The promise is shared with the probe: if the wait below gives up, a late answer
+  // still has somewhere to go.
+  auto answer = std::make_shared<std::promise<std::string>>();
+  auto version_future = answer->get_future();
+  asio::co_spawn(
       w.context(),
       [&w]() -> awaitable<std::string> {
         auto got = co_await w.default_pool().acquire({});
@@ -43,20 +46,19 @@ void server::learn_server_version() {
         w.default_pool().release(std::move(got.conn));
         co_return v;
       },
-      asio::use_future);
+      [answer](std::exception_ptr e, std::string v) { answer->set_value(e ? std::string() : v); });
   const auto& cluster = *config_->find_cluster(config_->default_cluster);
   std::string version;
-  if (probe.wait_for(std::chrono::milliseconds(cluster.connect_timeout_ms) + 1s) ==
+  if (version_future.wait_for(std::chrono::milliseconds(cluster.connect_timeout_ms) + 1s) ==
       std::future_status::ready)
-    version = probe.get();
+    version = version_future.get();
   if (version.empty()) {
-    version = "5.7.99";
+    version = shared_state::fallback_server_version;
     spdlog::warn(
         "default cluster {} ({}) is not reachable at start; advertising version {} "
         "until it is (set listen.server_version to pin one)",
         cluster.name, cluster.writer.to_string(), version);
-  }
-  shared_.set_server_version(version + "-ShardGate");
+  }  // (a successful login publishes the version through the pool's on_login)
 }
 
 awaitable<void> server::accept_loop() {

@@ -27,8 +27,9 @@ worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
       c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
   limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
   limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
-  default_pool_ =
-      std::make_unique<backend::connection_pool>(context_.get_executor(), target, limits);
+  default_pool_ = std::make_unique<backend::connection_pool>(
+      context_.get_executor(), target, limits,
+      [&shared](const std::string& version) { shared.learn_server_version(version); });
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       context_.get_executor());
 }

@@ -27,9 +27,21 @@ struct shared_state {
   std::atomic<std::uint64_t> next_session_token{1};
   std::uint32_t max_clients = 0;
 
+  // Advertised until a backend has told its version (e.g. it was down at start).
+  static constexpr const char* fallback_server_version = "5.7.99";
+
+  // A configured version is final; a learned one is taken once, from the first backend
+  // login that succeeds.
   void set_server_version(std::string v) {
     std::lock_guard lock(mutex_);
     server_version_ = std::move(v);
+    final_ = true;
+  }
+  void learn_server_version(const std::string& backend_version) {
+    std::lock_guard lock(mutex_);
+    if (final_) return;
+    server_version_ = backend_version + "-ShardGate";
+    final_ = true;
   }
   std::string server_version() const {
     std::lock_guard lock(mutex_);
@@ -38,7 +50,8 @@ struct shared_state {
 
  private:
   mutable std::mutex mutex_;
-  std::string server_version_;
+  std::string server_version_ = std::string(fallback_server_version) + "-ShardGate";
+  bool final_ = false;
 };
 
 class worker {

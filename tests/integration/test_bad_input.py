@@ -205,6 +205,7 @@ class BackendFailureTest(ProxyTestCase):
         self.server.initialize()
         port = self.own_proxy()  # backend not running: the proxy starts anyway
         with self.connect_to(port) as c, c.cursor() as cur:
+            self.assertEqual(c.get_server_info(), "5.7.99-ShardGate")  # the fallback, for now
             with self.assertRaises(pymysql.err.OperationalError) as ctx:
                 cur.execute("SELECT 1")
         code, msg = ctx.exception.args[0], str(ctx.exception.args[1])
@@ -217,6 +218,9 @@ class BackendFailureTest(ProxyTestCase):
                 with self.connect_to(port) as c, c.cursor() as cur:
                     cur.execute("SELECT 'back'")
                     self.assertEqual(cur.fetchone()[0], "back")
+                    # Once a login succeeded, new clients see the backend's real version.
+                    with self.connect_to(port) as c2:
+                        self.assertRegex(c2.get_server_info(), r"^(5\.5\.5-)?\d+\.\d+\.\d+-MariaDB.*-ShardGate$")
                     return
             except pymysql.err.OperationalError as e:
                 last = e
