@@ -1,0 +1,391 @@
+#include "sql/lexer.hpp"
+
+#include <array>
+
+namespace shardgate::sql {
+
+namespace {
+
+// Character classes, one table lookup per byte on the hot path.
+enum : std::uint8_t { cls_space = 1, cls_digit = 2, cls_ident = 4, cls_hex = 8 };
+
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] |= cls_space;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= cls_digit | cls_ident | cls_hex;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= cls_ident;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= cls_ident;
+  for (int c = 'a'; c <= 'f'; ++c) t[c] |= cls_hex;
+  for (int c = 'A'; c <= 'F'; ++c) t[c] |= cls_hex;
+  t['_'] |= cls_ident;
+  t['$'] |= cls_ident;
+  for (int c = 0x80; c < 0x100; ++c) t[c] |= cls_ident;  // UTF-8 bytes of non-ASCII names
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> classes = make_classes();
+
+bool is_space(unsigned char c) {
+  return classes[c] & cls_space;
+}
+bool is_digit(unsigned char c) {
+  return classes[c] & cls_digit;
+}
+bool is_hex(unsigned char c) {
+  return classes[c] & cls_hex;
+}
+bool is_ident(unsigned char c) {
+  return classes[c] & cls_ident;
+}
+char upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view upper_prefix) {
+  if (s.size() < upper_prefix.size()) return false;
+  for (std::size_t i = 0; i < upper_prefix.size(); ++i)
+    if (upper(s[i]) != upper_prefix[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+const char* token_kind_name(token_kind k) noexcept {
+  switch (k) {
+    case token_kind::end:
+      return "end";
+    case token_kind::identifier:
+      return "identifier";
+    case token_kind::quoted_identifier:
+      return "quoted_identifier";
+    case token_kind::number:
+      return "number";
+    case token_kind::string:
+      return "string";
+    case token_kind::hex_string:
+      return "hex_string";
+    case token_kind::bit_string:
+      return "bit_string";
+    case token_kind::placeholder:
+      return "placeholder";
+    case token_kind::user_variable:
+      return "user_variable";
+    case token_kind::system_variable:
+      return "system_variable";
+    case token_kind::op:
+      return "op";
+    case token_kind::lparen:
+      return "lparen";
+    case token_kind::rparen:
+      return "rparen";
+    case token_kind::comma:
+      return "comma";
+    case token_kind::semicolon:
+      return "semicolon";
+    case token_kind::dot:
+      return "dot";
+    case token_kind::hint:
+      return "hint";
+    case token_kind::error:
+      return "error";
+  }
+  return "?";
+}
+
+bool is_keyword(std::string_view word, std::string_view upper_keyword) noexcept {
+  return word.size() == upper_keyword.size() && starts_with_ci(word, upper_keyword);
+}
+
+lexer::skipped lexer::skip_space_and_comments(token& out) noexcept {
+  const std::size_t n = sql_.size();
+  while (pos_ < n) {
+    const unsigned char c = sql_[pos_];
+    if (is_space(c)) {
+      ++pos_;
+    } else if (c == '#' || (c == '-' && pos_ + 1 < n && sql_[pos_ + 1] == '-' &&
+                            (pos_ + 2 == n || static_cast<unsigned char>(sql_[pos_ + 2]) <= ' '))) {
+      while (pos_ < n && sql_[pos_] != '\n') ++pos_;
+    } else if (c == '/' && pos_ + 1 < n && sql_[pos_ + 1] == '*') {
+      const std::size_t start = pos_;
+      // Executable comments: the server runs their content, so it is SQL to us too.
+      if (pos_ + 2 < n && (sql_[pos_ + 2] == '!' ||
+                           (sql_[pos_ + 2] == 'M' && pos_ + 3 < n && sql_[pos_ + 3] == '!'))) {
+        pos_ += sql_[pos_ + 2] == '!' ? 3 : 4;
+        while (pos_ < n && is_digit(sql_[pos_])) ++pos_;  // version
+        ++executable_comment_depth_;
+        continue;
+      }
+      const std::size_t close = sql_.find("*/", pos_ + 2);
+      if (close == std::string_view::npos) {
+        out = token{token_kind::error, static_cast<std::uint32_t>(start),
+                    static_cast<std::uint32_t>(n - start)};
+        pos_ = n;
+        last_ = token_kind::error;
+        return skipped::error;
+      }
+      pos_ = close + 2;
+      std::string_view body = sql_.substr(start + 2, close - start - 2);
+      while (!body.empty() && is_space(body.front())) body.remove_prefix(1);
+      if (starts_with_ci(body, "SHARDGATE:")) {
+        out = token{token_kind::hint, static_cast<std::uint32_t>(start),
+                    static_cast<std::uint32_t>(pos_ - start)};
+        last_ = token_kind::hint;
+        return skipped::hint;
+      }
+    } else if (c == '*' && executable_comment_depth_ > 0 && pos_ + 1 < n && sql_[pos_ + 1] == '/') {
+      pos_ += 2;
+      --executable_comment_depth_;
+    } else {
+      break;
+    }
+  }
+  return skipped::nothing;
+}
+
+token lexer::next() noexcept {
+  token special;
+  switch (skip_space_and_comments(special)) {
+    case skipped::hint:
+    case skipped::error:
+      return special;
+    case skipped::nothing:
+      break;
+  }
+  const std::size_t n = sql_.size();
+  const std::size_t start = pos_;
+  if (pos_ >= n) {
+    // An executable comment that never closes is an unbalanced comment: a syntax error.
+    if (executable_comment_depth_ > 0) {
+      executable_comment_depth_ = 0;
+      return make(token_kind::error, start);
+    }
+    return make(token_kind::end, start);
+  }
+  const unsigned char c = sql_[pos_];
+  switch (c) {
+    case '\'':
+    case '"':
+      return lex_quoted(start, static_cast<char>(c), token_kind::string, !no_backslash_escapes_);
+    case '`':
+      return lex_quoted(start, '`', token_kind::quoted_identifier, false);
+    case '?':
+      ++pos_;
+      return make(token_kind::placeholder, start);
+    case '@':
+      return lex_variable(start);
+    case '(':
+      ++pos_;
+      return make(token_kind::lparen, start);
+    case ')':
+      ++pos_;
+      return make(token_kind::rparen, start);
+    case ',':
+      ++pos_;
+      return make(token_kind::comma, start);
+    case ';':
+      ++pos_;
+      return make(token_kind::semicolon, start);
+    case '.':
+      // ".5" is a number, except right after a name (t.5col, `t`.`5`): then it is the dot
+      // of a qualified name, as in MySQL's lexer.
+      if (pos_ + 1 < n && is_digit(sql_[pos_ + 1]) &&
+          !(last_end_ == pos_ &&
+            (last_ == token_kind::identifier || last_ == token_kind::quoted_identifier)))
+        return lex_number(start);
+      ++pos_;
+      return make(token_kind::dot, start);
+    default:
+      break;
+  }
+  if (is_digit(c)) return lex_number(start);
+  if (is_ident(c)) return lex_word(start);
+  return lex_operator(start);
+}
+
+token lexer::lex_quoted(std::size_t start, char quote, token_kind kind, bool escapes) noexcept {
+  const std::size_t n = sql_.size();
+  ++pos_;  // opening quote
+  while (pos_ < n) {
+    const char c = sql_[pos_];
+    if (c == '\\' && escapes) {
+      pos_ += 2;
+    } else if (c == quote) {
+      if (pos_ + 1 < n && sql_[pos_ + 1] == quote) {
+        pos_ += 2;
+      } else {
+        ++pos_;
+        return make(kind, start);
+      }
+    } else {
+      ++pos_;
+    }
+  }
+  pos_ = n;
+  return make(token_kind::error, start);  // unterminated
+}
+
+token lexer::lex_number(std::size_t start) noexcept {
+  const std::size_t n = sql_.size();
+  auto ident_follows = [&] { return pos_ < n && is_ident(sql_[pos_]); };
+  auto as_identifier = [&] {
+    while (pos_ < n && is_ident(sql_[pos_])) ++pos_;
+    return make(token_kind::identifier, start);
+  };
+  if (sql_[pos_] == '0' && pos_ + 1 < n && (sql_[pos_ + 1] == 'x' || sql_[pos_ + 1] == 'b')) {
+    const bool hex = sql_[pos_ + 1] == 'x';
+    std::size_t p = pos_ + 2;
+    while (p < n && (hex ? is_hex(sql_[p]) : (sql_[p] == '0' || sql_[p] == '1'))) ++p;
+    pos_ = p;
+    if (p > start + 2 && !ident_follows()) return make(token_kind::number, start);
+    return as_identifier();  // 0x, 0xZZ, 0b2 are identifiers
+  }
+  bool fraction_or_exponent = false;
+  while (pos_ < n && is_digit(sql_[pos_])) ++pos_;
+  if (pos_ < n && sql_[pos_] == '.') {
+    ++pos_;
+    fraction_or_exponent = true;
+    while (pos_ < n && is_digit(sql_[pos_])) ++pos_;
+  }
+  if (pos_ < n && (sql_[pos_] == 'e' || sql_[pos_] == 'E')) {
+    std::size_t p = pos_ + 1;
+    if (p < n && (sql_[p] == '+' || sql_[p] == '-')) ++p;
+    if (p < n && is_digit(sql_[p])) {
+      pos_ = p;
+      while (pos_ < n && is_digit(sql_[pos_])) ++pos_;
+      fraction_or_exponent = true;
+    }
+  }
+  // Digits followed by letters form an identifier (MySQL allows names like 1abc).
+  if (!fraction_or_exponent && ident_follows()) return as_identifier();
+  return make(token_kind::number, start);
+}
+
+token lexer::lex_word(std::size_t start) noexcept {
+  const std::size_t n = sql_.size();
+  const char c = sql_[pos_];
+  if (pos_ + 1 < n && sql_[pos_ + 1] == '\'') {
+    if (c == 'N' || c == 'n') {
+      ++pos_;
+      return lex_quoted(start, '\'', token_kind::string, !no_backslash_escapes_);
+    }
+    if (c == 'X' || c == 'x' || c == 'B' || c == 'b') {
+      ++pos_;
+      return lex_quoted(start, '\'',
+                        c == 'X' || c == 'x' ? token_kind::hex_string : token_kind::bit_string,
+                        false);
+    }
+  }
+  while (pos_ < n && is_ident(sql_[pos_])) ++pos_;
+  // A character set introducer: _utf8mb4'text'.
+  if (c == '_' && pos_ < n && (sql_[pos_] == '\'' || sql_[pos_] == '"'))
+    return lex_quoted(start, sql_[pos_], token_kind::string, !no_backslash_escapes_);
+  return make(token_kind::identifier, start);
+}
+
+token lexer::lex_variable(std::size_t start) noexcept {
+  const std::size_t n = sql_.size();
+  ++pos_;  // @
+  if (pos_ < n && sql_[pos_] == '@') {
+    ++pos_;
+    const std::size_t name = pos_;
+    while (pos_ < n && (is_ident(sql_[pos_]) || sql_[pos_] == '.')) ++pos_;
+    return make(pos_ > name ? token_kind::system_variable : token_kind::error, start);
+  }
+  if (pos_ < n && (sql_[pos_] == '\'' || sql_[pos_] == '"' || sql_[pos_] == '`')) {
+    token t = lex_quoted(start, sql_[pos_], token_kind::user_variable,
+                         sql_[pos_] != '`' && !no_backslash_escapes_);
+    return t;
+  }
+  const std::size_t name = pos_;
+  while (pos_ < n && (is_ident(sql_[pos_]) || sql_[pos_] == '.')) ++pos_;
+  return make(pos_ > name ? token_kind::user_variable : token_kind::error, start);
+}
+
+token lexer::lex_operator(std::size_t start) noexcept {
+  static constexpr std::string_view three[] = {"<=>", "->>"};
+  static constexpr std::string_view two[] = {
+      "<=", ">=", "<>", "!=", ":=", "||", "&&", "<<", ">>", "->"};
+  const std::string_view rest = sql_.substr(pos_);
+  for (auto op : three)
+    if (rest.starts_with(op)) {
+      pos_ += 3;
+      return make(token_kind::op, start);
+    }
+  for (auto op : two)
+    if (rest.starts_with(op)) {
+      pos_ += 2;
+      return make(token_kind::op, start);
+    }
+  static constexpr std::string_view singles = "=<>!+-*/%^&|~:";
+  ++pos_;
+  return make(singles.find(rest[0]) != std::string_view::npos ? token_kind::op : token_kind::error,
+              start);
+}
+
+bool string_value(std::string_view text, std::string& out, bool no_backslash_escapes) {
+  std::size_t i = 0;
+  if (!text.empty() && text[0] == '_') {
+    while (i < text.size() && text[i] != '\'' && text[i] != '"') ++i;
+  } else if (!text.empty() && (text[0] == 'N' || text[0] == 'n')) {
+    i = 1;
+  }
+  if (i >= text.size() || (text[i] != '\'' && text[i] != '"') || text.size() - i < 2 ||
+      text.back() != text[i])
+    return false;
+  const char quote = text[i];
+  const std::string_view body = text.substr(i + 1, text.size() - i - 2);
+  for (std::size_t k = 0; k < body.size(); ++k) {
+    const char c = body[k];
+    if (c == '\\' && !no_backslash_escapes && k + 1 < body.size()) {
+      const char e = body[++k];
+      switch (e) {
+        case '0':
+          out += '\0';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'Z':
+          out += '\x1a';
+          break;
+        case '%':
+        case '_':
+          out += '\\';
+          out += e;
+          break;
+        default:
+          out += e;
+          break;
+      }
+    } else if (c == quote && k + 1 < body.size() && body[k + 1] == quote) {
+      out += quote;
+      ++k;
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
+
+std::string identifier_value(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '`' && text.back() == '`') {
+    std::string out;
+    const std::string_view body = text.substr(1, text.size() - 2);
+    for (std::size_t k = 0; k < body.size(); ++k) {
+      out += body[k];
+      if (body[k] == '`' && k + 1 < body.size() && body[k + 1] == '`') ++k;
+    }
+    return out;
+  }
+  return std::string(text);
+}
+
+}  // namespace shardgate::sql

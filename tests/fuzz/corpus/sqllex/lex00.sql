@@ -1,0 +1,1 @@
+/* shardgate: shard=shard1 */ SELECT * FROM orders WHERE order_no = 'ORD2026112200000001'

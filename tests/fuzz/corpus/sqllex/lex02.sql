@@ -1,0 +1,1 @@
+SELECT 'it''s', "a\"b", 'c\\', N'x', _utf8mb4'y', X'1F', B'101'

@@ -1,0 +1,1 @@
+SELECT `a``b`.`c`, db.t.*, @x, @'y z', @`w`, @@session.sql_mode, @@GLOBAL.x

@@ -1,0 +1,1 @@
+a<=>b->>'$.x'->c<=e>=f<>g!=h:=i||j&&k<<l>>m+n-o*p/q%r^s&t|u~v!w:x

@@ -1,0 +1,1 @@
+INSERT INTO t (a,b) VALUES (?,'x'),(2,?); SELECT /*shardgate:shard=x*/ 1

@@ -1,0 +1,1 @@
+SELECT café FROM 表 WHERE x = @ y

@@ -1,0 +1,1 @@
+SET session_track_schema=OFF
