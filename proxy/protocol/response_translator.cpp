@@ -135,7 +135,7 @@ packet_verdict response_translator::on_ok_like(byte_span payload, bool terminato
       has(client_caps_, cap::session_track) == has(backend_caps_, cap::session_track);
   if (client_wants_ok) {
     const std::uint8_t header = terminator ? eof_header : ok_header;
-    if (backend_ok_format && same_track && (!terminator || payload[0] == eof_header)) {
+    if (backend_ok_format && same_track) {  // a terminator here always starts with 0xfe
       v.action = packet_action::forward;
     } else if (terminator && kind_ == response_kind::single_ok && !backend_ok_format) {
       v.action = packet_action::forward;  // an EOF answer to e.g. COM_SET_OPTION
