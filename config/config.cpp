@@ -14,4 +14,56 @@ const cluster_config* config::find_cluster(std::string_view name) const {
   return nullptr;
 }
 
+int config::cluster_index(std::string_view name) const {
+  for (std::size_t i = 0; i < clusters.size(); ++i)
+    if (clusters[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const schema_config* config::find_schema(std::string_view lower_name) const {
+  for (const auto& s : schemas)
+    if (s.name == lower_name) return &s;
+  return nullptr;
+}
+
+const lookup_config* config::find_lookup(std::string_view name) const {
+  for (const auto& l : lookups)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+const table_config* schema_config::find_table(std::string_view lower_name) const {
+  for (const auto& t : tables)
+    if (t.name == lower_name) return &t;
+  return nullptr;
+}
+
+const char* key_kind_name(key_kind k) noexcept {
+  switch (k) {
+    case key_kind::integer: return "integer";
+    case key_kind::string: return "string";
+    case key_kind::date: return "date";
+    case key_kind::order_number: return "order_number";
+  }
+  return "?";
+}
+
+const char* strategy_kind_name(strategy_kind k) noexcept {
+  switch (k) {
+    case strategy_kind::hash: return "hash";
+    case strategy_kind::range: return "range";
+    case strategy_kind::directory: return "directory";
+  }
+  return "?";
+}
+
+const char* hash_function_name(hash_function f) noexcept {
+  switch (f) {
+    case hash_function::modulo: return "modulo";
+    case hash_function::crc32: return "crc32";
+    case hash_function::xxhash64: return "xxhash64";
+  }
+  return "?";
+}
+
 }  // namespace shardgate::config

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/native_password.hpp"
+#include "routing/key_pattern.hpp"
 
 namespace shardgate::config {
 
@@ -63,6 +64,91 @@ struct logging_config {
   std::string level = "info";
 };
 
+// ---- sharding ----------------------------------------------------------------------
+
+// What a shard-key column holds and how its value is read.
+enum class key_kind : std::uint8_t {
+  integer,       // a whole number (BIGINT-like); string literals holding one are read too
+  string,        // text; compared as _ci collations do: ASCII case and trailing spaces ignored
+  date,          // 'YYYY-MM-DD' or 'YYYYMMDD'
+  order_number,  // text matching `pattern`, with named parts date and seq
+};
+const char* key_kind_name(key_kind k) noexcept;
+
+struct shard_key_config {
+  key_kind kind = key_kind::integer;
+  std::optional<routing::key_pattern> pattern;  // order_number only
+  bool case_sensitive = false;                  // string / order_number: compare bytes exactly
+};
+
+enum class strategy_kind : std::uint8_t { hash, range, directory };
+enum class hash_function : std::uint8_t {
+  modulo,    // integer key, or the seq part of an order number: value % N
+  crc32,     // CRC-32 of the key's canonical text
+  xxhash64,  // XXH64 of the key's canonical text
+};
+const char* strategy_kind_name(strategy_kind k) noexcept;
+const char* hash_function_name(hash_function f) noexcept;
+
+// One range: keys below `below` (exclusive) that no earlier range took; the last range
+// may be open (`unbounded`). Integers and dates (days since 1970-01-01) use `below_int`,
+// strings `below_text`.
+struct range_config {
+  bool unbounded = false;
+  std::int64_t below_int = 0;
+  std::string below_text;
+  std::string cluster;
+};
+
+struct strategy_config {
+  strategy_kind kind = strategy_kind::hash;
+  hash_function function = hash_function::modulo;
+  std::vector<std::string> shards;  // hash: clusters, in order
+  // hash: virtual buckets (0 = none: hash % shards). With buckets, hash % buckets picks a
+  // bucket and bucket_shard[bucket] indexes `shards`.
+  std::uint32_t buckets = 0;
+  std::vector<std::uint32_t> bucket_shard;
+  std::vector<range_config> ranges;  // range
+  std::string lookup;                // directory: name under `lookups`
+};
+
+// Orders dated on or after `since` use `shards` (hash strategies with date-bearing keys).
+struct generation_config {
+  std::int32_t since = 0;  // days since 1970-01-01
+  std::vector<std::string> shards;
+};
+
+enum class keyless_writes : std::uint8_t {
+  reject,      // UPDATE/DELETE without a usable shard key are refused
+  all_shards,  // ... or run on every shard of the table (opt-in)
+};
+
+struct table_config {
+  std::string name;       // lower case
+  std::string shard_key;  // column, lower case
+  shard_key_config key;
+  strategy_config strategy;
+  std::vector<generation_config> generations;  // ascending by since
+  std::string same_as;     // as configured (key and placement were copied from it)
+  std::string colocation;  // the table whose placement this one follows (itself if none)
+  keyless_writes keyless = keyless_writes::reject;
+  int line = 0;  // where it is defined, for messages
+};
+
+struct schema_config {
+  std::string name;             // lower case
+  std::string default_cluster;  // unsharded tables of this schema live here
+  std::vector<table_config> tables;
+  const table_config* find_table(std::string_view lower_name) const;
+};
+
+// Directory sharding: key -> cluster. This version keeps the directory in memory, seeded
+// from `entries` in the config (the database-backed lookup service is a separate piece).
+struct lookup_config {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> entries;  // canonical key, cluster
+};
+
 struct config {
   std::string source_path;
   listen_config listen;
@@ -70,10 +156,16 @@ struct config {
   std::vector<user_config> users;
   std::vector<cluster_config> clusters;
   std::string default_cluster;
+  std::vector<schema_config> schemas;
+  std::vector<lookup_config> lookups;
   logging_config logging;
 
   const user_config* find_user(std::string_view name) const;
   const cluster_config* find_cluster(std::string_view name) const;
+  // Index of a cluster in `clusters`, or -1.
+  int cluster_index(std::string_view name) const;
+  const schema_config* find_schema(std::string_view lower_name) const;
+  const lookup_config* find_lookup(std::string_view name) const;
 };
 
 }  // namespace shardgate::config

@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "routing/dates.hpp"
+
 namespace shardgate::config {
 
 std::string load_error::to_string() const {
@@ -253,6 +255,350 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
   }
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::vector<std::string> cluster_list(const YAML::Node& n, const std::string& what,
+                                      const std::vector<cluster_config>& clusters) {
+  if (!n.IsSequence() || n.size() == 0) fail(n, what + " must be a non-empty list of clusters");
+  std::vector<std::string> out;
+  for (const auto& item : n) {
+    std::string name = scalar(item, what);
+    if (std::none_of(clusters.begin(), clusters.end(),
+                     [&](const cluster_config& c) { return c.name == name; }))
+      fail(item, what + ": cluster '" + name + "' is not defined under clusters");
+    if (std::find(out.begin(), out.end(), name) != out.end())
+      fail(item, what + ": cluster '" + name + "' is listed twice");
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+std::int32_t date_value(const YAML::Node& n, const std::string& what) {
+  const std::string text = scalar(n, what);
+  auto d = routing::parse_date(text);
+  if (!d) fail(n, what + ": '" + text + "' is not a date (YYYY-MM-DD)");
+  return *d;
+}
+
+void parse_key(const YAML::Node& n, shard_key_config& out, const std::string& where) {
+  std::string kind;
+  if (n.IsScalar()) {
+    kind = n.as<std::string>();
+  } else {
+    expect_map(n, where + ".key", {"kind", "pattern", "case_sensitive"});
+    if (!n["kind"]) fail(n, where + ".key: kind is required (integer, string, date, order_number)");
+    kind = scalar(n["kind"], where + ".key.kind");
+    if (n["case_sensitive"]) out.case_sensitive = boolean(n["case_sensitive"], "case_sensitive");
+  }
+  if (kind == "integer") out.kind = key_kind::integer;
+  else if (kind == "string") out.kind = key_kind::string;
+  else if (kind == "date") out.kind = key_kind::date;
+  else if (kind == "order_number") out.kind = key_kind::order_number;
+  else fail(n.IsScalar() ? n : n["kind"], where + ".key.kind must be integer, string, date or order_number, got '" + kind + "'");
+  const bool has_pattern = n.IsMap() && n["pattern"];
+  if (out.kind == key_kind::order_number) {
+    if (!has_pattern)
+      fail(n, where + ".key: an order_number key needs a pattern with named parts date and/or seq, "
+                      "e.g. '^ORD(?<date>\\d{8})(?<seq>\\d{8})$'");
+    const std::string text = scalar(n["pattern"], where + ".key.pattern");
+    std::string error;
+    out.pattern = routing::key_pattern::compile(text, error);
+    if (!out.pattern) fail(n["pattern"], where + ".key.pattern: " + error);
+    if (!out.pattern->has_date() && !out.pattern->has_seq())
+      fail(n["pattern"], where + ".key.pattern: name at least one part: (?<date>...) or (?<seq>...)");
+  } else if (has_pattern) {
+    fail(n["pattern"], where + ".key.pattern applies to kind order_number only");
+  }
+}
+
+// "a-b" or a single number.
+std::pair<std::uint32_t, std::uint32_t> bucket_span(const YAML::Node& n, const std::string& what,
+                                                    std::uint32_t count) {
+  const std::string text = scalar(n, what);
+  auto parse = [&](std::string_view t) {
+    std::uint32_t v = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || p != t.data() + t.size() || t.empty())
+      fail(n, what + ": '" + text + "' is not a bucket number or range like 0-15");
+    return v;
+  };
+  auto dash = text.find('-');
+  std::uint32_t a = 0, b = 0;
+  if (dash == std::string::npos) {
+    a = b = parse(text);
+  } else {
+    a = parse(std::string_view(text).substr(0, dash));
+    b = parse(std::string_view(text).substr(dash + 1));
+  }
+  if (a > b || b >= count)
+    fail(n, what + ": '" + text + "' is outside buckets 0-" + std::to_string(count - 1));
+  return {a, b};
+}
+
+void parse_strategy(const YAML::Node& n, table_config& t, const std::string& where,
+                    const config& cfg) {
+  const std::string w = where + ".strategy";
+  expect_map(n, w, {"kind", "function", "shards", "buckets", "bucket_map", "ranges", "lookup"});
+  if (!n["kind"]) fail(n, w + ": kind is required (hash, range or directory)");
+  const std::string kind = scalar(n["kind"], w + ".kind");
+  strategy_config& s = t.strategy;
+  auto only = [&](std::initializer_list<const char*> keys, const char* for_kind) {
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "kind") continue;
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; }))
+        fail(kv.first, w + "." + key + " does not apply to kind " + for_kind);
+    }
+  };
+  if (kind == "hash") {
+    s.kind = strategy_kind::hash;
+    only({"function", "shards", "buckets", "bucket_map"}, "hash");
+    const std::string fn = n["function"] ? scalar(n["function"], w + ".function") : "modulo";
+    if (fn == "modulo") s.function = hash_function::modulo;
+    else if (fn == "crc32") s.function = hash_function::crc32;
+    else if (fn == "xxhash64") s.function = hash_function::xxhash64;
+    else fail(n["function"], w + ".function must be modulo, crc32 or xxhash64, got '" + fn + "'");
+    if (s.function == hash_function::modulo) {
+      const bool ok = t.key.kind == key_kind::integer ||
+                      (t.key.kind == key_kind::order_number && t.key.pattern->has_seq());
+      if (!ok)
+        fail(n["function"] ? n["function"] : n,
+             w + ": function modulo needs an integer key or an order_number key with a seq part "
+                 "(use crc32 or xxhash64 for " + key_kind_name(t.key.kind) + " keys)");
+    }
+    if (!n["shards"]) fail(n, w + ": shards (the list of clusters) is required");
+    s.shards = cluster_list(n["shards"], w + ".shards", cfg.clusters);
+    if (n["buckets"]) {
+      s.buckets = static_cast<std::uint32_t>(integer(n["buckets"], w + ".buckets", 1, 1u << 20));
+      if (s.buckets < s.shards.size())
+        fail(n["buckets"], w + ".buckets must be at least the number of shards");
+      s.bucket_shard.assign(s.buckets, UINT32_MAX);
+      if (n["bucket_map"]) {
+        const YAML::Node m = n["bucket_map"];
+        if (!m.IsMap()) fail(m, w + ".bucket_map must map cluster: [bucket ranges like 0-15]");
+        for (const auto& kv : m) {
+          const std::string cluster = scalar(kv.first, "bucket_map cluster");
+          auto it = std::find(s.shards.begin(), s.shards.end(), cluster);
+          if (it == s.shards.end())
+            fail(kv.first, w + ".bucket_map: '" + cluster + "' is not in shards");
+          const auto index = static_cast<std::uint32_t>(it - s.shards.begin());
+          if (!kv.second.IsSequence())
+            fail(kv.second, w + ".bucket_map." + cluster + " must be a list of bucket ranges");
+          for (const auto& span : kv.second) {
+            auto [a, b] = bucket_span(span, w + ".bucket_map." + cluster, s.buckets);
+            for (auto i = a; i <= b; ++i) {
+              if (s.bucket_shard[i] != UINT32_MAX)
+                fail(span, w + ".bucket_map: bucket " + std::to_string(i) + " is mapped twice");
+              s.bucket_shard[i] = index;
+            }
+          }
+        }
+        for (std::uint32_t i = 0; i < s.buckets; ++i)
+          if (s.bucket_shard[i] == UINT32_MAX)
+            fail(m, w + ".bucket_map: bucket " + std::to_string(i) + " is not mapped to a shard");
+      } else {
+        // Contiguous runs: bucket b belongs to shard b * N / buckets.
+        for (std::uint32_t i = 0; i < s.buckets; ++i)
+          s.bucket_shard[i] = static_cast<std::uint32_t>(std::uint64_t(i) * s.shards.size() / s.buckets);
+      }
+    } else if (n["bucket_map"]) {
+      fail(n["bucket_map"], w + ".bucket_map needs buckets (the number of virtual buckets)");
+    }
+  } else if (kind == "range") {
+    s.kind = strategy_kind::range;
+    only({"ranges"}, "range");
+    const YAML::Node r = n["ranges"];
+    if (!r || !r.IsSequence() || r.size() == 0)
+      fail(r ? r : n, w + ".ranges must be a non-empty list of {below: VALUE, cluster: NAME}");
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const YAML::Node e = r[i];
+      expect_map(e, w + ".ranges entry", {"below", "cluster"});
+      range_config rc;
+      if (!e["cluster"]) fail(e, w + ".ranges entry: cluster is required");
+      rc.cluster = scalar(e["cluster"], "cluster");
+      if (!cfg.find_cluster(rc.cluster))
+        fail(e["cluster"], w + ".ranges: cluster '" + rc.cluster + "' is not defined under clusters");
+      if (!e["below"]) {
+        if (i + 1 != r.size())
+          fail(e, w + ".ranges: only the last range may leave out below (it takes the rest)");
+        rc.unbounded = true;
+      } else {
+        const YAML::Node b = e["below"];
+        switch (t.key.kind) {
+          case key_kind::integer: {
+            const std::string text = scalar(b, "below");
+            std::int64_t v = 0;
+            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || p != text.data() + text.size())
+              fail(b, w + ".ranges: below must be an integer for an integer key, got '" + text + "'");
+            rc.below_int = v;
+            break;
+          }
+          case key_kind::date:
+          case key_kind::order_number:
+            if (t.key.kind == key_kind::order_number && !t.key.pattern->has_date())
+              fail(b, w + ": a range over an order_number key uses its date part; the pattern has no "
+                          "(?<date>...)");
+            rc.below_int = date_value(b, w + ".ranges.below");
+            break;
+          case key_kind::string:
+            rc.below_text = scalar(b, "below");
+            if (!t.key.case_sensitive) rc.below_text = lower(rc.below_text);
+            break;
+        }
+        if (!s.ranges.empty()) {
+          const auto& prev = s.ranges.back();
+          const bool ascending = t.key.kind == key_kind::string ? prev.below_text < rc.below_text
+                                                                 : prev.below_int < rc.below_int;
+          if (!ascending) fail(b, w + ".ranges must be in ascending order of below");
+        }
+      }
+      s.ranges.push_back(std::move(rc));
+    }
+  } else if (kind == "directory") {
+    s.kind = strategy_kind::directory;
+    only({"lookup"}, "directory");
+    if (!n["lookup"]) fail(n, w + ": lookup (a name under lookups) is required");
+    s.lookup = scalar(n["lookup"], w + ".lookup");
+    if (!cfg.find_lookup(s.lookup))
+      fail(n["lookup"], w + ".lookup: '" + s.lookup + "' is not defined under lookups");
+  } else {
+    fail(n["kind"], w + ".kind must be hash, range or directory, got '" + kind + "'");
+  }
+}
+
+void parse_lookups(const YAML::Node& n, config& cfg) {
+  if (!n.IsMap()) fail(n, "lookups must be a mapping of name: {entries: {key: cluster}}");
+  for (const auto& kv : n) {
+    lookup_config l;
+    l.name = scalar(kv.first, "lookup name");
+    const std::string where = "lookups." + l.name;
+    const YAML::Node& v = kv.second;
+    if (v.IsMap() && (v["cluster"] || v["table"]))
+      fail(v["cluster"] ? v["cluster"] : v["table"],
+           where + ": a database-backed directory is not supported yet; seed the directory "
+                   "with entries: {key: cluster}");
+    expect_map(v, where, {"entries"});
+    if (v["entries"]) {
+      if (!v["entries"].IsMap()) fail(v["entries"], where + ".entries must map key: cluster");
+      for (const auto& e : v["entries"]) {
+        std::string key = scalar(e.first, "directory key");
+        std::string cluster = scalar(e.second, "directory cluster");
+        if (!cfg.find_cluster(cluster))
+          fail(e.second, where + ": cluster '" + cluster + "' is not defined under clusters");
+        l.entries.emplace_back(std::move(key), std::move(cluster));
+      }
+    }
+    cfg.lookups.push_back(std::move(l));
+  }
+}
+
+void parse_table(const std::string& name, const YAML::Node& v, const std::string& where,
+                 table_config& t, const config& cfg) {
+  t.name = lower(name);
+  t.line = v.Mark().line + 1;
+  expect_map(v, where, {"shard_key", "key", "strategy", "generations", "same_as", "keyless_writes"});
+  if (!v["shard_key"]) fail(v, where + ": shard_key (the column) is required");
+  t.shard_key = lower(scalar(v["shard_key"], where + ".shard_key"));
+  if (v["keyless_writes"]) {
+    const std::string k = scalar(v["keyless_writes"], where + ".keyless_writes");
+    if (k == "reject") t.keyless = keyless_writes::reject;
+    else if (k == "all_shards") t.keyless = keyless_writes::all_shards;
+    else fail(v["keyless_writes"], where + ".keyless_writes must be reject or all_shards");
+  }
+  if (v["same_as"]) {
+    t.same_as = scalar(v["same_as"], where + ".same_as");
+    for (const char* k : {"key", "strategy", "generations"})
+      if (v[k]) fail(v[k], where + "." + k + ": a same_as table takes its placement from '" + t.same_as + "'");
+    return;  // resolved once all tables are read
+  }
+  if (v["key"]) parse_key(v["key"], t.key, where);
+  if (!v["strategy"]) fail(v, where + ": strategy (or same_as) is required");
+  parse_strategy(v["strategy"], t, where, cfg);
+  if (v["generations"]) {
+    const YAML::Node g = v["generations"];
+    const bool dated = t.key.kind == key_kind::date ||
+                       (t.key.kind == key_kind::order_number && t.key.pattern->has_date());
+    if (t.strategy.kind != strategy_kind::hash)
+      fail(g, where + ".generations apply to hash strategies only");
+    if (!dated)
+      fail(g, where + ".generations need a key that carries a date (order_number with a date part, or date)");
+    if (!g.IsSequence() || g.size() == 0) fail(g, where + ".generations must be a non-empty list");
+    for (const auto& e : g) {
+      expect_map(e, where + ".generations entry", {"since", "shards"});
+      if (!e["since"] || !e["shards"]) fail(e, where + ".generations entry needs since and shards");
+      generation_config gen;
+      gen.since = date_value(e["since"], where + ".generations.since");
+      gen.shards = cluster_list(e["shards"], where + ".generations.shards", cfg.clusters);
+      if (t.strategy.buckets && gen.shards.size() > t.strategy.buckets)
+        fail(e["shards"], where + ".generations: more shards than buckets");
+      if (!t.generations.empty() && t.generations.back().since >= gen.since)
+        fail(e["since"], where + ".generations must be in ascending order of since");
+      t.generations.push_back(std::move(gen));
+    }
+    if (t.strategy.buckets && t.strategy.bucket_shard.size() &&
+        v["strategy"]["bucket_map"])
+      fail(v["strategy"]["bucket_map"], where + ": bucket_map cannot be combined with generations "
+                                                 "(each generation splits its buckets evenly)");
+  }
+}
+
+void parse_schemas(const YAML::Node& n, config& cfg) {
+  if (!n.IsMap()) fail(n, "schemas must be a mapping of schema name: {default_cluster, tables}");
+  for (const auto& kv : n) {
+    schema_config sc;
+    sc.name = lower(scalar(kv.first, "schema name"));
+    const std::string where = "schemas." + sc.name;
+    if (cfg.find_schema(sc.name)) fail(kv.first, where + " is defined twice (names are case-insensitive)");
+    const YAML::Node& v = kv.second;
+    expect_map(v, where, {"default_cluster", "tables"});
+    sc.default_cluster = cfg.default_cluster;
+    if (v["default_cluster"]) {
+      sc.default_cluster = scalar(v["default_cluster"], where + ".default_cluster");
+      if (!cfg.find_cluster(sc.default_cluster))
+        fail(v["default_cluster"], where + ".default_cluster: '" + sc.default_cluster +
+                                       "' is not defined under clusters");
+    }
+    std::vector<YAML::Node> same_as_nodes;
+    if (v["tables"]) {
+      if (!v["tables"].IsMap()) fail(v["tables"], where + ".tables must be a mapping of table: {...}");
+      for (const auto& tkv : v["tables"]) {
+        const std::string tname = scalar(tkv.first, "table name");
+        table_config t;
+        parse_table(tname, tkv.second, where + ".tables." + tname, t, cfg);
+        if (sc.find_table(t.name))
+          fail(tkv.first, where + ".tables." + tname + " is defined twice (names are case-insensitive)");
+        same_as_nodes.push_back(tkv.second["same_as"]);
+        sc.tables.push_back(std::move(t));
+      }
+    }
+    // Resolve same_as: copy the placement of the table named (which must have its own).
+    for (std::size_t i = 0; i < sc.tables.size(); ++i) {
+      table_config& t = sc.tables[i];
+      if (t.same_as.empty()) {
+        t.colocation = t.name;
+        continue;
+      }
+      const table_config* target = sc.find_table(lower(t.same_as));
+      if (!target)
+        fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: table '" + t.same_as +
+                                   "' is not defined in schema " + sc.name);
+      if (!target->same_as.empty())
+        fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: '" + t.same_as +
+                                   "' is itself same_as '" + target->same_as + "'; name that table");
+      t.key = target->key;
+      t.strategy = target->strategy;
+      t.generations = target->generations;
+      t.colocation = target->name;
+    }
+    cfg.schemas.push_back(std::move(sc));
+  }
+}
+
 void parse_logging(const YAML::Node& n, logging_config& out) {
   expect_map(n, "logging", {"level"});
   if (n["level"]) {
@@ -268,7 +614,8 @@ void parse_logging(const YAML::Node& n, logging_config& out) {
 std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
   expect_map(root, "the top level",
-             {"listen", "admin", "users", "clusters", "default_cluster", "logging"});
+             {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups",
+              "logging"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);
@@ -283,6 +630,8 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   if (!cfg->find_cluster(cfg->default_cluster))
     fail(root["default_cluster"],
          "default_cluster '" + cfg->default_cluster + "' is not defined under clusters");
+  if (root["lookups"]) parse_lookups(root["lookups"], *cfg);
+  if (root["schemas"]) parse_schemas(root["schemas"], *cfg);
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
       cfg->admin.address == cfg->listen.address) {

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
-  libboost1.81-dev libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libxxhash-dev zlib1g-dev
   prometheus-cpp-dev libmariadb-dev zlib1g-dev
   # unit tests, benchmarks, fuzzing
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev

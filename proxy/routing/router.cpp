@@ -1,0 +1,600 @@
+#include "routing/router.hpp"
+
+#include <algorithm>
+
+#include "protocol/errors.hpp"
+
+namespace shardgate::routing {
+
+using sql::statement_kind;
+namespace er = protocol::er;
+
+const char* route_action_name(route_action a) noexcept {
+  switch (a) {
+    case route_action::single:
+      return "single";
+    case route_action::fan_out:
+      return "fan_out";
+    case route_action::refuse:
+      return "refuse";
+  }
+  return "?";
+}
+
+void route_plan::clear() {
+  action = route_action::single;
+  combine = route_combine::none;
+  kind = statement_kind::empty;
+  write = false;
+  clusters.clear();
+  rewritten = false;
+  for (auto& t : texts) t.clear();
+  first_row_cluster = -1;
+  error = {};
+  reason.clear();
+  table = nullptr;
+}
+
+namespace {
+
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+const char* kind_word(statement_kind k) {
+  switch (k) {
+    case statement_kind::insert:
+      return "INSERT";
+    case statement_kind::replace:
+      return "REPLACE";
+    case statement_kind::update:
+      return "UPDATE";
+    case statement_kind::delete_:
+      return "DELETE";
+    case statement_kind::select:
+      return "SELECT";
+    default:
+      return "statement";
+  }
+}
+
+}  // namespace
+
+void router::refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message) {
+  plan.action = route_action::refuse;
+  plan.clusters.clear();
+  plan.error = protocol::mysql_error{code, state, "ShardGate: " + message};
+  plan.reason = plan.error.message;
+}
+
+std::string router::table_name(const table_ref& ref) const {
+  if (ref.schema.empty()) return ref.name;
+  return ref.schema + "." + ref.name;
+}
+
+void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
+  const table_ref& ref = parsed_.tables[r];
+  const table_placement& p = topo_->placement(*ref.table);
+  out.clear();
+  all = false;
+  if (ref.keys.any) {
+    out = p.clusters();
+    all = true;
+    return;
+  }
+  const auto& key = ref.table->key;
+  for (const key_term& t : ref.keys.terms) {
+    const auto& lo = parsed_.tokens[t.lo.token];
+    const key_read a = read_key(key, lo.kind, lo.text(parsed_.text), t.lo.negative,
+                                false, key_);
+    if (a == key_read::null_key) continue;  // = NULL matches no row
+    if (a != key_read::ok) {
+      out = p.clusters();
+      all = true;
+      return;
+    }
+    if (!t.range) {
+      const int c = p.place(key_, why_);
+      if (c < 0) {
+        out = p.clusters();
+        all = true;
+        return;
+      }
+      if (!contains(out, c)) out.push_back(c);
+      continue;
+    }
+    const auto& hi = parsed_.tokens[t.hi.token];
+    const key_read b = read_key(key, hi.kind, hi.text(parsed_.text), t.hi.negative, false, key_hi_);
+    if (b == key_read::null_key) continue;
+    if (b != key_read::ok) {
+      out = p.clusters();
+      all = true;
+      return;
+    }
+    p.place_span(key_, key_hi_, out);
+  }
+  std::sort(out.begin(), out.end());
+  all = out == p.clusters();
+}
+
+bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
+  const table_ref& ref = parsed_.tables[r];
+  if (!ref.keys.from_in_list || ref.keys.any) return false;
+  const table_placement& p = topo_->placement(*ref.table);
+  const std::string_view text = parsed_.text;
+  const std::uint32_t open_end = parsed_.tokens[ref.keys.in_open].offset + 1;
+  const std::uint32_t close_begin = parsed_.tokens[ref.keys.in_close].offset;
+  if (plan.texts.size() < plan.clusters.size()) plan.texts.resize(plan.clusters.size());
+  std::vector<bool> placed(plan.clusters.size(), false);
+  for (std::size_t k = 0; k < plan.clusters.size(); ++k) {
+    plan.texts[k].assign(text.substr(0, open_end));
+  }
+  for (const key_term& t : ref.keys.terms) {
+    if (t.range) return false;
+    const auto& tok = parsed_.tokens[t.lo.token];
+    const key_read a = read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, false, key_);
+    if (a == key_read::null_key) continue;
+    if (a != key_read::ok) return false;
+    const int c = p.place(key_, why_);
+    if (c < 0) return false;
+    auto it = std::find(plan.clusters.begin(), plan.clusters.end(), c);
+    if (it == plan.clusters.end()) return false;
+    const std::size_t k = static_cast<std::size_t>(it - plan.clusters.begin());
+    std::string& out = plan.texts[k];
+    if (placed[k]) out += ", ";
+    placed[k] = true;
+    const std::uint32_t b = parsed_.tokens[t.lo.token].offset - (t.lo.negative ? 1 : 0);
+    const auto& lit = parsed_.tokens[t.lo.token];
+    if (t.lo.negative) out += '-';
+    out.append(text.substr(lit.offset, lit.length));
+    (void)b;
+  }
+  for (std::size_t k = 0; k < plan.clusters.size(); ++k) {
+    if (!placed[k]) return false;  // cannot happen: clusters came from these keys
+    plan.texts[k].append(text.substr(close_begin));
+  }
+  plan.rewritten = true;
+  return true;
+}
+
+void router::route_key(const config::table_config& table, std::string_view key, route_plan& plan) {
+  plan.clear();
+  plan.table = &table;
+  const table_placement& p = topo_->placement(table);
+  const key_read r = read_key_text(table.key, key, key_);
+  if (r != key_read::ok) {
+    std::string what = config::key_kind_name(table.key.kind);
+    if (table.key.pattern) what += " (pattern " + table.key.pattern->source() + ")";
+    return refuse(plan, er::wrong_value, "HY000",
+                  "'" + std::string(key) + "' is not a valid " + what + " key of table " +
+                      table.name);
+  }
+  const int c = p.place(key_, why_);
+  if (c < 0) return refuse(plan, er::unknown_error, "HY000", "cannot place key: " + why_);
+  plan.clusters.push_back(c);
+  plan.reason = "table " + table.name + ", key '" + key_.text + "': " + p.explain(key_) +
+                " -> " + topo_->config().clusters[c].name;
+}
+
+void router::route(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
+  plan.clear();
+  parse_options options;
+  options.current_schema = s.schema;
+  options.ansi_quotes = s.ansi_quotes;
+  options.no_backslash_escapes = s.no_backslash_escapes;
+  parse_statement(sql, topo_->config(), options, parsed_);
+  plan.kind = parsed_.kind;
+  const auto& cfg = topo_->config();
+  const config::schema_config* current = nullptr;
+  if (!s.schema.empty()) current = cfg.find_schema(identifier_lower(s.schema));
+  const int default_cluster = topo_->default_cluster(current);
+
+  // An operator's hint decides.
+  if (!parsed_.hint_shard.empty()) {
+    const int c = cfg.cluster_index(parsed_.hint_shard);
+    if (c < 0)
+      return refuse(plan, er::unknown_error, "HY000",
+                    "the hint names shard '" + std::string(parsed_.hint_shard) +
+                        "', which is not a cluster of this configuration");
+    plan.clusters.push_back(c);
+    if (explain) plan.reason = "routing hint shard=" + std::string(parsed_.hint_shard);
+    return;
+  }
+
+  if (!parsed_.readable) {
+    // Text ShardGate cannot read: harmless on the default cluster (which reports the
+    // syntax error) unless it names a sharded table.
+    for (const auto& schema : cfg.schemas) {
+      for (const auto& t : schema.tables) {
+        std::string_view rest = sql;
+        // A case-insensitive search for the table name as a word.
+        for (std::size_t pos = 0; pos + t.name.size() <= rest.size(); ++pos) {
+          bool match = true;
+          for (std::size_t k = 0; k < t.name.size() && match; ++k) {
+            char c = rest[pos + k];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            match = c == t.name[k];
+          }
+          if (!match) continue;
+          auto word = [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+          };
+          const bool before = pos > 0 && word(rest[pos - 1]);
+          const bool after = pos + t.name.size() < rest.size() && word(rest[pos + t.name.size()]);
+          if (!before && !after)
+            return refuse(plan, er::not_supported_yet, "42000",
+                          std::string("cannot route this statement: it names sharded table ") +
+                              t.name + " but " + parsed_.unreadable);
+        }
+      }
+    }
+    plan.clusters.push_back(default_cluster);
+    if (explain) plan.reason = std::string("unreadable (") + parsed_.unreadable + "), no sharded table named: default cluster";
+    return;
+  }
+
+  const statement_kind kind =
+      parsed_.kind == statement_kind::show && parsed_.explained != statement_kind::empty
+          ? parsed_.explained
+          : parsed_.kind;
+  plan.write = kind == statement_kind::insert || kind == statement_kind::replace ||
+               kind == statement_kind::update || kind == statement_kind::delete_;
+  if (parsed_.kind == statement_kind::show) plan.write = false;
+
+  // Sort the tables: sharded top-level, sharded nested, unsharded.
+  const table_ref* nested_sharded = nullptr;
+  const table_ref* unsharded = nullptr;
+  int unsharded_cluster = -1;
+  bool unsharded_spread = false;
+  std::uint32_t top_sharded = 0, first_sharded = 0;
+  for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
+    const table_ref& ref = parsed_.tables[r];
+    if (ref.name.empty()) continue;  // a CTE
+    if (ref.table) {
+      if (ref.nested) {
+        if (!nested_sharded) nested_sharded = &ref;
+      } else {
+        if (top_sharded++ == 0) first_sharded = r;
+      }
+      continue;
+    }
+    const int c = topo_->default_cluster(ref.schema_config);
+    if (!unsharded) {
+      unsharded = &ref;
+      unsharded_cluster = c;
+    } else if (c != unsharded_cluster) {
+      unsharded_spread = true;
+    }
+  }
+
+  if (parsed_.kind == statement_kind::ddl) return route_ddl(plan, explain);
+  if (parsed_.kind == statement_kind::other && !cfg.schemas.empty()) {
+    // SQL-level PREPARE hides its statement in a string: it could run anywhere.
+    const auto& t0 = parsed_.tokens[0];
+    const std::string_view w = t0.text(parsed_.text);
+    if (sql::is_keyword(w, "PREPARE") || sql::is_keyword(w, "EXECUTE"))
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "SQL-level PREPARE / EXECUTE cannot be routed by shard key yet; use "
+                    "client-side or protocol-level prepared statements");
+  }
+
+  if (nested_sharded)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  std::string("sharded table ") + table_name(*nested_sharded) +
+                      " is used in a subquery, derived table, CTE, UNION branch, or a statement "
+                      "kind ShardGate cannot route by key; that is not supported yet");
+  if (top_sharded == 0) {
+    if (unsharded_spread)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "the statement uses unsharded tables that live on different clusters");
+    plan.clusters.push_back(unsharded ? unsharded_cluster : default_cluster);
+    if (explain)
+      plan.reason = unsharded ? "unsharded table " + table_name(*unsharded) + " -> " +
+                                    cfg.clusters[plan.clusters[0]].name
+                              : std::string("no table -> default cluster ") +
+                                    cfg.clusters[plan.clusters[0]].name;
+    return;
+  }
+  if (unsharded)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  "the statement combines sharded table " +
+                      table_name(parsed_.tables[first_sharded]) + " with unsharded table " +
+                      table_name(*unsharded) + " (which lives only on cluster " +
+                      cfg.clusters[unsharded_cluster].name + ")");
+
+  if (kind == statement_kind::insert || kind == statement_kind::replace)
+    return route_insert(s, plan, explain);
+
+  // SELECT / UPDATE / DELETE / SHOW / EXPLAIN / CALL / SET ... on sharded tables.
+  const table_ref& lead = parsed_.tables[first_sharded];
+  plan.table = lead.table;
+  if (kind != statement_kind::select && kind != statement_kind::update &&
+      kind != statement_kind::delete_ && parsed_.kind != statement_kind::show)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  std::string("this kind of statement (") + sql::statement_kind_name(parsed_.kind) +
+                      ") cannot name sharded table " + table_name(lead) + " yet");
+
+  // Every sharded table must share the placement of the first one, and the tables must be
+  // joined on their shard keys (or all be pinned to the same one shard).
+  bool all = false;
+  key_clusters(first_sharded, plan.clusters, all);
+  if (top_sharded > 1) {
+    std::vector<bool> joined(parsed_.tables.size(), false);
+    joined[first_sharded] = true;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (auto [a, b] : parsed_.key_joins) {
+        if (joined[a] != joined[b]) {
+          joined[a] = joined[b] = true;
+          grew = true;
+        }
+      }
+    }
+    bool connected = true;
+    for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
+      const table_ref& ref = parsed_.tables[r];
+      if (!ref.table || ref.nested || r == first_sharded) continue;
+      if (ref.table->colocation != lead.table->colocation)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      "tables " + table_name(lead) + " and " + table_name(ref) +
+                          " are sharded independently; joining them across shards is not "
+                          "supported yet (co-locate them with same_as)");
+      bool ref_all = false;
+      key_clusters(r, scratch_, ref_all);
+      if (!joined[r]) connected = false;
+      // Both restrict the rows: only the clusters in both can hold matching rows.
+      scratch2_.clear();
+      for (int c : plan.clusters)
+        if (contains(scratch_, c)) scratch2_.push_back(c);
+      plan.clusters.swap(scratch2_);
+      all = all && ref_all;
+    }
+    if (!connected && plan.clusters.size() > 1)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "the sharded tables of this statement are not joined on their shard keys, "
+                    "so matching rows may sit on different shards");
+    if (!connected && plan.clusters.size() == 1) {
+      // Pinned to one shard: every table's own key must pin it there.
+      for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
+        const table_ref& ref = parsed_.tables[r];
+        if (!ref.table || ref.nested) continue;
+        bool ref_all = false;
+        key_clusters(r, scratch_, ref_all);
+        if (ref_all || scratch_.size() != 1)
+          return refuse(plan, er::not_supported_yet, "42000",
+                        "the sharded tables of this statement are not joined on their shard "
+                        "keys, so matching rows may sit on different shards");
+      }
+    }
+  }
+  if (plan.clusters.empty()) {
+    // No row can match (key = NULL, IN of NULLs): any one shard answers correctly.
+    plan.clusters.push_back(topo_->placement(*lead.table).clusters().front());
+    if (explain) plan.reason = "no key can match; one shard answers";
+    return;
+  }
+
+  const char* key_text = lead.table->shard_key.c_str();
+  if (parsed_.kind == statement_kind::show) {
+    // EXPLAIN / DESCRIBE: one shard shows the plan or the table.
+    plan.clusters.resize(1);
+    if (explain) plan.reason = "EXPLAIN / SHOW on one shard of " + table_name(lead);
+    return;
+  }
+
+  if (plan.write) {
+    if (parsed_.assigns_key) {
+      // Only a no-op "change" to the key's current value (ORMs write every column) is fine.
+      bool same = false;
+      if (parsed_.assigned_key_literal && plan.clusters.size() == 1 && !all) {
+        const auto& tok = parsed_.tokens[parsed_.assigned_key.token];
+        if (read_key(lead.table->key, tok.kind, tok.text(parsed_.text),
+                     parsed_.assigned_key.negative, s.no_backslash_escapes, key_) == key_read::ok)
+          same = topo_->placement(*lead.table).place(key_, why_) == plan.clusters[0];
+      }
+      if (!same)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string(kind_word(kind)) + " would change shard key " + key_text +
+                          " of table " + table_name(lead) +
+                          "; moving rows between shards is not supported (delete and insert "
+                          "the row instead)");
+    }
+    if (all && plan.clusters.size() > 1 && lead.table->keyless == config::keyless_writes::reject)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string(kind_word(kind)) + " on sharded table " + table_name(lead) +
+                        " needs its shard key " + key_text +
+                        " in the WHERE clause (=, IN or BETWEEN with literal values); to run "
+                        "it on every shard set keyless_writes: all_shards for the table");
+    if (parsed_.order_or_limit && plan.clusters.size() > 1)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string(kind_word(kind)) +
+                        " with ORDER BY or LIMIT across several shards is not supported");
+    if (parsed_.scatter_blocker && plan.clusters.size() > 1)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string(kind_word(kind)) + " with " + parsed_.scatter_blocker +
+                        " across several shards is not supported yet");
+    if (plan.clusters.size() > 1) {
+      plan.action = route_action::fan_out;
+      plan.combine = route_combine::ok;
+      if (top_sharded == 1) rewrite_in_lists(first_sharded, plan);
+    }
+    if (explain) {
+      plan.reason = std::string(kind_word(kind)) + " on " + table_name(lead) +
+                    (all ? " without a usable key: every shard (keyless_writes: all_shards)"
+                         : " by key " + std::string(key_text));
+    }
+    return;
+  }
+
+  // Reads.
+  if (plan.clusters.size() > 1) {
+    if (parsed_.scatter_blocker)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string("this SELECT reads sharded table ") + table_name(lead) +
+                        (all ? " without a usable shard key" : " on several shards") +
+                        " and uses " + parsed_.scatter_blocker +
+                        "; merging that across shards is not supported yet");
+    plan.action = route_action::fan_out;
+    plan.combine = route_combine::rows;
+    if (top_sharded == 1) rewrite_in_lists(first_sharded, plan);
+  }
+  if (explain) {
+    plan.reason = "SELECT on " + table_name(lead) +
+                  (all ? " without a usable key " + std::string(key_text) + ": every shard"
+                       : " by key " + std::string(key_text)) +
+                  (plan.rewritten ? " (IN-list split per shard)" : "");
+  }
+}
+
+void router::route_insert(const session_view& s, route_plan& plan, bool explain) {
+  const table_ref& target = parsed_.tables[0];
+  const config::table_config& t = *target.table;
+  plan.table = &t;
+  const table_placement& p = topo_->placement(t);
+  const std::string name = table_name(target);
+  const char* verb = kind_word(parsed_.kind);
+  if (parsed_.insert_select)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  std::string(verb) + " ... SELECT into sharded table " + name +
+                      " is not supported yet");
+  if (parsed_.assigns_key)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  "ON DUPLICATE KEY UPDATE would change shard key " + t.shard_key + " of table " +
+                      name);
+  if (parsed_.insert_values && parsed_.key_column < 0)
+    return refuse(plan, er::no_default_for_field, "HY000",
+                  "Field '" + t.shard_key + "' doesn't have a default value: " + verb +
+                      " into sharded table " + name +
+                      (parsed_.insert_has_columns ? " must give its shard key column"
+                                                  : " needs a column list naming its shard key"));
+  if (parsed_.rows.empty())
+    return refuse(plan, er::no_default_for_field, "HY000",
+                  "Field '" + t.shard_key + "' doesn't have a default value: " + verb +
+                      " into sharded table " + name + " must set its shard key");
+  // Place every row.
+  plan.clusters.clear();
+  scratch_.clear();  // cluster of each row
+  for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
+    const insert_row& row = parsed_.rows[i];
+    const std::string row_no = parsed_.rows.size() > 1 ? " (row " + std::to_string(i + 1) + ")" : "";
+    if (!row.key_is_literal)
+      return refuse(plan, er::wrong_value, "HY000",
+                    "the shard key " + t.shard_key + " of " + name + row_no +
+                        " must be a literal value, not an expression");
+    const auto& tok = parsed_.tokens[row.key.token];
+    const key_read r = read_key(t.key, tok.kind, tok.text(parsed_.text), row.key.negative,
+                                s.no_backslash_escapes, key_);
+    if (r == key_read::null_key)
+      return refuse(plan, er::bad_null, "23000",
+                    "Column '" + t.shard_key + "' cannot be null: it is the shard key of " + name +
+                        row_no);
+    if (r != key_read::ok) {
+      std::string what = config::key_kind_name(t.key.kind);
+      if (t.key.pattern) what += " matching " + t.key.pattern->source();
+      return refuse(plan, er::wrong_value, "HY000",
+                    "Incorrect shard key value " + std::string(tok.text(parsed_.text)) +
+                        " for column " + t.shard_key + " of table " + name + row_no +
+                        ": expected " + (r == key_read::cannot_tell ? "a literal " : "") + what);
+    }
+    const int c = p.place(key_, why_);
+    if (c < 0)
+      return refuse(plan, er::unknown_error, "HY000",
+                    "cannot place shard key " + key_.text + " of table " + name + row_no + ": " +
+                        why_);
+    scratch_.push_back(c);
+    if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
+  }
+  plan.first_row_cluster = scratch_[0];
+  if (parsed_.scatter_blocker && plan.clusters.size() > 1)
+    return refuse(plan, er::not_supported_yet, "42000",
+                  std::string(verb) + " with " + parsed_.scatter_blocker +
+                      " whose rows go to several shards is not supported yet");
+  if (plan.clusters.size() > 1) {
+    plan.action = route_action::fan_out;
+    plan.combine = route_combine::ok;
+    plan.rewritten = true;
+    if (plan.texts.size() < plan.clusters.size()) plan.texts.resize(plan.clusters.size());
+    const std::string_view text = parsed_.text;
+    const std::string_view prefix = text.substr(0, parsed_.rows_start);
+    const std::string_view suffix = text.substr(parsed_.rows_end);
+    for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k].assign(prefix);
+    std::vector<bool> started(plan.clusters.size(), false);
+    for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
+      const std::size_t k = static_cast<std::size_t>(
+          std::find(plan.clusters.begin(), plan.clusters.end(), scratch_[i]) - plan.clusters.begin());
+      const auto& row = parsed_.rows[i];
+      const std::uint32_t b = parsed_.tokens[row.open].offset;
+      const std::uint32_t e = parsed_.tokens[row.close].offset + 1;
+      if (started[k]) plan.texts[k] += ',';
+      started[k] = true;
+      plan.texts[k].append(text.substr(b, e - b));
+    }
+    for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k].append(suffix);
+  }
+  if (explain) {
+    plan.reason = std::string(verb) + " into " + name + ": " + std::to_string(parsed_.rows.size()) +
+                  " row(s) by " + t.shard_key + " (" + p.explain(key_) + " for the last row)";
+  }
+}
+
+void router::route_ddl(route_plan& plan, bool explain) {
+  const auto& cfg = topo_->config();
+  plan.write = true;
+  plan.combine = route_combine::ddl;
+  if (!parsed_.ddl_database.empty()) {
+    // CREATE / ALTER / DROP DATABASE: every cluster the schema uses.
+    const config::schema_config* schema = cfg.find_schema(parsed_.ddl_database);
+    plan.clusters.push_back(topo_->default_cluster(schema));
+    if (schema)
+      for (const auto& t : schema->tables)
+        for (int c : topo_->placement(t).clusters())
+          if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
+    if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
+    if (explain)
+      plan.reason = "database DDL on every cluster of schema " + parsed_.ddl_database;
+    return;
+  }
+  bool first = true;
+  const table_ref* first_ref = nullptr;
+  for (const auto& ref : parsed_.tables) {
+    if (ref.name.empty()) continue;
+    if (ref.nested && ref.table)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "this DDL reads sharded table " + table_name(ref) +
+                        " (a view, routine, trigger or CREATE ... SELECT over a sharded table "
+                        "would see one shard only)");
+    if (ref.nested) continue;
+    scratch_.clear();
+    if (ref.table) {
+      scratch_ = topo_->placement(*ref.table).clusters();
+    } else {
+      scratch_.push_back(topo_->default_cluster(ref.schema_config));
+    }
+    if (first) {
+      plan.clusters = scratch_;
+      first_ref = &ref;
+      if (ref.table) plan.table = ref.table;
+      first = false;
+    } else {
+      std::vector<int> a = plan.clusters, b = scratch_;
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      if (a != b)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      "this DDL names tables " + table_name(*first_ref) + " and " +
+                          table_name(ref) +
+                          " that live on different clusters; run it once per table");
+    }
+  }
+  if (plan.clusters.empty()) {
+    plan.clusters.push_back(topo_->default_cluster(nullptr));
+  }
+  if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
+  if (explain) {
+    plan.reason = first_ref ? "DDL on " + table_name(*first_ref) + ": " +
+                                  std::to_string(plan.clusters.size()) + " cluster(s)"
+                            : "DDL without a table: default cluster";
+  }
+}
+
+}  // namespace shardgate::routing

@@ -1,0 +1,92 @@
+// The router: turns one SQL statement into a plan - which clusters run it, with which
+// text, and how their replies combine - or a refusal that says why. Pure (no I/O); one
+// router per session thread, reused across statements (no per-statement allocation for
+// single-shard statements).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/errors.hpp"
+#include "routing/placement.hpp"
+#include "routing/statement_parser.hpp"
+
+namespace shardgate::routing {
+
+struct session_view {
+  std::string_view schema;  // the session's current database
+  bool ansi_quotes = false;
+  bool no_backslash_escapes = false;
+};
+
+enum class route_action : std::uint8_t {
+  single,   // run the text on clusters[0]
+  fan_out,  // run on every cluster of `clusters` (texts[k] or the original text)
+  refuse,   // answer `error`
+};
+
+enum class route_combine : std::uint8_t {
+  none,  // single
+  rows,  // concatenate the result rows of every shard (one set of column definitions)
+  ok,    // writes: sum affected rows; last insert id from the shard that got row 1
+  ddl,   // every shard must succeed; a failure names the shards that did and did not
+};
+
+const char* route_action_name(route_action a) noexcept;
+
+struct route_plan {
+  route_action action = route_action::single;
+  route_combine combine = route_combine::none;
+  sql::statement_kind kind = sql::statement_kind::empty;
+  bool write = false;
+  std::vector<int> clusters;  // indexes into config::clusters
+  // fan_out with rewritten texts: texts[k] is the statement for clusters[k]; when
+  // `rewritten` is false every cluster runs the original text.
+  bool rewritten = false;
+  std::vector<std::string> texts;
+  int first_row_cluster = -1;  // INSERT: the cluster that got the statement's first row
+  protocol::mysql_error error;
+  std::string reason;  // why this plan (filled when explaining)
+  // The sharded table that decided the route (null: none).
+  const config::table_config* table = nullptr;
+
+  void clear();
+};
+
+class router {
+ public:
+  explicit router(std::shared_ptr<const topology> topo) : topo_(std::move(topo)) {}
+
+  // `explain`: also fill plan.reason (for `shardgate route` and logs).
+  void route(std::string_view sql, const session_view& session, route_plan& plan,
+             bool explain = false);
+
+  // Where a key of `table` lives (for `shardgate route --table T --key V`).
+  void route_key(const config::table_config& table, std::string_view key, route_plan& plan);
+
+  const topology& topo() const noexcept { return *topo_; }
+  const parsed_statement& parsed() const noexcept { return parsed_; }
+
+ private:
+  void refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message);
+  // The clusters that may hold rows matching the WHERE for table ref `r`; false: a refusal
+  // was written to the plan.
+  void key_clusters(std::uint32_t r, std::vector<int>& out, bool& all);
+  void route_insert(const session_view& s, route_plan& plan, bool explain);
+  void route_ddl(route_plan& plan, bool explain);
+  bool rewrite_in_lists(std::uint32_t r, route_plan& plan);
+  std::string table_name(const table_ref& ref) const;
+
+  std::shared_ptr<const topology> topo_;
+  parsed_statement parsed_;
+  key_value key_;
+  key_value key_hi_;
+  std::string why_;
+  std::vector<int> scratch_;
+  std::vector<int> scratch2_;
+};
+
+}  // namespace shardgate::routing

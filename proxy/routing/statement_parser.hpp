@@ -1,0 +1,134 @@
+// The routing parser: reads one SQL statement (tokens from sql::lexer) far enough to
+// route it - its kind, every table it names (in subqueries, derived tables, CTEs and
+// UNION branches too), what its WHERE says about each sharded table's shard key, the rows
+// of an INSERT and the columns an UPDATE assigns - and nothing more. Whatever it cannot
+// read exactly becomes "cannot tell" (any key), never a guess.
+//
+// Pure: no I/O. A parsed_statement is meant to be reused: clear() keeps its capacity, so
+// steady-state parsing allocates nothing per token.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "sql/classify.hpp"
+#include "sql/lexer.hpp"
+
+namespace shardgate::routing {
+
+// A literal in the statement: a number, string or hex-string token (or NULL).
+struct literal_ref {
+  std::uint32_t token = 0;
+  bool negative = false;  // a unary minus stood before a number
+  bool is_null = false;
+};
+
+// The key equals `lo` (a point) or lies between `lo` and `hi` (BETWEEN, inclusive).
+struct key_term {
+  literal_ref lo;
+  literal_ref hi;
+  bool range = false;
+};
+
+// What a WHERE clause says about one table's shard key: `any` (no restriction, or one
+// ShardGate cannot read), or "the key is one of `terms`" - an empty list means no row
+// can match (e.g. `key = NULL`).
+struct key_constraint {
+  bool any = true;
+  std::vector<key_term> terms;
+  // The terms are exactly one `key IN (...)` list, ANDed at the top of the WHERE: its
+  // parentheses (token indexes), so each shard can be sent only its own keys.
+  bool from_in_list = false;
+  std::uint32_t in_open = 0;
+  std::uint32_t in_close = 0;
+
+  void reset() {
+    any = true;
+    terms.clear();
+    from_in_list = false;
+  }
+};
+
+struct table_ref {
+  std::string schema;  // lower case; empty = the session's current schema
+  std::string name;    // lower case
+  std::string alias;   // lower case; empty if none
+  const config::schema_config* schema_config = nullptr;  // configured schema, if any
+  const config::table_config* table = nullptr;           // null: an unsharded table
+  bool nested = false;  // in a subquery, derived table, CTE or UNION branch
+  key_constraint keys;  // top-level sharded tables only
+};
+
+// One row of INSERT ... VALUES: its parentheses and the shard-key value.
+struct insert_row {
+  std::uint32_t open = 0;   // token index of '('
+  std::uint32_t close = 0;  // token index of ')'
+  bool key_is_literal = false;
+  literal_ref key;
+};
+
+struct parsed_statement {
+  std::string_view text;
+  sql::statement_kind kind = sql::statement_kind::empty;
+  bool readable = true;        // false: the lexer or parser met text it cannot read
+  const char* unreadable = "";  // why, when !readable
+  std::vector<sql::token> tokens;
+  std::vector<table_ref> tables;
+  // Pairs of tables (indexes into `tables`) whose shard keys are equated (a.k = b.k) in
+  // an ON clause or at the top level of the WHERE.
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> key_joins;
+  std::string_view hint_shard;  // from /* shardgate: shard=NAME */
+
+  // Reads: why the rows of several shards could not simply be concatenated (null: they
+  // can). Names the construct: "ORDER BY", "LIMIT", "an aggregate function", ...
+  const char* scatter_blocker = nullptr;
+
+  // UPDATE ... SET / INSERT ... ON DUPLICATE KEY UPDATE: a shard-key column is assigned.
+  bool assigns_key = false;
+  bool assigned_key_literal = false;  // ... to a single literal (then `assigned_key`)
+  literal_ref assigned_key;
+  bool order_or_limit = false;  // UPDATE/DELETE with ORDER BY or LIMIT
+
+  // INSERT / REPLACE
+  bool insert_values = false;  // VALUES (...), (...) form
+  bool insert_set = false;     // SET col = value form
+  bool insert_select = false;  // INSERT ... SELECT / TABLE
+  bool insert_has_columns = false;
+  int key_column = -1;            // position of the shard key in the column list
+  std::uint32_t rows_start = 0;   // byte offset where the first row starts
+  std::uint32_t rows_end = 0;     // byte offset just after the last row
+  std::vector<insert_row> rows;
+
+  // DDL: the object kind keyword as written (TABLE, INDEX, DATABASE, VIEW, ...) and, for
+  // CREATE/ALTER/DROP DATABASE, the database.
+  std::string_view ddl_object;
+  std::string ddl_database;
+  // EXPLAIN / DESCRIBE of a statement: the kind of the statement explained.
+  sql::statement_kind explained = sql::statement_kind::empty;
+
+  // Scratch (kept for its capacity).
+  std::vector<std::uint32_t> paren_partner;
+  std::vector<key_term> term_arena;
+
+  void clear();
+  std::string_view token_text(std::uint32_t i) const { return tokens[i].text(text); }
+};
+
+struct parse_options {
+  std::string_view current_schema;  // the session's database (any case)
+  bool ansi_quotes = false;         // sql_mode ANSI_QUOTES: "x" is an identifier
+  bool no_backslash_escapes = false;
+};
+
+// Parses `sql` (one statement; callers split multi-statement texts) against the sharding
+// configuration. Tables are resolved to their configuration here.
+void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
+                     parsed_statement& out);
+
+// Lower-cased, unquoted identifier text of an identifier or quoted-identifier token.
+std::string identifier_lower(std::string_view token_text);
+
+}  // namespace shardgate::routing
