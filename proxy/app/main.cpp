@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "config/loader.hpp"
+#include "routing/router.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -25,6 +26,10 @@ void print_help() {
       "  shardgate --config FILE            run the proxy\n"
       "  shardgate --config FILE --check-config\n"
       "                                      validate FILE and exit (0 valid, 2 invalid)\n"
+      "  shardgate route --config FILE [--schema S] --table T --key VALUE\n"
+      "  shardgate route --config FILE [--schema S] --sql \"STATEMENT\"\n"
+      "                                      print where a key or a statement would go, and\n"
+      "                                      why (exit 0 routed, 3 refused, 2 bad input)\n"
       "  shardgate --version                 print the version\n"
       "  shardgate --help                    this text\n"
       "\n"
@@ -33,9 +38,84 @@ void print_help() {
       SHARDGATE_VERSION);
 }
 
+// `shardgate route ...`: the routing decision for a key or a statement, for operators
+// checking a configuration before they deploy it.
+int route_command(int argc, char** argv) {
+  std::string config_path, schema, table, key, sql;
+  bool have_key = false, have_sql = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "shardgate route: %s needs a value\n", argv[i]);
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    bool ok = true;
+    if (a == "--config" || a == "-c") ok = value(config_path);
+    else if (a == "--schema") ok = value(schema);
+    else if (a == "--table") ok = value(table);
+    else if (a == "--key") ok = have_key = value(key);
+    else if (a == "--sql") ok = have_sql = value(sql);
+    else {
+      std::fprintf(stderr, "shardgate route: unknown argument '%s' (see --help)\n", argv[i]);
+      return exit_usage_or_config;
+    }
+    if (!ok) return exit_usage_or_config;
+  }
+  if (config_path.empty() || have_key == have_sql || (have_key && table.empty())) {
+    std::fprintf(stderr,
+                 "shardgate route: give --config FILE and either --table T --key VALUE or "
+                 "--sql STATEMENT\n");
+    return exit_usage_or_config;
+  }
+  auto loaded = shardgate::config::load_file(config_path);
+  if (auto* err = std::get_if<shardgate::config::load_error>(&loaded)) {
+    std::fprintf(stderr, "%s\n", err->to_string().c_str());
+    return exit_usage_or_config;
+  }
+  auto cfg = std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
+  if (schema.empty() && cfg->schemas.size() == 1) schema = cfg->schemas.front().name;
+  auto topo = std::make_shared<const shardgate::routing::topology>(cfg);
+  shardgate::routing::router router(topo);
+  shardgate::routing::route_plan plan;
+  if (have_key) {
+    std::string lower_schema = shardgate::routing::identifier_lower(schema);
+    std::string lower_table = shardgate::routing::identifier_lower(table);
+    const auto* sc = cfg->find_schema(lower_schema);
+    const auto* t = sc ? sc->find_table(lower_table) : nullptr;
+    if (!t) {
+      std::printf("table %s.%s is not sharded: every statement goes to cluster %s\n",
+                  schema.c_str(), table.c_str(),
+                  cfg->clusters[topo->default_cluster(sc)].name.c_str());
+      return exit_ok;
+    }
+    router.route_key(*t, key, plan);
+  } else {
+    router.route(sql, shardgate::routing::session_view{schema}, plan, true);
+  }
+  if (plan.action == shardgate::routing::route_action::refuse) {
+    std::printf("refused: ERROR %u (%s): %s\n", plan.error.code, plan.error.sql_state.c_str(),
+                plan.error.message.c_str());
+    return 3;
+  }
+  std::string clusters;
+  for (int c : plan.clusters) clusters += (clusters.empty() ? "" : ", ") + cfg->clusters[c].name;
+  std::printf("%s -> %s\nwhy: %s\n",
+              plan.action == shardgate::routing::route_action::single ? "single shard" : "fan-out",
+              clusters.c_str(), plan.reason.c_str());
+  if (plan.rewritten)
+    for (std::size_t k = 0; k < plan.clusters.size(); ++k)
+      std::printf("  %s: %s\n", cfg->clusters[plan.clusters[k]].name.c_str(), plan.texts[k].c_str());
+  return exit_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "route") return route_command(argc, argv);
   std::string config_path;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

@@ -30,6 +30,7 @@ void route_plan::clear() {
   rewritten = false;
   for (auto& t : texts) t.clear();
   first_row_cluster = -1;
+  tableless = false;
   error = {};
   reason.clear();
   table = nullptr;
@@ -177,6 +178,58 @@ void router::route_key(const config::table_config& table, std::string_view key, 
 }
 
 void router::route(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
+  route_one(sql, s, plan, explain);
+  if (parsed_.multiple && parsed_.readable) route_pieces(sql, s, plan, explain);
+}
+
+// A multi-statement text runs as one on one cluster: every statement that names tables
+// must route to that same single cluster; statements without tables (SET, BEGIN, COMMIT,
+// SELECT 1, ...) follow it.
+void router::route_pieces(std::string_view sql, const session_view& s, route_plan& plan,
+                          bool explain) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pieces;
+  std::uint32_t start = 0;
+  for (const auto& t : parsed_.tokens) {
+    if (t.kind == sql::token_kind::semicolon || t.kind == sql::token_kind::end) {
+      if (t.offset > start) pieces.emplace_back(start, t.offset);
+      start = t.offset + t.length;
+    }
+  }
+  int cluster = -1;
+  bool write = false;
+  statement_kind kind = statement_kind::other;
+  std::string first_reason;
+  for (auto [b, e] : pieces) {
+    route_one(sql.substr(b, e - b), s, plan, explain);
+    if (plan.action == route_action::refuse) return;
+    write = write || plan.write;
+    if (plan.tableless) continue;
+    if (plan.action != route_action::single)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "a statement of this multi-statement text needs several shards; send it on "
+                    "its own");
+    if (cluster >= 0 && plan.clusters[0] != cluster)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "the statements of this multi-statement text go to different shards (" +
+                        topo_->config().clusters[cluster].name + " and " +
+                        topo_->config().clusters[plan.clusters[0]].name + "); send them one by one");
+    if (cluster < 0) {
+      kind = plan.kind;
+      first_reason = plan.reason;
+    }
+    cluster = plan.clusters[0];
+  }
+  const bool tableless = cluster < 0;
+  if (tableless) cluster = plan.clusters.empty() ? 0 : plan.clusters[0];
+  plan.clear();
+  plan.kind = kind;
+  plan.write = write;
+  plan.tableless = tableless;
+  plan.clusters.push_back(cluster);
+  if (explain) plan.reason = "multi-statement text, one cluster: " + first_reason;
+}
+
+void router::route_one(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
   plan.clear();
   parse_options options;
   options.current_schema = s.schema;
@@ -229,6 +282,7 @@ void router::route(std::string_view sql, const session_view& s, route_plan& plan
       }
     }
     plan.clusters.push_back(default_cluster);
+    plan.tableless = true;
     if (explain) plan.reason = std::string("unreadable (") + parsed_.unreadable + "), no sharded table named: default cluster";
     return;
   }
@@ -288,6 +342,7 @@ void router::route(std::string_view sql, const session_view& s, route_plan& plan
       return refuse(plan, er::not_supported_yet, "42000",
                     "the statement uses unsharded tables that live on different clusters");
     plan.clusters.push_back(unsharded ? unsharded_cluster : default_cluster);
+    plan.tableless = !unsharded;
     if (explain)
       plan.reason = unsharded ? "unsharded table " + table_name(*unsharded) + " -> " +
                                     cfg.clusters[plan.clusters[0]].name

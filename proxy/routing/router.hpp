@@ -48,6 +48,9 @@ struct route_plan {
   bool rewritten = false;
   std::vector<std::string> texts;
   int first_row_cluster = -1;  // INSERT: the cluster that got the statement's first row
+  // No table decided the cluster (SELECT 1, SET, BEGIN, ...): the session may run it where
+  // its transaction is.
+  bool tableless = false;
   protocol::mysql_error error;
   std::string reason;  // why this plan (filled when explaining)
   // The sharded table that decided the route (null: none).
@@ -71,6 +74,10 @@ class router {
   const parsed_statement& parsed() const noexcept { return parsed_; }
 
  private:
+  void route_one(std::string_view sql, const session_view& session, route_plan& plan,
+                 bool explain);
+  void route_pieces(std::string_view sql, const session_view& session, route_plan& plan,
+                    bool explain);
   void refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message);
   // The clusters that may hold rows matching the WHERE for table ref `r`; false: a refusal
   // was written to the plan.

@@ -12,6 +12,7 @@ using sql::token_kind;
 void parsed_statement::clear() {
   text = {};
   kind = statement_kind::empty;
+  multiple = false;
   readable = true;
   unreadable = "";
   tokens.clear();
@@ -224,6 +225,9 @@ bool parser::lex() {
       out_.tokens.push_back(token{token_kind::end, t.offset, 0});
       break;
     }
+    if (t.kind != token_kind::end && t.kind != token_kind::semicolon && !out_.tokens.empty() &&
+        out_.tokens.back().kind == token_kind::semicolon)
+      out_.multiple = true;
     out_.tokens.push_back(t);
     if (t.kind == token_kind::end) break;
   }

@@ -73,6 +73,7 @@ struct insert_row {
 struct parsed_statement {
   std::string_view text;
   sql::statement_kind kind = sql::statement_kind::empty;
+  bool multiple = false;       // more statements follow a ';' (see router: split and routed each)
   bool readable = true;        // false: the lexer or parser met text it cannot read
   const char* unreadable = "";  // why, when !readable
   std::vector<sql::token> tokens;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "backend/state_sync.hpp"
+#include "execution/fan_out.hpp"
 #include "execution/forward_response.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
@@ -14,6 +15,7 @@
 #include "protocol/native_password.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
+#include "sql/classify.hpp"
 
 namespace shardgate::server {
 
@@ -134,7 +136,7 @@ awaitable<bool> client_session::handshake() {
     co_return false;
   }
   admitted_ = true;
-  pool_ = &worker_.default_pool();
+  slots_.resize(config_->clusters.size());
   scramble_ = make_scramble();
   handshake_v10 hs;
   hs.server_version = worker_.server_version();
@@ -204,7 +206,8 @@ awaitable<bool> client_session::handshake() {
   if (!schema.empty()) {
     state_.set_schema(schema);
     // Check the schema now, as a server would: an unknown one fails the login.
-    auto err = co_await borrow_backend();
+    const int cluster = home_cluster();
+    auto err = co_await borrow_backend(cluster);
     if (err) {
       if (err->code != er::conn_host_error && err->code != er::con_count &&
           err->code != er::server_lost) {
@@ -213,7 +216,7 @@ awaitable<bool> client_session::handshake() {
       }
       // The backend is unreachable: accept the login; statements will report it.
     } else {
-      give_back_backend(true);
+      give_back_backend(cluster, true);
     }
   }
   co_return co_await send_ok();
@@ -228,16 +231,27 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return proceed(sent);
     }
     case command::query:
-      if (!pinned_by_statement_ &&
-          session::statement_pins_session(as_string_view(byte_span(payload_).subspan(1))))
-        pinned_by_statement_ = true;
-      co_return co_await run_on_backend(response_kind::query);
+      co_return co_await query();
     case command::init_db:
       co_return co_await init_db();
-    case command::field_list:
-      co_return co_await run_on_backend(response_kind::field_list);
+    case command::field_list: {
+      // The table's first shard knows its columns.
+      int cluster = home_cluster();
+      byte_span rest = byte_span(payload_).subspan(1);
+      std::string_view table = as_string_view(rest);
+      table = table.substr(0, table.find('\0'));
+      std::string lower(table);
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string schema_lower = state_.schema;
+      for (auto& c : schema_lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (const auto* sc = config_->find_schema(schema_lower))
+        if (const auto* t = sc->find_table(lower))
+          cluster = worker_.router().topo().placement(*t).clusters().front();
+      co_return co_await run_on_backend(response_kind::field_list, cluster);
+    }
     case command::statistics:
-      co_return co_await run_on_backend(response_kind::raw_single);
+      co_return co_await run_on_backend(response_kind::raw_single, home_cluster());
     case command::set_option:
       co_return co_await set_option();
     case command::reset_connection:
@@ -278,64 +292,314 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
   }
 }
 
-// The backend connection stays with the session while a transaction is open (with
+// A backend connection stays with the session while a transaction is open on it (with
 // autocommit off too: a transaction exists only while the server says IN_TRANS; the
 // autocommit setting itself is replayed like any variable), while the session holds
 // state that cannot be replayed, or when the server cannot report session changes.
-bool client_session::must_keep_backend() const {
-  return pinned_by_statement_ || (server_status_ & status::in_trans) ||
-         (backend_ && !(backend_->capabilities() & cap::session_track));
+bool client_session::must_keep_backend(int cluster) const {
+  const auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
+  return pinned_by_statement_ || (conn && (conn->status & status::in_trans)) ||
+         (conn && !(conn->capabilities() & cap::session_track));
 }
 
-awaitable<std::optional<mysql_error>> client_session::borrow_backend() {
+bool client_session::in_transaction() const {
+  if (explicit_txn_) return true;
+  for (const auto& slot : slots_)
+    if (slot.conn && (slot.conn->status & status::in_trans)) return true;
+  return false;
+}
+
+int client_session::home_cluster() const {
+  for (std::size_t c = 0; c < slots_.size(); ++c)
+    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans) && slots_[c].wrote)
+      return static_cast<int>(c);
+  for (std::size_t c = 0; c < slots_.size(); ++c)
+    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans)) return static_cast<int>(c);
+  return worker_.router().topo().default_cluster(
+      state_.schema.empty() ? nullptr : [&] {
+        std::string lower = state_.schema;
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return config_->find_schema(lower);
+      }());
+}
+
+routing::session_view client_session::route_view() {
+  if (sql_mode_generation_ != state_.generation) {
+    sql_mode_generation_ = state_.generation;
+    const std::string* mode = state_.find_var("sql_mode");
+    ansi_quotes_ = mode && (mode->find("ANSI_QUOTES") != std::string::npos ||
+                            mode->find("ANSI,") != std::string::npos || *mode == "ANSI");
+    no_backslash_escapes_ = mode && mode->find("NO_BACKSLASH_ESCAPES") != std::string::npos;
+  }
+  return routing::session_view{state_.schema, ansi_quotes_, no_backslash_escapes_};
+}
+
+awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster) {
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  backend::connection_pool& pool = worker_.pool(cluster);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (!backend_) {
-      auto got = co_await pool_->acquire(
-          {client_caps_ & backend::login_fixed_caps, state_.schema.empty(), last_backend_});
+    if (!slot.conn) {
+      auto got = co_await pool.acquire(
+          {client_caps_ & backend::login_fixed_caps, state_.schema.empty(), slot.last});
       if (got.error) co_return got.error;
-      backend_ = std::move(got.conn);
+      slot.conn = std::move(got.conn);
     }
-    if (backend::in_sync(*backend_, state_, token_)) co_return std::nullopt;
-    auto err = co_await backend::sync_state(*backend_, state_, token_);
+    if (backend::in_sync(*slot.conn, state_, token_)) co_return std::nullopt;
+    auto err = co_await backend::sync_state(*slot.conn, state_, token_);
     if (!err) co_return std::nullopt;
-    if (!backend_->broken()) {
-      give_back_backend(true);
+    if (!slot.conn->broken()) {
+      give_back_backend(cluster, true);
       co_return err;
     }
     // The connection died before the client's statement was sent: nothing ran, so a
     // fresh connection may serve it - unless the session's pinned state died with it.
-    const bool had_state = must_keep_backend();
-    pool_->release(std::move(backend_));
+    const bool had_state = must_keep_backend(cluster);
+    pool.release(std::move(slot.conn));
     if (had_state) co_return err;
   }
   co_return mysql_error{er::server_lost, "08S01", "Lost connection to the backend repeatedly"};
 }
 
-void client_session::give_back_backend(bool reusable) {
-  if (!backend_) return;
-  if (!reusable) backend_->mark_broken();
-  if (reusable && !backend_->broken() && must_keep_backend()) return;
-  last_backend_ = backend_.get();
-  pool_->release(std::move(backend_));
+void client_session::give_back_backend(int cluster, bool reusable) {
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  if (!slot.conn) return;
+  if (!reusable) slot.conn->mark_broken();
+  if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) return;
+  if (!(slot.conn->status & status::in_trans)) slot.wrote = false;
+  slot.last = slot.conn.get();
+  worker_.pool(cluster).release(std::move(slot.conn));
 }
 
-awaitable<client_session::next> client_session::run_on_backend(response_kind kind) {
-  auto err = co_await borrow_backend();
+awaitable<std::optional<mysql_error>> client_session::join_transaction(int cluster) {
+  if (!explicit_txn_) co_return std::nullopt;
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  if (slot.conn && (slot.conn->status & status::in_trans)) co_return std::nullopt;
+  auto err = co_await slot.conn->run_internal(command::query, begin_text_);
+  co_return err;
+}
+
+awaitable<client_session::next> client_session::query() {
+  const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
+  if (!pinned_by_statement_ && session::statement_pins_session(sql)) pinned_by_statement_ = true;
+  worker_.router().route(sql, route_view(), plan_);
+  if (plan_.action == routing::route_action::refuse) {
+    spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
+    const bool sent = co_await send_error(plan_.error);
+    co_return proceed(sent);
+  }
+  if (plan_.kind == sql::statement_kind::transaction)
+    co_return co_await transaction_statement(sql);
+
+  // Statements without a table follow the open transaction (SELECT 1, SET, ...).
+  if (plan_.tableless) plan_.clusters[0] = home_cluster();
+
+  if (in_transaction() && plan_.write) {
+    // transactions.cross_shard: reject - a transaction writes on one shard only.
+    for (std::size_t c = 0; c < slots_.size(); ++c) {
+      const auto& slot = slots_[c];
+      if (!slot.wrote || !slot.conn || !(slot.conn->status & status::in_trans)) continue;
+      for (int target : plan_.clusters) {
+        if (target == static_cast<int>(c)) continue;
+        const mysql_error err{
+            er::not_supported_yet, "42000",
+            "ShardGate: this transaction writes on shard " + config_->clusters[c].name +
+                "; this statement would write on shard " + config_->clusters[target].name +
+                " and cross-shard transactions are not supported (transactions.cross_shard: "
+                "reject). COMMIT or ROLLBACK first; the transaction is still open"};
+        const bool sent = co_await send_error(err);
+        co_return proceed(sent);
+      }
+    }
+    if (plan_.action == routing::route_action::fan_out) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: this write spans several shards, which a transaction "
+                            "cannot do yet (transactions.cross_shard: reject)"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+  }
+  if (plan_.action == routing::route_action::fan_out) co_return co_await run_fan_out();
+  const int cluster = plan_.clusters[0];
+  if (plan_.write) slots_[static_cast<std::size_t>(cluster)].wrote = true;
+  co_return co_await run_on_backend(response_kind::query, cluster);
+}
+
+// BEGIN / START TRANSACTION open the transaction lazily: on the shard its first statement
+// needs. COMMIT / ROLLBACK end it on every shard where it is open.
+awaitable<client_session::next> client_session::transaction_statement(std::string_view sql) {
+  const routing::parsed_statement& parsed = worker_.router().parsed();
+  const std::string_view first = parsed.tokens.empty() ? std::string_view() : parsed.token_text(0);
+  const std::string_view second = parsed.tokens.size() > 1 ? parsed.token_text(1) : std::string_view();
+  const bool begin = sql::is_keyword(first, "BEGIN") ||
+                     (sql::is_keyword(first, "START") && sql::is_keyword(second, "TRANSACTION"));
+  bool to_savepoint = false;
+  for (std::size_t i = 1; i < parsed.tokens.size(); ++i)
+    if (sql::is_keyword(parsed.token_text(static_cast<std::uint32_t>(i)), "TO")) to_savepoint = true;
+  const bool end = (sql::is_keyword(first, "COMMIT") || sql::is_keyword(first, "ROLLBACK")) &&
+                   !to_savepoint;
+  const bool multiple = sql::classify(sql).multiple_statements;
+  std::vector<int> open;
+  for (std::size_t c = 0; c < slots_.size(); ++c)
+    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans))
+      open.push_back(static_cast<int>(c));
+
+  if (begin && !multiple && open.empty()) {
+    begin_text_.assign(sql);
+    explicit_txn_ = true;
+    const bool sent = co_await send_ok(status::in_trans);
+    co_return proceed(sent);
+  }
+  if (end && !multiple && open.size() != 1) {
+    // Nothing opened on any shard (answer locally), or several shards (end each in turn).
+    std::optional<mysql_error> failure;
+    for (int c : open) {
+      auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+      auto err = co_await conn->run_internal(command::query, sql);
+      if (err && !failure) failure = *err;
+      slots_[static_cast<std::size_t>(c)].wrote = false;
+      give_back_backend(c, !conn->broken());
+    }
+    explicit_txn_ = false;
+    begin_text_.clear();
+    server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
+    if (failure) {
+      const bool sent = co_await send_error(*failure);
+      co_return proceed(sent);
+    }
+    const bool sent = co_await send_ok();
+    co_return proceed(sent);
+  }
+  // One shard (or SAVEPOINT / XA / a BEGIN inside a transaction): where the transaction is.
+  if (end || begin) {
+    explicit_txn_ = false;
+    begin_text_.clear();
+  }
+  const int cluster = open.empty() ? home_cluster() : open.front();
+  if (!begin && !end && explicit_txn_ && open.empty()) {
+    // SAVEPOINT before the first statement: open the transaction on the home cluster now.
+    auto err = co_await borrow_backend(cluster);
+    if (!err) err = co_await join_transaction(cluster);
+    if (err) {
+      const bool sent = co_await send_error(*err);
+      co_return proceed(sent);
+    }
+  }
+  const next n = co_await run_on_backend(response_kind::query, cluster);
+  if (end) slots_[static_cast<std::size_t>(cluster)].wrote = false;
+  co_return n;
+}
+
+awaitable<client_session::next> client_session::run_fan_out() {
+  const auto combine = plan_.combine;
+  std::vector<execution::fan_leg> legs;
+  std::vector<std::string> names;
+  const std::string_view original = as_string_view(byte_span(payload_).subspan(1));
+  for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
+    const int c = plan_.clusters[k];
+    auto err = co_await borrow_backend(c);
+    if (!err && combine == routing::route_combine::rows) err = co_await join_transaction(c);
+    if (err) {
+      for (int done : plan_.clusters) give_back_backend(done, true);
+      mysql_error e = *err;
+      e.message = "shard " + config_->clusters[c].name + ": " + e.message;
+      const bool sent = co_await send_error(e);
+      co_return proceed(sent);
+    }
+    execution::fan_leg leg;
+    leg.conn = slots_[static_cast<std::size_t>(c)].conn.get();
+    leg.sql = plan_.rewritten ? std::string_view(plan_.texts[k]) : original;
+    legs.push_back(leg);
+    names.push_back(config_->clusters[c].name);
+  }
+  co_await execution::send_to_all(legs);
+
+  auto finish_legs = [&] {
+    for (std::size_t k = 0; k < legs.size(); ++k) {
+      const int c = plan_.clusters[k];
+      auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+      if (conn && !legs[k].lost) {
+        conn->synced_owner = token_;
+        conn->synced_generation = state_.generation;
+      }
+      give_back_backend(c, !legs[k].lost);
+    }
+  };
+
+  if (combine == routing::route_combine::rows) {
+    std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
+    const auto result = co_await execution::gather_rows(
+        legs, names, socket_, client_seq, client_caps_, status_flags(),
+        std::chrono::seconds(config_->listen.write_timeout_s));
+    seq_ = static_cast<std::uint8_t>(client_seq - 1);
+    finish_legs();
+    co_return result == execution::gather_status::complete ? next::keep_going : next::close;
+  }
+
+  std::vector<execution::leg_reply> replies;
+  co_await execution::collect_replies(legs, replies);
+  finish_legs();
+  std::string applied, failed;
+  const mysql_error* first_error = nullptr;
+  std::uint64_t affected = 0, last_id = 0;
+  std::uint32_t warnings = 0;
+  for (std::size_t k = 0; k < replies.size(); ++k) {
+    const auto& r = replies[k];
+    if (r.ok) {
+      affected += r.affected_rows;
+      warnings += r.warnings;
+      if (plan_.clusters[k] == plan_.first_row_cluster || (!last_id && plan_.first_row_cluster < 0))
+        last_id = r.last_insert_id ? r.last_insert_id : last_id;
+      applied += (applied.empty() ? "" : ", ") + names[k];
+    } else {
+      if (!first_error) first_error = &r.error;
+      failed += (failed.empty() ? "" : ", ") + names[k] + " (" + std::to_string(r.error.code) +
+                ": " + r.error.message + ")";
+    }
+  }
+  if (first_error) {
+    const char* what = combine == routing::route_combine::ddl ? "DDL" : "statement";
+    mysql_error e{first_error->code, first_error->sql_state,
+                  std::string("ShardGate: the ") + what + " failed on shard(s) " + failed +
+                      (applied.empty() ? std::string("; it was applied nowhere")
+                                       : "; it WAS applied on shard(s) " + applied +
+                                             " (not atomic across shards)")};
+    spdlog::warn("client {}: {}", id_, e.message);
+    const bool sent = co_await send_error(e);
+    co_return proceed(sent);
+  }
+  if (last_id) state_.set_last_insert_id(last_id);
+  const std::string info = execution::combine_info(replies);
+  out_.clear();
+  ok_packet ok;
+  ok.affected_rows = affected;
+  ok.last_insert_id = last_id;
+  ok.status = status_flags();
+  ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings, 0xffff));
+  ok.info = info;
+  encode_ok(out_, ok, client_caps_);
+  const bool sent = co_await send_packet(out_);
+  co_return proceed(sent);
+}
+
+awaitable<client_session::next> client_session::run_on_backend(response_kind kind, int cluster) {
+  auto err = co_await borrow_backend(cluster);
+  if (!err && kind == response_kind::query) err = co_await join_transaction(cluster);
   if (err) {
     const bool sent = co_await send_error(*err);
     co_return proceed(sent);
   }
-  backend::backend_connection& be = *backend_;
-  const bool had_state = must_keep_backend();
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  backend::backend_connection& be = *slot.conn;
+  const bool had_state = must_keep_backend(cluster);
 
   std::uint8_t backend_seq = 0;
   auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
   if (ec) {
     be.mark_broken();
-    give_back_backend(false);
     mysql_error lost{er::server_lost, "08S01",
                      "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                          "' (cluster " + be.target().cluster + ") while sending the statement"};
+    give_back_backend(cluster, false);
     const bool ok = co_await send_error(lost);
     co_return ok && !had_state ? next::keep_going : next::close;
   }
@@ -359,11 +623,17 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
       }
       be.synced_owner = token_;
       be.synced_generation = state_.generation;
-      give_back_backend(true);
+      if (explicit_txn_ && !(be.status & status::in_trans) && kind == response_kind::query &&
+          plan_.kind != sql::statement_kind::transaction) {
+        // The statement ended the transaction implicitly (DDL, LOCK TABLES, ...).
+        explicit_txn_ = false;
+        begin_text_.clear();
+      }
+      give_back_backend(cluster, true);
       co_return next::keep_going;
     }
     case execution::forward_status::client_lost:
-      give_back_backend(false);
+      give_back_backend(cluster, false);
       co_return next::close;
     case execution::forward_status::backend_lost:
     case execution::forward_status::protocol_error: {
@@ -376,7 +646,7 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
       mysql_error lost{er::server_lost, "08S01",
                        "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                            "' (cluster " + be.target().cluster + ") " + why};
-      give_back_backend(false);
+      give_back_backend(cluster, false);
       server_status_ = status::autocommit;
       if (!can_report) co_return next::close;
       const bool ok = co_await send_error(lost);
@@ -395,7 +665,7 @@ awaitable<client_session::next> client_session::init_db() {
     const bool sent = co_await send_error(err);
     co_return proceed(sent);
   }
-  const next n = co_await run_on_backend(response_kind::single_ok);
+  const next n = co_await run_on_backend(response_kind::single_ok, home_cluster());
   if (last_error_code_ == 0) state_.set_schema(schema);
   co_return n;
 }
@@ -421,14 +691,10 @@ awaitable<client_session::next> client_session::set_option() {
 }
 
 awaitable<client_session::next> client_session::reset_connection() {
-  if (backend_) {
-    const bool clean = co_await backend_->reset();
-    if (!clean) backend_->mark_broken();
-    pinned_by_statement_ = false;
-    server_status_ = status::autocommit;
-    give_back_backend(true);
-  }
+  co_await release_all(true);
   pinned_by_statement_ = false;
+  explicit_txn_ = false;
+  begin_text_.clear();
   server_status_ = status::autocommit;
   const std::uint64_t generation = state_.generation;
   const std::string schema = state_.schema;
@@ -443,18 +709,28 @@ awaitable<client_session::next> client_session::reset_connection() {
   }
 }
 
-awaitable<void> client_session::finish() {
-  if (backend_) {
-    // The connection may hold a transaction, locks or variables of this client: clean it
-    // before anyone else gets it.
-    if (!backend_->broken()) {
-      const bool clean = co_await backend_->reset();
-      if (!clean) backend_->mark_broken();
+// Gives back every held connection; `clean`: reset them first (they may hold a
+// transaction, locks or variables of this client).
+awaitable<void> client_session::release_all(bool clean) {
+  for (std::size_t c = 0; c < slots_.size(); ++c) {
+    auto& conn = slots_[c].conn;
+    if (!conn) continue;
+    if (clean && !conn->broken()) {
+      const bool ok = co_await conn->reset();
+      if (!ok) conn->mark_broken();
     }
+    slots_[c].wrote = false;
+    const bool pinned = pinned_by_statement_;
     pinned_by_statement_ = false;
-    server_status_ = status::autocommit;
-    give_back_backend(true);
+    give_back_backend(static_cast<int>(c), true);
+    pinned_by_statement_ = pinned;
   }
+}
+
+awaitable<void> client_session::finish() {
+  co_await release_all(true);
+  pinned_by_statement_ = false;
+  server_status_ = status::autocommit;
   if (admitted_) worker_.release_client();
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -462,7 +738,9 @@ awaitable<void> client_session::finish() {
 }
 
 std::uint16_t client_session::status_flags() const {
-  return static_cast<std::uint16_t>(server_status_ & ~status::session_state_changed);
+  std::uint16_t st = static_cast<std::uint16_t>(server_status_ & ~status::session_state_changed);
+  if (in_transaction()) st |= status::in_trans;
+  return st;
 }
 
 awaitable<bool> client_session::send_packet(byte_span payload) {

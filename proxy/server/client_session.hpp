@@ -18,6 +18,7 @@
 #include "protocol/bytes.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/response_translator.hpp"
+#include "routing/router.hpp"
 #include "session/replayable_state.hpp"
 
 namespace shardgate::server {
@@ -42,21 +43,40 @@ class client_session {
   enum class next : std::uint8_t { keep_going, close };
 
  private:
+  // A backend connection held for one cluster (indexes of config::clusters).
+  struct cluster_slot {
+    std::unique_ptr<backend::backend_connection> conn;
+    const backend::backend_connection* last = nullptr;  // preferred next time
+    bool wrote = false;  // wrote in the current transaction
+  };
+
   awaitable<bool> handshake();
   awaitable<next> dispatch(std::uint8_t cmd);
-  awaitable<next> run_on_backend(protocol::response_kind kind);
+  awaitable<next> query();
+  awaitable<next> transaction_statement(std::string_view sql);
+  awaitable<next> run_fan_out();
+  // Runs the command in payload_ (or `text` as COM_QUERY) on `cluster`, streaming the reply.
+  awaitable<next> run_on_backend(protocol::response_kind kind, int cluster);
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
-  awaitable<std::optional<protocol::mysql_error>> borrow_backend();
-  void give_back_backend(bool reusable);
+  awaitable<std::optional<protocol::mysql_error>> borrow_backend(int cluster);
+  // Opens the session's explicit transaction on `cluster` if it is not open there yet.
+  awaitable<std::optional<protocol::mysql_error>> join_transaction(int cluster);
+  void give_back_backend(int cluster, bool reusable);
+  awaitable<void> release_all(bool clean);
   awaitable<void> finish();
+  bool in_transaction() const;
+  // The cluster a statement without tables goes to: the open transaction's, else the
+  // schema's default.
+  int home_cluster() const;
+  routing::session_view route_view();
 
   awaitable<bool> send_packet(protocol::byte_span payload);
   awaitable<bool> send_ok(std::uint16_t extra_status = 0);
   awaitable<bool> send_error(const protocol::mysql_error& err);
   std::uint16_t status_flags() const;
-  bool must_keep_backend() const;
+  bool must_keep_backend(int cluster) const;
 
   worker& worker_;
   tcp::socket socket_;
@@ -66,7 +86,6 @@ class client_session {
   std::uint16_t peer_port_ = 0;
   std::string user_;
   std::shared_ptr<const config::config> config_;
-  backend::connection_pool* pool_ = nullptr;
 
   net::read_buffer in_;
   protocol::bytes payload_;
@@ -78,8 +97,13 @@ class client_session {
   std::string scramble_;
 
   session::replayable_state state_;
-  std::unique_ptr<backend::backend_connection> backend_;  // held during a statement / while pinned
-  const backend::backend_connection* last_backend_ = nullptr;  // preferred next time
+  std::vector<cluster_slot> slots_;  // one per cluster, held during a statement / while pinned
+  routing::route_plan plan_;
+  std::string begin_text_;  // the explicit transaction's BEGIN, opened lazily per shard
+  bool explicit_txn_ = false;
+  std::uint64_t sql_mode_generation_ = UINT64_MAX;
+  bool ansi_quotes_ = false;
+  bool no_backslash_escapes_ = false;
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;
   bool idle_ = false;

@@ -17,8 +17,9 @@ server::server(std::shared_ptr<const config::config> cfg) : config_(std::move(cf
   unsigned n = config_->listen.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   shared_.max_clients = config_->listen.max_client_connections;
+  auto topology = std::make_shared<const routing::topology>(config_);
   for (unsigned i = 0; i < n; ++i)
-    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_));
+    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_, topology));
 }
 
 server::~server() {
@@ -40,10 +41,10 @@ void server::learn_server_version() {
   asio::co_spawn(
       w.context(),
       [&w]() -> awaitable<std::string> {
-        auto got = co_await w.default_pool().acquire({});
+        auto got = co_await w.pool(w.default_cluster()).acquire({});
         if (!got.conn) co_return std::string();
         std::string v = got.conn->server_version();
-        w.default_pool().release(std::move(got.conn));
+        w.pool(w.default_cluster()).release(std::move(got.conn));
         co_return v;
       },
       [answer](std::exception_ptr e, std::string v) { answer->set_value(e ? std::string() : v); });

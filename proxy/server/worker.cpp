@@ -14,29 +14,33 @@ std::uint32_t share_of(std::uint32_t total, unsigned index, unsigned count) {
 }  // namespace
 
 worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
-               std::shared_ptr<const config::config> cfg)
+               std::shared_ptr<const config::config> cfg,
+               std::shared_ptr<const routing::topology> topology)
     : index_(index),
       shared_(shared),
       config_(std::move(cfg)),
-      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
-  const config::cluster_config& c = *config_->find_cluster(config_->default_cluster);
-  backend::backend_target target{c.name, c.writer, c.user, c.password, c.connect_timeout_ms};
-  backend::pool_limits limits;
-  limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
-  limits.min_idle =
-      c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
-  limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
-  limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
-  default_pool_ = std::make_unique<backend::connection_pool>(
-      context_.get_executor(), target, limits,
-      [&shared](const std::string& version) { shared.learn_server_version(version); });
+      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      router_(std::move(topology)) {
+  for (const config::cluster_config& c : config_->clusters) {
+    backend::backend_target target{c.name, c.writer, c.user, c.password, c.connect_timeout_ms};
+    backend::pool_limits limits;
+    limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
+    limits.min_idle =
+        c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
+    limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
+    limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
+    pools_.push_back(std::make_unique<backend::connection_pool>(
+        context_.get_executor(), target, limits,
+        [&shared](const std::string& version) { shared.learn_server_version(version); }));
+  }
+  default_cluster_ = config_->cluster_index(config_->default_cluster);
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       context_.get_executor());
 }
 
 worker::~worker() {
   join();
-  default_pool_.reset();
+  pools_.clear();
 }
 
 bool worker::admit_client() {
@@ -74,13 +78,13 @@ void worker::begin_drain() {
 }
 
 void worker::stop() {
-  default_pool_->stop();
+  for (auto& p : pools_) p->stop();
   work_.reset();
   context_.stop();
 }
 
 void worker::start_thread() {
-  default_pool_->start();
+  for (auto& p : pools_) p->start();
   thread_ = std::thread([this] {
     try {
       context_.run();

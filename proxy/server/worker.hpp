@@ -14,6 +14,8 @@
 #include "backend/connection_pool.hpp"
 #include "config/config.hpp"
 #include "net/asio.hpp"
+#include "routing/placement.hpp"
+#include "routing/router.hpp"
 
 namespace shardgate::server {
 
@@ -57,13 +59,18 @@ struct shared_state {
 class worker {
  public:
   worker(unsigned index, unsigned worker_count, shared_state& shared,
-         std::shared_ptr<const config::config> cfg);
+         std::shared_ptr<const config::config> cfg,
+         std::shared_ptr<const routing::topology> topology);
   ~worker();
 
   asio::io_context& context() noexcept { return context_; }
   unsigned index() const noexcept { return index_; }
   const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
-  backend::connection_pool& default_pool() noexcept { return *default_pool_; }
+  // This worker's pool for cluster `index` (an index into config::clusters).
+  backend::connection_pool& pool(int index) noexcept { return *pools_[static_cast<std::size_t>(index)]; }
+  int default_cluster() const noexcept { return default_cluster_; }
+  // The worker's router: used synchronously by one session at a time (one thread).
+  routing::router& router() noexcept { return router_; }
   std::string server_version() const { return shared_.server_version(); }
 
   std::uint64_t next_session_token() {
@@ -90,7 +97,9 @@ class worker {
   bool draining_ = false;
   // Declared before the pools, so the pools are destroyed while it still exists.
   asio::io_context context_;
-  std::unique_ptr<backend::connection_pool> default_pool_;
+  std::vector<std::unique_ptr<backend::connection_pool>> pools_;  // by cluster index
+  int default_cluster_ = 0;
+  routing::router router_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
 };

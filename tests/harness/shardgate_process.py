@@ -50,14 +50,15 @@ def to_yaml(value, indent=0):
     return "\n".join(lines)
 
 
-def make_config(port, admin_port, clusters, default_cluster=None, users=None, level="info", **listen_extra):
+def make_config(port, admin_port, clusters, default_cluster=None, users=None, level="info", schemas=None,
+                **listen_extra):
     """Build a config dict. `clusters` maps name -> "127.0.0.1:PORT" (writer) or a full dict."""
     cl = {}
     for name, c in clusters.items():
         cl[name] = c if isinstance(c, dict) else {"writer": c, "user": "app", "password": "app"}
     listen = {"address": LOOPBACK, "port": port, "workers": 2}
     listen.update(listen_extra)
-    return {
+    cfg = {
         "listen": listen,
         "admin": {"address": LOOPBACK, "port": admin_port},
         "users": users or [{"name": "app", "password": "app"}],
@@ -65,6 +66,9 @@ def make_config(port, admin_port, clusters, default_cluster=None, users=None, le
         "default_cluster": default_cluster or next(iter(cl)),
         "logging": {"level": level},
     }
+    if schemas:
+        cfg["schemas"] = schemas
+    return cfg
 
 
 class ShardGate:

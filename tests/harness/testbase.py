@@ -42,7 +42,7 @@ def fixture_servers():
     if "servers" not in _standalone:
         tmp = tempfile.mkdtemp(prefix="shardgate-it-")
         _standalone["dir"] = tmp
-        _standalone["servers"] = servers_mod.start(os.path.join(tmp, "state.json"), count=2,
+        _standalone["servers"] = servers_mod.start(os.path.join(tmp, "state.json"), count=4,
                                                    port_range=OWN_SERVER_PORTS)
 
         def cleanup():

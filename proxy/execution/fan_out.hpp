@@ -1,0 +1,66 @@
+// Running one statement on several shards at once: the text goes to every shard before
+// any reply is read (the shards work in parallel), then the replies are read shard by
+// shard. Two ways to combine them:
+//  - gather_rows: one resultset made of every shard's rows (column definitions from the
+//    first shard), streamed - only one shard is read at a time, the others wait in their
+//    socket buffers, so memory stays bounded by the read buffers;
+//  - collect_replies: OK/ERR of writes and DDL, combined by the caller.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/backend_connection.hpp"
+#include "net/asio.hpp"
+#include "protocol/bytes.hpp"
+#include "protocol/errors.hpp"
+
+namespace shardgate::execution {
+
+struct fan_leg {
+  backend::backend_connection* conn = nullptr;
+  std::string_view sql;
+  bool sent = false;
+  bool lost = false;  // the connection failed; it is marked broken
+};
+
+// Sends COM_QUERY `leg.sql` on every leg. Legs whose send fails are marked lost.
+awaitable<void> send_to_all(std::vector<fan_leg>& legs);
+
+struct leg_reply {
+  bool ok = false;
+  std::uint64_t affected_rows = 0;
+  std::uint64_t last_insert_id = 0;
+  std::uint16_t warnings = 0;
+  std::uint16_t status = 0;
+  std::string info;
+  protocol::mysql_error error;  // when !ok
+};
+
+// Reads each sent leg's reply to a statement that returns OK or ERR. A resultset (or a
+// multi-result) is drained and reported as an error.
+awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_reply>& replies);
+
+enum class gather_status : std::uint8_t {
+  complete,     // the whole resultset (or an ERR naming the shard) reached the client
+  client_lost,  // writing to the client failed
+};
+
+// Streams every sent leg's resultset to the client as one. `terminator_status` is the
+// status the client sees in the final EOF/OK. If a shard fails, the client gets an ERR
+// naming it (after any rows already sent - never a result that looks complete).
+awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
+                                     const std::vector<std::string>& shard_names,
+                                     tcp::socket& client, std::uint8_t& client_seq,
+                                     std::uint32_t client_caps, std::uint16_t terminator_status,
+                                     std::chrono::milliseconds write_timeout);
+
+// Sums "Label: N" counters of OK infos that share their labels ("Records: 3  Duplicates:
+// 0  Warnings: 0", "Rows matched: 2  Changed: 2  Warnings: 0"); empty if they differ.
+std::string combine_info(const std::vector<leg_reply>& replies);
+
+}  // namespace shardgate::execution
