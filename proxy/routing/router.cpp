@@ -115,7 +115,6 @@ void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
     p.place_span(key_, key_hi_, out);
   }
   std::sort(out.begin(), out.end());
-  all = out == p.clusters();
 }
 
 bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {

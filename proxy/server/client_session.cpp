@@ -393,7 +393,20 @@ awaitable<client_session::next> client_session::query() {
   // Statements without a table follow the open transaction (SELECT 1, SET, ...).
   if (plan_.tableless) plan_.clusters[0] = home_cluster();
 
-  if (in_transaction() && plan_.write) {
+  const std::string* autocommit = state_.find_var("autocommit");
+  const bool autocommit_off = autocommit && (*autocommit == "OFF" || *autocommit == "0");
+  if (autocommit_off && plan_.write && plan_.action == routing::route_action::fan_out &&
+      plan_.combine == routing::route_combine::ok) {
+    // With autocommit off every shard would open its own transaction.
+    const mysql_error err{er::not_supported_yet, "42000",
+                          "ShardGate: with autocommit=0 this write would open transactions on "
+                          "several shards, and cross-shard transactions are not supported "
+                          "(transactions.cross_shard: reject); write one shard at a time or "
+                          "enable autocommit"};
+    const bool sent = co_await send_error(err);
+    co_return proceed(sent);
+  }
+  if ((in_transaction() || autocommit_off) && plan_.write) {
     // transactions.cross_shard: reject - a transaction writes on one shard only.
     for (std::size_t c = 0; c < slots_.size(); ++c) {
       const auto& slot = slots_[c];

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import pymysql  # noqa: E402
+import pymysql.constants.CLIENT  # noqa: E402,F401
 
 from harness import testbase  # noqa: E402
 from harness.netutil import LOOPBACK  # noqa: E402
@@ -199,7 +200,8 @@ class ShardingTest(testbase.ProxyTestCase):
     def test_3_last_insert_id_and_co_location(self):
         c = self.conn()
         with c, c.cursor() as cur:
-            k1, k2 = order_no(CUTOVER, 1), order_no(CUTOVER, 2)  # shards 1 and 2
+            day = CUTOVER + datetime.timedelta(days=30)
+            k1, k2 = order_no(day, 1), order_no(day, 2)  # shards 1 and 2
             n = cur.execute("INSERT INTO order_items (order_no, sku) VALUES (%s, 'a'), (%s, 'b'), (%s, 'c')",
                             (k2, k1, k2))
             self.assertEqual(n, 3)
@@ -240,8 +242,9 @@ class ShardingTest(testbase.ProxyTestCase):
             self.assertEqual(cur.fetchall(), ((1,),))
 
     def test_5_transactions_stay_on_one_shard(self):
-        k1, k3 = order_no(CUTOVER, 101), order_no(CUTOVER, 103)  # both on shard 1 (seq % 4 == 1)
-        k2 = order_no(CUTOVER, 102)  # shard 2
+        day = CUTOVER + datetime.timedelta(days=31)
+        k1, k3 = order_no(day, 101), order_no(day, 105)  # both on shard 1 (seq % 4 == 1)
+        k2 = order_no(day, 102)  # shard 2
         c = self.conn()
         with c, c.cursor() as cur:
             cur.execute("BEGIN")
@@ -262,7 +265,7 @@ class ShardingTest(testbase.ProxyTestCase):
         self.assertEqual(len(self.direct_rows(self.shards[1], f"SELECT 1 FROM orders WHERE order_no IN ('{k1}', '{k3}')")), 2)
         self.assertEqual(self.direct_rows(self.shards[2], f"SELECT 1 FROM orders WHERE order_no = '{k2}'"), ())
         # Multi-statement text for one shard runs as one.
-        c = self.conn()
+        c = self.conn(client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
         with c, c.cursor() as cur:
             cur.execute(f"BEGIN; UPDATE orders SET total = 2 WHERE order_no = '{k1}'; COMMIT")
             while cur.nextset():
