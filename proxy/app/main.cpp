@@ -153,8 +153,12 @@ int main(int argc, char** argv) {
   }
   auto cfg = std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
   if (check_only) {
-    std::printf("%s: OK (%zu users, %zu clusters, default cluster %s)\n", config_path.c_str(),
-                cfg->users.size(), cfg->clusters.size(), cfg->default_cluster.c_str());
+    std::size_t tables = 0;
+    for (const auto& sc : cfg->schemas) tables += sc.tables.size();
+    std::printf("%s: OK (%zu users, %zu clusters, default cluster %s, %zu sharded tables in %zu "
+                "schemas)\n",
+                config_path.c_str(), cfg->users.size(), cfg->clusters.size(),
+                cfg->default_cluster.c_str(), tables, cfg->schemas.size());
     return exit_ok;
   }
 

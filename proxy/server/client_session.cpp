@@ -406,7 +406,9 @@ awaitable<client_session::next> client_session::query() {
     const bool sent = co_await send_error(err);
     co_return proceed(sent);
   }
-  if ((in_transaction() || autocommit_off) && plan_.write) {
+  // DDL commits implicitly on each shard: no transaction rules apply to it.
+  if ((in_transaction() || autocommit_off) && plan_.write &&
+      plan_.combine != routing::route_combine::ddl) {
     // transactions.cross_shard: reject - a transaction writes on one shard only.
     for (std::size_t c = 0; c < slots_.size(); ++c) {
       const auto& slot = slots_[c];
