@@ -26,6 +26,21 @@ const schema_config* config::find_schema(std::string_view lower_name) const {
   return nullptr;
 }
 
+const schema_config* config::find_schema_ci(std::string_view name) const {
+  if (name.empty()) return nullptr;
+  for (const auto& sc : schemas) {
+    if (sc.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size() && same; ++i) {
+      char c = name[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      same = c == sc.name[i];
+    }
+    if (same) return &sc;
+  }
+  return nullptr;
+}
+
 const lookup_config* config::find_lookup(std::string_view name) const {
   for (const auto& l : lookups)
     if (l.name == name) return &l;

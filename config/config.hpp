@@ -165,6 +165,8 @@ struct config {
   // Index of a cluster in `clusters`, or -1.
   int cluster_index(std::string_view name) const;
   const schema_config* find_schema(std::string_view lower_name) const;
+  // Case-insensitive (ASCII), without allocating.
+  const schema_config* find_schema_ci(std::string_view name) const;
   const lookup_config* find_lookup(std::string_view name) const;
 };
 

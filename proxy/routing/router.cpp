@@ -237,8 +237,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   parse_statement(sql, topo_->config(), options, parsed_);
   plan.kind = parsed_.kind;
   const auto& cfg = topo_->config();
-  const config::schema_config* current = nullptr;
-  if (!s.schema.empty()) current = cfg.find_schema(identifier_lower(s.schema));
+  const config::schema_config* current = cfg.find_schema_ci(s.schema);
   const int default_cluster = topo_->default_cluster(current);
 
   // An operator's hint decides.

@@ -88,11 +88,56 @@ constexpr std::array<std::string_view, 27> clause_words = {
     "USING", "JOIN",   "INNER",     "LEFT",      "RIGHT",   "CROSS",  "NATURAL",
     "STRAIGHT_JOIN", "SET", "VALUES", "RETURNING", "PROCEDURE", "FETCH"};
 
-template <std::size_t N>
-bool is_one_of(std::string_view word, const std::array<std::string_view, N>& list) {
-  for (auto k : list)
-    if (sql::is_keyword(word, k)) return true;
-  return false;
+// What a word is to the parser, looked up once per identifier in a small hash table
+// (length and first letter) instead of scanning the keyword lists.
+enum word_flag : std::uint8_t {
+  w_clause = 1,
+  w_aggregate = 2,
+  w_session = 4,
+  w_table_stop = 8,
+};
+
+struct word_table {
+  struct entry {
+    std::string_view word;
+    std::uint8_t flags;
+  };
+  std::vector<entry> buckets[16 * 32];
+
+  static unsigned bucket(std::string_view w) {
+    return static_cast<unsigned>((w.size() & 15) << 5) | (static_cast<unsigned char>(w[0]) & 31u);
+  }
+  void add(std::string_view w, std::uint8_t flag) {
+    auto& b = buckets[bucket(w)];
+    for (auto& e : b)
+      if (e.word == w) {
+        e.flags |= flag;
+        return;
+      }
+    b.push_back({w, flag});
+  }
+  std::uint8_t lookup(std::string_view w) const {
+    if (w.empty() || w.size() > 15) return 0;
+    for (const auto& e : buckets[bucket(w)])
+      if (sql::is_keyword(w, e.word)) return e.flags;
+    return 0;
+  }
+};
+
+const word_table& words() {
+  static const word_table table = [] {
+    word_table t;
+    for (auto w : clause_words) t.add(w, w_clause);
+    for (auto w : aggregate_functions) t.add(w, w_aggregate);
+    for (auto w : session_functions) t.add(w, w_session);
+    for (auto w : table_ref_stops) t.add(w, w_table_stop);
+    return t;
+  }();
+  return table;
+}
+
+bool word_is(std::string_view word, word_flag flag) {
+  return (words().lookup(word) & flag) != 0;
 }
 
 // A key set under construction: `any`, or terms [begin, begin+count) of the arena.
@@ -274,13 +319,9 @@ void parser::run() {
     out_.kind = statement_kind::empty;
     return;
   }
-  if (!opt_.current_schema.empty()) {
-    std::string lower(opt_.current_schema);
-    for (auto& c : lower)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    current_schema_ = cfg_.find_schema(lower);
-  }
-  out_.kind = sql::classify(sql_).kind;
+  current_schema_ = cfg_.find_schema_ci(opt_.current_schema);
+  out_.kind = is(i, token_kind::identifier) ? sql::kind_of_leading_word(text(i))
+                                            : statement_kind::other;
   switch (out_.kind) {
     case statement_kind::select: {
       std::uint32_t j = 0;
@@ -527,7 +568,7 @@ void parser::parse_table_factor(std::uint32_t& i, bool nested) {
     if (j != close) return fail("unexpected text in a parenthesised table reference");
     i = close + 1;
     if (kw(i, "AS")) ++i;
-    if (is_name(i) && !is_one_of(text(i), table_ref_stops)) ++i;
+    if (is_name(i) && !word_is(text(i), w_table_stop)) ++i;
     if (is(i, token_kind::lparen)) i = partner(i) + 1;  // column aliases
     return;
   }
@@ -536,7 +577,7 @@ void parser::parse_table_factor(std::uint32_t& i, bool nested) {
     skip_paren(j, nested, false);
     i = j;
     if (kw(i, "AS")) ++i;
-    if (is_name(i) && !is_one_of(text(i), table_ref_stops)) ++i;
+    if (is_name(i) && !word_is(text(i), w_table_stop)) ++i;
     return;
   }
   const std::uint32_t ref = parse_table_name(i, nested);
@@ -589,7 +630,7 @@ void parser::parse_alias(std::uint32_t& i, std::uint32_t ref) {
     }
     return;
   }
-  if (is_name(i) && !is_one_of(text(i), table_ref_stops)) {
+  if (is_name(i) && !word_is(text(i), w_table_stop)) {
     out_.tables[ref].alias = identifier_lower(text(i));
     ++i;
   }
@@ -639,12 +680,13 @@ void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list) {
       const bool call = is(i + 1, token_kind::lparen) &&
                         (sql::is_keyword(w, "LEFT") || sql::is_keyword(w, "RIGHT") ||
                          sql::is_keyword(w, "VALUES") || sql::is_keyword(w, "INSERT"));
-      if (!call && is_one_of(w, clause_words)) return;
+      if (!call && word_is(w, w_clause)) return;
       if (sql::is_keyword(w, "OVER")) {
         block("a window function", nested);
       } else if (is(i + 1, token_kind::lparen)) {
-        if (is_one_of(w, aggregate_functions)) block("an aggregate function", nested);
-        else if (is_one_of(w, session_functions)) block("a per-connection function", nested);
+        const std::uint8_t f = words().lookup(w);
+        if (f & w_aggregate) block("an aggregate function", nested);
+        else if (f & w_session) block("a per-connection function", nested);
       }
     } else if (t.kind == token_kind::op && text(i) == ":=") {
       block("a variable assignment", nested);

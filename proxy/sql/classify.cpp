@@ -73,13 +73,13 @@ constexpr keyword_kind leading_keywords[] = {
     {"CALL", statement_kind::call},
 };
 
-statement_kind kind_of(std::string_view word) {
+}  // namespace
+
+statement_kind kind_of_leading_word(std::string_view word) noexcept {
   for (const auto& k : leading_keywords)
     if (is_keyword(word, k.keyword)) return k.kind;
   return statement_kind::other;
 }
-
-}  // namespace
 
 classification classify(std::string_view sql) noexcept {
   classification result;
@@ -104,7 +104,8 @@ classification classify(std::string_view sql) noexcept {
     if (have_kind) continue;
     if (t.kind == token_kind::lparen) continue;  // (SELECT ...) UNION (SELECT ...)
     have_kind = true;
-    result.kind = t.kind == token_kind::identifier ? kind_of(t.text(sql)) : statement_kind::other;
+    result.kind =
+        t.kind == token_kind::identifier ? kind_of_leading_word(t.text(sql)) : statement_kind::other;
   }
   return result;
 }

@@ -34,4 +34,7 @@ struct classification {
 
 classification classify(std::string_view sql) noexcept;
 
+// The statement kind a leading keyword (SELECT, INSERT, ...) stands for.
+statement_kind kind_of_leading_word(std::string_view word) noexcept;
+
 }  // namespace shardgate::sql

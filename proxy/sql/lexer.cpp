@@ -101,6 +101,7 @@ lexer::skipped lexer::skip_space_and_comments(token& out) noexcept {
     const unsigned char c = sql_[pos_];
     if (is_space(c)) {
       ++pos_;
+      while (pos_ < n && is_space(static_cast<unsigned char>(sql_[pos_]))) ++pos_;
     } else if (c == '#' || (c == '-' && pos_ + 1 < n && sql_[pos_ + 1] == '-' &&
                             (pos_ + 2 == n || static_cast<unsigned char>(sql_[pos_ + 2]) <= ' '))) {
       while (pos_ < n && sql_[pos_] != '\n') ++pos_;
@@ -203,20 +204,22 @@ token lexer::next() noexcept {
 
 token lexer::lex_quoted(std::size_t start, char quote, token_kind kind, bool escapes) noexcept {
   const std::size_t n = sql_.size();
-  ++pos_;  // opening quote
-  while (pos_ < n) {
-    const char c = sql_[pos_];
+  const char* const base = sql_.data();
+  const char* p = base + pos_ + 1;  // after the opening quote
+  const char* const e = base + n;
+  while (p < e) {
+    const char c = *p;
     if (c == '\\' && escapes) {
-      pos_ += 2;
+      p += 2;
     } else if (c == quote) {
-      if (pos_ + 1 < n && sql_[pos_ + 1] == quote) {
-        pos_ += 2;
+      if (p + 1 < e && p[1] == quote) {
+        p += 2;
       } else {
-        ++pos_;
+        pos_ = static_cast<std::size_t>(p + 1 - base);
         return make(kind, start);
       }
     } else {
-      ++pos_;
+      ++p;
     }
   }
   pos_ = n;
@@ -239,7 +242,12 @@ token lexer::lex_number(std::size_t start) noexcept {
     return as_identifier();  // 0x, 0xZZ, 0b2 are identifiers
   }
   bool fraction_or_exponent = false;
-  while (pos_ < n && is_digit(sql_[pos_])) ++pos_;
+  {
+    const char* p = sql_.data() + pos_;
+    const char* const e = sql_.data() + n;
+    while (p < e && is_digit(static_cast<unsigned char>(*p))) ++p;
+    pos_ = static_cast<std::size_t>(p - sql_.data());
+  }
   if (pos_ < n && sql_[pos_] == '.') {
     ++pos_;
     fraction_or_exponent = true;
@@ -274,7 +282,12 @@ token lexer::lex_word(std::size_t start) noexcept {
                         false);
     }
   }
-  while (pos_ < n && is_ident(sql_[pos_])) ++pos_;
+  {
+    const char* p = sql_.data() + pos_;
+    const char* const e = sql_.data() + n;
+    while (p < e && is_ident(static_cast<unsigned char>(*p))) ++p;
+    pos_ = static_cast<std::size_t>(p - sql_.data());
+  }
   // A character set introducer: _utf8mb4'text'.
   if (c == '_' && pos_ < n && (sql_[pos_] == '\'' || sql_[pos_] == '"'))
     return lex_quoted(start, sql_[pos_], token_kind::string, !no_backslash_escapes_);
@@ -333,6 +346,12 @@ bool string_value(std::string_view text, std::string& out, bool no_backslash_esc
     return false;
   const char quote = text[i];
   const std::string_view body = text.substr(i + 1, text.size() - i - 2);
+  // Fast path: nothing to unescape.
+  if (body.find(quote) == std::string_view::npos &&
+      (no_backslash_escapes || body.find('\\') == std::string_view::npos)) {
+    out.append(body);
+    return true;
+  }
   for (std::size_t k = 0; k < body.size(); ++k) {
     const char c = body[k];
     if (c == '\\' && !no_backslash_escapes && k + 1 < body.size()) {

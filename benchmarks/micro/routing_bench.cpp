@@ -1,0 +1,77 @@
+// Parse + route micro-benchmarks (BENCHMARKS.md run 5): a point select by order number and
+// a 50-row INSERT split over 4 shards, through the same router the proxy uses (routing
+// parser, key extraction, placement, per-shard rewrite).
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "config/loader.hpp"
+#include "routing/router.hpp"
+
+namespace {
+
+using namespace shardgate;
+
+const char* const bench_yaml = R"(
+users: [{name: app, password: app}]
+clusters:
+  s0: {writer: 127.0.0.1:1, user: u}
+  s1: {writer: 127.0.0.1:2, user: u}
+  s2: {writer: 127.0.0.1:3, user: u}
+  s3: {writer: 127.0.0.1:4, user: u}
+default_cluster: s0
+schemas:
+  shop:
+    tables:
+      orders:
+        shard_key: order_no
+        key: {kind: order_number, pattern: '^ORD(?<date>\d{8})(?<seq>\d{8})$'}
+        strategy: {kind: hash, function: modulo, shards: [s0, s1, s2, s3]}
+)";
+
+std::shared_ptr<const routing::topology> topology() {
+  static auto topo = [] {
+    auto r = config::load_string(bench_yaml, "bench.yaml");
+    return std::make_shared<const routing::topology>(
+        std::get<std::shared_ptr<const config::config>>(r));
+  }();
+  return topo;
+}
+
+void BM_route_point_select_by_order_number(benchmark::State& state) {
+  routing::router router(topology());
+  routing::route_plan plan;
+  const std::string sql =
+      "SELECT order_no, member_id, amount, status FROM orders WHERE order_no = "
+      "'ORD2026112200000123'";
+  const routing::session_view session{"shop"};
+  for (auto _ : state) {
+    router.route(sql, session, plan);
+    benchmark::DoNotOptimize(plan.clusters.data());
+  }
+  if (plan.action != routing::route_action::single) state.SkipWithError("not routed to one shard");
+}
+BENCHMARK(BM_route_point_select_by_order_number);
+
+void BM_route_insert_50_rows_split_4_shards(benchmark::State& state) {
+  routing::router router(topology());
+  routing::route_plan plan;
+  std::string sql = "INSERT INTO orders (order_no, member_id, shop_id, amount, status) VALUES ";
+  for (int i = 1; i <= 50; ++i) {
+    char row[128];
+    std::snprintf(row, sizeof row, "%s('ORD20261122%08d', %d, %d, %d.50, 'PAID')", i > 1 ? ", " : "",
+                  i, 100000 + i, i % 5, 1000 + i);
+    sql += row;
+  }
+  const routing::session_view session{"shop"};
+  for (auto _ : state) {
+    router.route(sql, session, plan);
+    benchmark::DoNotOptimize(plan.texts.data());
+  }
+  if (plan.action != routing::route_action::fan_out || plan.clusters.size() != 4)
+    state.SkipWithError("not split over 4 shards");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * sql.size()));
+}
+BENCHMARK(BM_route_insert_50_rows_split_4_shards);
+
+}  // namespace
