@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""Sharded point select (../shared/BENCHMARKS.md run 4): point selects by order number
+through ShardGate over 4 MariaDB shards, against the same rows in one MariaDB server
+directly. Runs alternate direct/proxy in one sitting; the median of N pairs is reported.
+
+The 4 shards and the "direct" server are separate mariadbd processes on this machine (so
+the shards compete for the same 2 cores as the single direct server does: the figure is
+the proxy's cost, not a scale-out gain).
+
+    /usr/bin/python3 benchmarks/sharded.py                  # 3 pairs x 20 s
+    /usr/bin/python3 benchmarks/sharded.py --time 5 --pairs 1
+"""
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from harness.mariadb_server import MariaDBServer  # noqa: E402
+from harness.shardgate_process import ShardGate, make_config  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SCRIPT = os.path.join(HERE, "sysbench", "order_point_select.lua")
+DDL = ("CREATE TABLE IF NOT EXISTS orders (order_no CHAR(19) PRIMARY KEY, member_id BIGINT NOT NULL,"
+       " amount DECIMAL(12,2) NOT NULL, status VARCHAR(16) NOT NULL)")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def sysbench(port, db, threads, seconds, per_day, days):
+    cmd = ["sysbench", SCRIPT, "--db-driver=mysql", "--mysql-host=127.0.0.1", f"--mysql-port={port}",
+           "--mysql-user=app", "--mysql-password=app", f"--mysql-db={db}", f"--threads={threads}",
+           f"--time={seconds}", f"--orders_per_day={per_day}", f"--days={days}", "--report-interval=0",
+           "--db-ps-mode=disable", "run"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    if out.returncode != 0:
+        raise RuntimeError(f"sysbench failed: {out.stdout[-2000:]}{out.stderr[-2000:]}")
+    queries = int(re.search(r"queries:\s+(\d+)", out.stdout).group(1))
+    qps = float(re.search(r"queries:\s+\d+\s+\(([\d.]+) per sec", out.stdout).group(1))
+    errors = int(re.search(r"ignored errors:\s+(\d+)", out.stdout).group(1))
+    return {"queries": queries, "qps": qps, "errors": errors}
+
+
+def load(server, db, rows):
+    with server.connect() as c, c.cursor() as cur:
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS {db}")
+        cur.execute(f"USE {db}")
+        cur.execute(DDL)
+        cur.execute("SELECT COUNT(*) FROM orders")
+        if cur.fetchone()[0] == len(rows):
+            return
+        cur.execute("TRUNCATE orders")
+        for i in range(0, len(rows), 1000):
+            cur.executemany("INSERT INTO orders VALUES (%s, %s, %s, %s)", rows[i:i + 1000])
+        c.commit()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--time", type=int, default=20)
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=16)
+    ap.add_argument("--orders-per-day", type=int, default=5000)
+    ap.add_argument("--days", type=int, default=4)
+    ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "bench-sharded"))
+    ap.add_argument("--binary", default=os.environ.get("SHARDGATE_BIN", os.path.join(ROOT, "build", "shardgate")))
+    ap.add_argument("--first-port", type=int, default=23390, help="5 servers from here")
+    ap.add_argument("--proxy-port", type=int, default=26093)
+    args = ap.parse_args()
+
+    servers = [MariaDBServer(f"bench-shard{i}", args.first_port + i, args.workdir).start() for i in range(4)]
+    direct = MariaDBServer("bench-direct", args.first_port + 4, args.workdir).start()
+    for s in servers + [direct]:
+        s.sql("SET GLOBAL max_connections=2000")
+    rows = []
+    for d in range(args.days):
+        day = datetime.date(2026, 11, 20) + datetime.timedelta(days=d)
+        for seq in range(1, args.orders_per_day + 1):
+            rows.append((f"ORD{day:%Y%m%d}{seq:08d}", 100000 + seq % 997, seq % 100000 / 100, "PAID"))
+    load(direct, "shop", rows)
+    for i, s in enumerate(servers):
+        load(s, "shop", [r for r in rows if int(r[0][11:]) % 4 == i])
+
+    names = [s.name for s in servers]
+    cfg = make_config(args.proxy_port, args.proxy_port + 3000,
+                      {s.name: f"127.0.0.1:{s.port}" for s in servers}, level="warn",
+                      schemas={"shop": {"tables": {"orders": {
+                          "shard_key": "order_no",
+                          "key": {"kind": "order_number", "pattern": r"^ORD(?<date>\d{8})(?<seq>\d{8})$"},
+                          "strategy": {"kind": "hash", "function": "modulo", "shards": names}}}}})
+    for c in cfg["clusters"].values():
+        c["pool"] = {"max_connections": 32}
+    proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+    try:
+        sysbench(args.proxy_port, "shop", args.threads, 3, args.orders_per_day, args.days)  # warm-up
+        sysbench(direct.port, "shop", args.threads, 3, args.orders_per_day, args.days)
+        d_runs, p_runs = [], []
+        for _ in range(args.pairs):
+            d_runs.append(sysbench(direct.port, "shop", args.threads, args.time, args.orders_per_day, args.days))
+            c0 = cpu_seconds(proxy.pid)
+            r = sysbench(args.proxy_port, "shop", args.threads, args.time, args.orders_per_day, args.days)
+            r["proxy_cpu_us"] = (cpu_seconds(proxy.pid) - c0) * 1e6 / r["queries"]
+            p_runs.append(r)
+        ratios = [p["qps"] / d["qps"] for d, p in zip(d_runs, p_runs)]
+        errors = sum(r["errors"] for r in d_runs + p_runs)
+        print(f"sharded point select, {args.threads} threads, {len(rows)} orders, 4 shards "
+              f"({args.pairs} pairs x {args.time} s)")
+        print(f"  direct (one server)  : {statistics.median(r['qps'] for r in d_runs):9.0f} q/s")
+        print(f"  ShardGate (4 shards) : {statistics.median(r['qps'] for r in p_runs):9.0f} q/s")
+        print(f"  ratio proxy/direct   : {statistics.median(ratios):.2f}  (pairs: "
+              + ", ".join(f"{x:.2f}" for x in ratios) + ")")
+        print(f"  ShardGate CPU/query  : {statistics.median(r['proxy_cpu_us'] for r in p_runs):.1f} us")
+        print(f"  errors               : {errors}")
+    finally:
+        proxy.stop()
+        for s in servers + [direct]:
+            s.stop()
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
