@@ -23,7 +23,8 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
 echo "== build"
 cmake --build build -j"$jobs"
 cmake --build build-san -j"$jobs" --target shardgate unit_tests
-cmake --build build-fuzz -j"$jobs" --target fuzz_packet_decoder fuzz_statement_scan fuzz_sql_lexer
+cmake --build build-fuzz -j"$jobs" --target fuzz_packet_decoder fuzz_statement_scan fuzz_sql_lexer \
+  fuzz_routing
 
 echo "== tests"
 exec ctest --test-dir build --output-on-failure --timeout 900

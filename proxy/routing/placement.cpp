@@ -31,6 +31,17 @@ void fold(std::string& s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
 }
 
+// Whether order numbers of `pattern` sort as their dates do: a constant prefix of letters
+// and digits, then the date as 8 digits (as strings, YYYYMMDD orders like the date).
+bool date_leads(const key_pattern& pattern) {
+  std::string_view s = pattern.source();
+  if (!s.empty() && s[0] == '^') s.remove_prefix(1);
+  while (!s.empty() && ((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'A' && s[0] <= 'Z') ||
+                        (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+    s.remove_prefix(1);
+  return s.starts_with("(?<date>\\d{8})") || s.starts_with("(?P<date>\\d{8})");
+}
+
 key_read finish_text(const config::shard_key_config& key, key_value& out) {
   switch (key.kind) {
     case config::key_kind::integer: {
@@ -43,7 +54,14 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
       return key_read::ok;
     }
     case config::key_kind::string:
-      if (!key.case_sensitive) fold(out.text);
+      if (!key.case_sensitive) {
+        // Real _ci collations also equate letters beyond ASCII (e = é = É, ß = ss) and
+        // ignore some control characters: only printable ASCII folds exactly.
+        for (const char c : out.text)
+          if (static_cast<unsigned char>(c) >= 0x7f || static_cast<unsigned char>(c) < 0x20)
+            return key_read::cannot_tell;
+        fold(out.text);
+      }
       return key_read::ok;
     case config::key_kind::date: {
       auto d = parse_date(out.text);
@@ -97,6 +115,10 @@ key_read read_key(const config::shard_key_config& key, sql::token_kind kind,
     if (cs != "_utf8mb4" && cs != "_utf8" && cs != "_utf8mb3" && cs != "_latin1" &&
         cs != "_ascii" && cs != "_binary")
       return key_read::cannot_tell;
+    // _latin1 / _ascii give bytes above 0x7f another meaning than UTF-8 does.
+    if (cs == "_latin1" || cs == "_ascii")
+      for (const char c : token_text)
+        if (static_cast<unsigned char>(c) >= 0x80) return key_read::cannot_tell;
   }
   if (!sql::string_value(token_text, out.text, no_backslash_escapes)) return key_read::cannot_tell;
   return finish_text(key, out);
@@ -253,6 +275,13 @@ void table_placement::place_span(const key_value& lo, const key_value& hi,
     if ((!text && kind == config::key_kind::integer && (!lo.has_number || !hi.has_number)) ||
         (!text && kind != config::key_kind::integer && (!lo.has_date || !hi.has_date)))
       return add_all();
+    // A span of strings is compared in collation order, which is not byte order (the
+    // collation sorts punctuation elsewhere): its keys may sit in any range. So may those
+    // of a span of order numbers unless a constant prefix leads to the date.
+    if (text && lo.text != hi.text) return add_all();
+    if (kind == config::key_kind::order_number && lo.text != hi.text &&
+        (!table_->key.pattern || !date_leads(*table_->key.pattern)))
+      return add_all();
     // Ranges [previous below, below) overlapping [lo, hi].
     bool have_prev = false;
     std::int64_t prev_int = 0;
@@ -279,7 +308,7 @@ void table_placement::place_span(const key_value& lo, const key_value& hi,
       table_->key.kind == config::key_kind::integer && lo.has_number && hi.has_number &&
       generations_.size() == 1) {
     if (hi.number < lo.number) return;  // an empty span
-    if (static_cast<std::uint64_t>(hi.number - lo.number) < 256) {
+    if (static_cast<std::uint64_t>(hi.number) - static_cast<std::uint64_t>(lo.number) < 256) {
       key_value k;
       std::string why;
       for (std::int64_t v = lo.number;; ++v) {

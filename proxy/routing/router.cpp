@@ -198,9 +198,18 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
   bool write = false;
   statement_kind kind = statement_kind::other;
   std::string first_reason;
+  // USE db changes the current schema of the statements after it.
+  session_view session = s;
+  std::string schema;
   for (auto [b, e] : pieces) {
-    route_one(sql.substr(b, e - b), s, plan, explain);
+    route_one(sql.substr(b, e - b), session, plan, explain);
     if (plan.action == route_action::refuse) return;
+    if (plan.kind == statement_kind::use && parsed_.tokens.size() > 1 &&
+        (parsed_.tokens[1].kind == sql::token_kind::identifier ||
+         parsed_.tokens[1].kind == sql::token_kind::quoted_identifier)) {
+      schema = sql::identifier_value(parsed_.token_text(1));
+      session.schema = schema;
+    }
     write = write || plan.write;
     if (plan.tableless) continue;
     if (plan.action != route_action::single)
@@ -236,6 +245,21 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   options.no_backslash_escapes = s.no_backslash_escapes;
   parse_statement(sql, topo_->config(), options, parsed_);
   plan.kind = parsed_.kind;
+  if (s.no_backslash_escapes) {
+    // WHERE key literals are read below as if backslashes escaped; under
+    // NO_BACKSLASH_ESCAPES a string holding one means something else: cannot tell.
+    for (auto& ref : parsed_.tables) {
+      for (const key_term& t : ref.keys.terms) {
+        const bool backslash =
+            parsed_.token_text(t.lo.token).find('\\') != std::string_view::npos ||
+            (t.range && parsed_.token_text(t.hi.token).find('\\') != std::string_view::npos);
+        if (backslash) {
+          ref.keys.reset();
+          break;
+        }
+      }
+    }
+  }
   const auto& cfg = topo_->config();
   const config::schema_config* current = cfg.find_schema_ci(s.schema);
   const int default_cluster = topo_->default_cluster(current);
@@ -355,8 +379,17 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                       table_name(*unsharded) + " (which lives only on cluster " +
                       cfg.clusters[unsharded_cluster].name + ")");
 
-  if (kind == statement_kind::insert || kind == statement_kind::replace)
-    return route_insert(s, plan, explain);
+  if (kind == statement_kind::insert || kind == statement_kind::replace) {
+    route_insert(s, plan, explain);
+    if (parsed_.kind == statement_kind::show && plan.action == route_action::fan_out) {
+      // EXPLAIN INSERT returns a plan (rows), not an OK to add up: one shard shows it.
+      plan.action = route_action::single;
+      plan.combine = route_combine::none;
+      plan.rewritten = false;
+      plan.clusters.resize(1);
+    }
+    return;
+  }
 
   // SELECT / UPDATE / DELETE / SHOW / EXPLAIN / CALL / SET ... on sharded tables.
   const table_ref& lead = parsed_.tables[first_sharded];
@@ -371,6 +404,8 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   // joined on their shard keys (or all be pinned to the same one shard).
   bool all = false;
   key_clusters(first_sharded, plan.clusters, all);
+  // Some table's own key matches no row (key = NULL): then no row of the statement can.
+  bool nothing_matches = plan.clusters.empty();
   if (top_sharded > 1) {
     std::vector<bool> joined(parsed_.tables.size(), false);
     joined[first_sharded] = true;
@@ -394,6 +429,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                           "supported yet (co-locate them with same_as)");
       bool ref_all = false;
       key_clusters(r, scratch_, ref_all);
+      if (scratch_.empty()) nothing_matches = true;
       if (!joined[r]) connected = false;
       // Both restrict the rows: only the clusters in both can hold matching rows.
       scratch2_.clear();
@@ -402,7 +438,9 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
       plan.clusters.swap(scratch2_);
       all = all && ref_all;
     }
-    if (!connected && plan.clusters.size() > 1)
+    // Not joined on their keys and each pinned to other shards (a.k = 'x' AND b.k = 'y'):
+    // the rows pair across shards, so no one shard can answer.
+    if (!connected && (plan.clusters.size() > 1 || (plan.clusters.empty() && !nothing_matches)))
       return refuse(plan, er::not_supported_yet, "42000",
                     "the sharded tables of this statement are not joined on their shard keys, "
                     "so matching rows may sit on different shards");

@@ -194,6 +194,9 @@ class parser {
   }
 
   bool lex();
+  void find_conditional_comments();
+  // Whether tokens [first, end) overlap a version-conditional executable comment.
+  bool conditional(std::uint32_t first, std::uint32_t end) const;
   bool starts_query(std::uint32_t i) const;
 
   // ---- structure ----
@@ -207,7 +210,10 @@ class parser {
   void skip_index_hints(std::uint32_t& i);
   // Skips an expression (or list) up to a clause keyword / ')' / ';' at depth 0, parsing
   // any subquery inside for its tables and noting constructs that block a scatter.
-  void skip_expr(std::uint32_t& i, bool nested, bool in_select_list = false);
+  // `stop_at_comma`: in a table reference list (ON ..., SYSTEM_TIME ...) a ',' at depth 0
+  // starts the next table reference.
+  void skip_expr(std::uint32_t& i, bool nested, bool in_select_list = false,
+                 bool stop_at_comma = false);
   void skip_paren(std::uint32_t& i, bool nested, bool in_select_list);
   void skip_order_or_limit(std::uint32_t& i, bool nested);
   void parse_insert(std::uint32_t i);
@@ -246,6 +252,10 @@ class parser {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> on_ranges_;
   std::uint32_t target_ = 0;      // the table whose key is being evaluated
   bool collect_joins_ = false;
+  // Byte spans of the bodies of version-conditional executable comments (/*!50700 ... */,
+  // /*M! ... */): the server runs them or not depending on its version and flavour, so a
+  // key condition or an INSERT row inside one cannot be trusted. Usually empty.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> conditional_;
 };
 
 bool parser::lex() {
@@ -302,7 +312,67 @@ bool parser::lex() {
     fail("unbalanced parentheses");
     return false;
   }
+  if (out_.readable) find_conditional_comments();
   return out_.readable;
+}
+
+// The lexer reads the content of every executable comment as SQL; here the text it skipped
+// between tokens is read again (as the lexer did) to find which of those comments carry a
+// version (/*!NNNNN) or a MariaDB marker (/*M!), whose content may not run at all.
+void parser::find_conditional_comments() {
+  std::uint64_t stack = 0;  // bit k: the k-th open executable comment is conditional
+  int depth = 0;
+  std::uint32_t span_begin = 0;
+  const std::size_t size = sql_.size();
+  auto active = [&] {
+    return depth > 64 || (stack & (depth == 64 ? ~0ull : ((1ull << depth) - 1))) != 0;
+  };
+  std::size_t from = 0;
+  for (std::uint32_t t = 0; t <= n_; ++t) {
+    const std::size_t to = std::min<std::size_t>(out_.tokens[t].offset, size);
+    for (std::size_t p = from; p < to;) {
+      const char c = sql_[p];
+      if (c == '#' || (c == '-' && p + 1 < to && sql_[p + 1] == '-')) {
+        const std::size_t nl = sql_.find('\n', p);
+        p = nl == std::string_view::npos ? to : nl;
+      } else if (c == '/' && p + 1 < to && sql_[p + 1] == '*') {
+        const bool mariadb = p + 3 < to && sql_[p + 2] == 'M' && sql_[p + 3] == '!';
+        if (mariadb || (p + 2 < to && sql_[p + 2] == '!')) {
+          p += mariadb ? 4 : 3;
+          bool versioned = mariadb;
+          while (p < to && sql_[p] >= '0' && sql_[p] <= '9') {
+            versioned = true;
+            ++p;
+          }
+          const bool was_active = active();
+          if (depth < 64 && versioned) stack |= 1ull << depth;
+          ++depth;
+          if (!was_active && active()) span_begin = static_cast<std::uint32_t>(p);
+        } else {
+          const std::size_t close = sql_.find("*/", p + 2);
+          p = close == std::string_view::npos ? to : close + 2;
+        }
+      } else if (c == '*' && depth > 0 && p + 1 < to && sql_[p + 1] == '/') {
+        const bool was_active = active();
+        --depth;
+        if (depth < 64) stack &= ~(1ull << depth);
+        if (was_active && !active()) conditional_.emplace_back(span_begin, static_cast<std::uint32_t>(p));
+        p += 2;
+      } else {
+        ++p;
+      }
+    }
+    from = std::min<std::size_t>(out_.tokens[t].offset + out_.tokens[t].length, size);
+  }
+  if (active()) conditional_.emplace_back(span_begin, static_cast<std::uint32_t>(size));
+}
+
+bool parser::conditional(std::uint32_t first, std::uint32_t end) const {
+  if (conditional_.empty()) return false;
+  for (std::uint32_t k = first; k < end && k < n_; ++k)
+    for (auto [cb, ce] : conditional_)
+      if (tok(k).offset >= cb && tok(k).offset < ce) return true;
+  return false;
 }
 
 bool parser::starts_query(std::uint32_t i) const {
@@ -540,7 +610,7 @@ void parser::parse_table_references(std::uint32_t& i, bool nested) {
       if (kw(i, "ON")) {
         ++i;
         const std::uint32_t begin = i;
-        skip_expr(i, nested);
+        skip_expr(i, nested, false, true);
         if (!nested) on_ranges_.emplace_back(begin, i);
       } else if (kw(i, "USING")) {
         ++i;
@@ -585,7 +655,7 @@ void parser::parse_table_factor(std::uint32_t& i, bool nested) {
   if (kw(i, "PARTITION") && is(i + 1, token_kind::lparen)) i = partner(i + 1) + 1;
   if (kw(i, "FOR") && kw(i + 1, "SYSTEM_TIME")) {  // MariaDB system-versioned tables
     i += 2;
-    skip_expr(i, nested);
+    skip_expr(i, nested, false, true);
   }
   parse_alias(i, ref);
   skip_index_hints(i);
@@ -667,10 +737,10 @@ void parser::skip_paren(std::uint32_t& i, bool nested, bool in_select_list) {
   i = close + 1;
 }
 
-void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list) {
+void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list, bool stop_at_comma) {
   while (!at_end(i) && out_.readable) {
     const token& t = tok(i);
-    if (t.kind == token_kind::rparen) return;
+    if (t.kind == token_kind::rparen || (stop_at_comma && t.kind == token_kind::comma)) return;
     if (t.kind == token_kind::lparen) {
       skip_paren(i, nested, in_select_list);
       continue;
@@ -727,7 +797,12 @@ void parser::parse_assignments(std::uint32_t& i, bool nested) {
       out_.assigns_key = true;
       std::uint32_t j = value_begin;
       literal_ref lit;
-      if (literal_at(j, i, lit) && j == i && !saw_non_literal) {
+      // A key assigned twice (SET k = 'a', k = 'b': the last one wins in MySQL) is only
+      // read when both values are the same literal.
+      if (literal_at(j, i, lit) && j == i && !saw_non_literal &&
+          (!out_.assigned_key_literal ||
+           (lit.negative == out_.assigned_key.negative &&
+            text(lit.token) == text(out_.assigned_key.token)))) {
         if (!out_.assigned_key_literal) {
           out_.assigned_key_literal = true;
           out_.assigned_key = lit;
@@ -749,6 +824,7 @@ void parser::parse_insert(std::uint32_t i) {
   const std::uint32_t ref = parse_table_name(i, false);
   if (!out_.readable) return;
   const config::table_config* table = out_.tables[ref].table;
+  const std::uint32_t after_name = i;
   if (kw(i, "PARTITION") && is(i + 1, token_kind::lparen)) i = partner(i + 1) + 1;
   if (is(i, token_kind::lparen) && !starts_query(i)) {
     out_.insert_has_columns = true;
@@ -820,6 +896,10 @@ void parser::parse_insert(std::uint32_t i) {
   } else {
     return fail("VALUES, SET or SELECT was expected");
   }
+  // Rows or columns that only some server versions see: the rows cannot be told.
+  if (table && conditional(after_name, i))
+    return fail("a version-conditional comment (/*!NNNNN ... */ or /*M! ... */) holds part of "
+                "the INSERT's columns or rows");
   // [AS alias [(cols)]] [ON DUPLICATE KEY UPDATE assignments] [RETURNING ...]
   if (kw(i, "AS") && is_name(i + 1)) {
     i += 2;
@@ -899,20 +979,27 @@ void parser::parse_delete(std::uint32_t i) {
 }
 
 void parser::mark_all_sharded_names(std::uint32_t from) {
-  // Any identifier naming a sharded table of the current schema counts as a (nested) use.
-  if (!current_schema_) return;
+  // Any identifier naming a sharded table of the current schema, and any schema.table naming
+  // one of a configured schema, counts as a (nested) use.
+  auto mark = [&](const config::schema_config* schema, const config::table_config& t) {
+    table_ref ref;
+    ref.name = t.name;
+    ref.schema_config = schema;
+    ref.table = &t;
+    ref.nested = true;
+    out_.tables.push_back(std::move(ref));
+  };
   for (std::uint32_t i = from; i < n_; ++i) {
     if (!is_name(i)) continue;
-    for (const auto& t : current_schema_->tables) {
-      if (ident_equals(tok(i), sql_, t.name)) {
-        table_ref ref;
-        ref.name = t.name;
-        ref.schema_config = current_schema_;
-        ref.table = &t;
-        ref.nested = true;
-        out_.tables.push_back(std::move(ref));
+    if (is(i + 1, token_kind::dot) && is_name(i + 2)) {
+      if (const auto* schema = cfg_.find_schema(identifier_lower(text(i)))) {
+        for (const auto& t : schema->tables)
+          if (ident_equals(tok(i + 2), sql_, t.name)) mark(schema, t);
       }
     }
+    if (!current_schema_) continue;
+    for (const auto& t : current_schema_->tables)
+      if (ident_equals(tok(i), sql_, t.name)) mark(current_schema_, t);
   }
 }
 
@@ -956,6 +1043,16 @@ void parser::parse_ddl(std::uint32_t i) {
       if (!drop || !is(i, token_kind::comma)) break;
       ++i;
     }
+    // ALTER TABLE t EXCHANGE PARTITION p WITH TABLE t2: both tables.
+    if (!create && !drop) {
+      for (std::uint32_t j = i; j + 2 < n_ && !at_end(j); ++j) {
+        if (kw(j, "WITH") && kw(j + 1, "TABLE")) {
+          std::uint32_t k = j + 2;
+          parse_table_name(k, false);
+          break;
+        }
+      }
+    }
     if (create) {
       if (kw(i, "LIKE")) {
         ++i;
@@ -964,9 +1061,12 @@ void parser::parse_ddl(std::uint32_t i) {
         std::uint32_t j = i + 2;
         parse_table_name(j, true);
       } else {
-        // CREATE TABLE ... [AS] SELECT: the query's tables.
+        // CREATE TABLE ... [AS] SELECT / (SELECT ...) / WITH ... / TABLE t: the query's
+        // tables. (WITH SYSTEM VERSIONING is a MariaDB table option.)
         for (std::uint32_t j = i; j < n_; ++j) {
-          if (kw(j, "SELECT")) {
+          if (kw(j, "SELECT") || (kw(j, "WITH") && !kw(j + 1, "SYSTEM")) ||
+              (kw(j, "TABLE") && is_name(j + 1)) ||
+              (is(j, token_kind::lparen) && starts_query(j))) {
             std::uint32_t k = j;
             parse_query(k, true);
             break;
@@ -1025,6 +1125,12 @@ void parser::parse_show(std::uint32_t i) {
   }
   // SHOW CREATE TABLE t, SHOW COLUMNS / INDEX / KEYS FROM t [FROM db], SHOW TRIGGERS ...
   for (; !at_end(i); ++i) {
+    if (is(i, token_kind::lparen) && starts_query(i)) {  // SHOW ... WHERE x IN (SELECT ...)
+      std::uint32_t j = i;
+      skip_paren(j, true, false);
+      i = j - 1;
+      continue;
+    }
     if ((kw(i, "TABLE") && kw(i - 1, "CREATE")) ||
         ((kw(i, "FROM") || kw(i, "IN")) &&
          (kw(i - 1, "COLUMNS") || kw(i - 1, "FIELDS") || kw(i - 1, "INDEX") ||
@@ -1042,6 +1148,7 @@ void parser::evaluate_keys() {
   // Key joins from ON clauses (and the WHERE, below).
   collect_joins_ = true;
   for (auto [b, e] : on_ranges_) {
+    if (conditional(b, e)) continue;
     std::uint32_t j = b;
     eval_or(j, e, true);
   }
@@ -1050,7 +1157,7 @@ void parser::evaluate_keys() {
     table_ref& ref = out_.tables[r];
     ref.keys.reset();
     if (ref.nested || !ref.table) continue;
-    if (!has_where_) continue;
+    if (!has_where_ || conditional(where_begin_, where_end_)) continue;
     target_ = r;
     collect_joins_ = !joins_from_where;
     joins_from_where = true;
@@ -1378,17 +1485,27 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
       return cset{};
     }
     operand b = eval_operand(i, end);
-    // A chained comparison (a = b = c) compares a boolean: cannot tell.
-    if (i < end && tok(i).kind == token_kind::op) {
-      const std::string_view w2 = text(i);
-      if (w2 == "=" || w2 == "<=>" || w2 == "<" || w2 == ">" || w2 == "<=" || w2 == ">=" ||
-          w2 == "<>" || w2 == "!=") {
-        while (i < end && !kw(i, "AND") && !kw(i, "OR") && !op(i, "&&") && !op(i, "||")) {
-          if (is(i, token_kind::lparen)) i = partner(i);
-          ++i;
+    // Anything but AND / OR / XOR after the comparison continues an operator of the same
+    // precedence on its boolean result - a = b = c, a = b IN (...), a = b IS NULL,
+    // a = b LIKE ..., a = b BETWEEN ...: not a key equality (nor a key join). Skip it,
+    // including the AND of a BETWEEN.
+    if (i < end && !kw(i, "AND") && !op(i, "&&") && !kw(i, "OR") && !op(i, "||") &&
+        !kw(i, "XOR")) {
+      bool between = false;
+      while (i < end) {
+        if (kw(i, "BETWEEN")) {
+          between = true;
+        } else if (kw(i, "AND") || op(i, "&&")) {
+          if (!between) break;
+          between = false;
+        } else if (kw(i, "OR") || op(i, "||") || kw(i, "XOR")) {
+          break;
+        } else if (is(i, token_kind::lparen)) {
+          i = partner(i);
         }
-        return cset{};
+        ++i;
       }
+      return cset{};
     }
     if (!equality) return cset{};
     const bool b_key = b.kind == operand::column && column_is_key_of(b, target_);

@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE order_no = 'ORD2026112200000001'

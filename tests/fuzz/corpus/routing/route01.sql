@@ -1,0 +1,1 @@
+SELECT * FROM orders o JOIN order_items i ON o.order_no = i.order_no WHERE o.order_no IN ('ORD2026112200000001', 'ORD2026120100000006')

@@ -1,0 +1,1 @@
+SELECT * FROM members WHERE member_id IN (1, 1500, 2500) AND name = 'x'

@@ -1,0 +1,1 @@
+SELECT * FROM tokens WHERE token = _utf8mb4'Abc ' COLLATE utf8mb4_bin

@@ -1,0 +1,1 @@
+SELECT * FROM coupons WHERE code IN ('C1', 'c2', N'C3 ')

@@ -1,0 +1,1 @@
+SELECT * FROM words WHERE word BETWEEN 'apple' AND 'zebra'

@@ -1,0 +1,1 @@
+SELECT * FROM codes WHERE code = 'AB20250601-42' OR code = 'ZZ2025053199'

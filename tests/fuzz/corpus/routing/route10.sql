@@ -1,0 +1,1 @@
+INSERT INTO orders (note, order_no, total) VALUES ('),(', 'ORD2026112200000001', (1+2)), ('x', 'ORD2026120100000007', ROUND(1.5)) ON DUPLICATE KEY UPDATE total = VALUES(total)

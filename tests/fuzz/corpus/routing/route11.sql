@@ -1,0 +1,1 @@
+INSERT INTO members (member_id) VALUES (-1), ('1500'), (2000) AS new ON DUPLICATE KEY UPDATE member_id = new.member_id

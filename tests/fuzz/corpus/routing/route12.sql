@@ -1,0 +1,1 @@
+REPLACE INTO accounts SET id = 7, balance = 0

@@ -1,0 +1,1 @@
+INSERT IGNORE orders SELECT * FROM order_items WHERE order_no = 'ORD2026112200000002'

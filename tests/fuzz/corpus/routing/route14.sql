@@ -1,0 +1,1 @@
+UPDATE orders o JOIN order_items i ON o.order_no = i.order_no SET o.total = i.price, o.order_no = 'ORD2026112200000003' WHERE o.order_no = 'ORD2026112200000001' LIMIT 1

@@ -1,0 +1,1 @@
+DELETE o, i FROM orders o, order_items i WHERE o.order_no = i.order_no AND i.order_no = 'ORD2026112200000002'

@@ -1,0 +1,1 @@
+DELETE FROM accounts WHERE id IN (1, 2, 3, 4, 5) RETURNING *

@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE total > 1 /*!99999 AND order_no = 'ORD2026112200000001' */ -- tail

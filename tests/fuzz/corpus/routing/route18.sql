@@ -1,0 +1,1 @@
+/* shardgate: shard=s3 */ SELECT * FROM orders # comment

@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE note = 'order_no = ''ORD2026112200000002''' AND order_no = "ORD2026112200000001" AND `order``no` = 'x'

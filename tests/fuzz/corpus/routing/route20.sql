@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE ((order_no = 'ORD2026112200000001' OR order_no = 'ORD2026112200000003')) AND NOT (total > 1 XOR total < 0) && order_no <=> 'ORD2026112200000001'

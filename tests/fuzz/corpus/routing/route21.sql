@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE order_no = (SELECT MAX(order_no) FROM shops) UNION ALL (SELECT * FROM orders LIMIT 1)

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS orders (order_no CHAR(19) PRIMARY KEY, total INT) ENGINE=InnoDB /*!50100 PARTITION BY KEY (order_no) */

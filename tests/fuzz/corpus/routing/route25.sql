@@ -1,0 +1,1 @@
+CREATE TABLE t2 AS (SELECT * FROM orders); DROP TABLE orders, order_items; RENAME TABLE shops TO shops2

@@ -1,0 +1,1 @@
+SHOW COLUMNS FROM orders FROM shop; DESCRIBE shop.members member_id

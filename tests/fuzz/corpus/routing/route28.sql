@@ -1,0 +1,1 @@
+SELECT * FROM orders WHERE order_no = 'unterminated\' OR 1=1

@@ -1,0 +1,1 @@
+SELECT * FROM orders o USE INDEX (i) PARTITION (p0) NATURAL LEFT JOIN order_items USING (order_no) WHERE o.order_no = -0x1F + b'101' - .5e-3
