@@ -55,28 +55,38 @@ const table_config* schema_config::find_table(std::string_view lower_name) const
 
 const char* key_kind_name(key_kind k) noexcept {
   switch (k) {
-    case key_kind::integer: return "integer";
-    case key_kind::string: return "string";
-    case key_kind::date: return "date";
-    case key_kind::order_number: return "order_number";
+    case key_kind::integer:
+      return "integer";
+    case key_kind::string:
+      return "string";
+    case key_kind::date:
+      return "date";
+    case key_kind::order_number:
+      return "order_number";
   }
   return "?";
 }
 
 const char* strategy_kind_name(strategy_kind k) noexcept {
   switch (k) {
-    case strategy_kind::hash: return "hash";
-    case strategy_kind::range: return "range";
-    case strategy_kind::directory: return "directory";
+    case strategy_kind::hash:
+      return "hash";
+    case strategy_kind::range:
+      return "range";
+    case strategy_kind::directory:
+      return "directory";
   }
   return "?";
 }
 
 const char* hash_function_name(hash_function f) noexcept {
   switch (f) {
-    case hash_function::modulo: return "modulo";
-    case hash_function::crc32: return "crc32";
-    case hash_function::xxhash64: return "xxhash64";
+    case hash_function::modulo:
+      return "modulo";
+    case hash_function::crc32:
+      return "crc32";
+    case hash_function::xxhash64:
+      return "xxhash64";
   }
   return "?";
 }

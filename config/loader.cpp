@@ -294,22 +294,30 @@ void parse_key(const YAML::Node& n, shard_key_config& out, const std::string& wh
     kind = scalar(n["kind"], where + ".key.kind");
     if (n["case_sensitive"]) out.case_sensitive = boolean(n["case_sensitive"], "case_sensitive");
   }
-  if (kind == "integer") out.kind = key_kind::integer;
-  else if (kind == "string") out.kind = key_kind::string;
-  else if (kind == "date") out.kind = key_kind::date;
-  else if (kind == "order_number") out.kind = key_kind::order_number;
-  else fail(n.IsScalar() ? n : n["kind"], where + ".key.kind must be integer, string, date or order_number, got '" + kind + "'");
+  if (kind == "integer")
+    out.kind = key_kind::integer;
+  else if (kind == "string")
+    out.kind = key_kind::string;
+  else if (kind == "date")
+    out.kind = key_kind::date;
+  else if (kind == "order_number")
+    out.kind = key_kind::order_number;
+  else
+    fail(n.IsScalar() ? n : n["kind"],
+         where + ".key.kind must be integer, string, date or order_number, got '" + kind + "'");
   const bool has_pattern = n.IsMap() && n["pattern"];
   if (out.kind == key_kind::order_number) {
     if (!has_pattern)
-      fail(n, where + ".key: an order_number key needs a pattern with named parts date and/or seq, "
-                      "e.g. '^ORD(?<date>\\d{8})(?<seq>\\d{8})$'");
+      fail(n, where +
+                  ".key: an order_number key needs a pattern with named parts date and/or seq, "
+                  "e.g. '^ORD(?<date>\\d{8})(?<seq>\\d{8})$'");
     const std::string text = scalar(n["pattern"], where + ".key.pattern");
     std::string error;
     out.pattern = routing::key_pattern::compile(text, error);
     if (!out.pattern) fail(n["pattern"], where + ".key.pattern: " + error);
     if (!out.pattern->has_date() && !out.pattern->has_seq())
-      fail(n["pattern"], where + ".key.pattern: name at least one part: (?<date>...) or (?<seq>...)");
+      fail(n["pattern"],
+           where + ".key.pattern: name at least one part: (?<date>...) or (?<seq>...)");
   } else if (has_pattern) {
     fail(n["pattern"], where + ".key.pattern applies to kind order_number only");
   }
@@ -358,17 +366,23 @@ void parse_strategy(const YAML::Node& n, table_config& t, const std::string& whe
     s.kind = strategy_kind::hash;
     only({"function", "shards", "buckets", "bucket_map"}, "hash");
     const std::string fn = n["function"] ? scalar(n["function"], w + ".function") : "modulo";
-    if (fn == "modulo") s.function = hash_function::modulo;
-    else if (fn == "crc32") s.function = hash_function::crc32;
-    else if (fn == "xxhash64") s.function = hash_function::xxhash64;
-    else fail(n["function"], w + ".function must be modulo, crc32 or xxhash64, got '" + fn + "'");
+    if (fn == "modulo")
+      s.function = hash_function::modulo;
+    else if (fn == "crc32")
+      s.function = hash_function::crc32;
+    else if (fn == "xxhash64")
+      s.function = hash_function::xxhash64;
+    else
+      fail(n["function"], w + ".function must be modulo, crc32 or xxhash64, got '" + fn + "'");
     if (s.function == hash_function::modulo) {
       const bool ok = t.key.kind == key_kind::integer ||
                       (t.key.kind == key_kind::order_number && t.key.pattern->has_seq());
       if (!ok)
         fail(n["function"] ? n["function"] : n,
-             w + ": function modulo needs an integer key or an order_number key with a seq part "
-                 "(use crc32 or xxhash64 for " + key_kind_name(t.key.kind) + " keys)");
+             w +
+                 ": function modulo needs an integer key or an order_number key with a seq part "
+                 "(use crc32 or xxhash64 for " +
+                 key_kind_name(t.key.kind) + " keys)");
     }
     if (!n["shards"]) fail(n, w + ": shards (the list of clusters) is required");
     s.shards = cluster_list(n["shards"], w + ".shards", cfg.clusters);
@@ -403,7 +417,8 @@ void parse_strategy(const YAML::Node& n, table_config& t, const std::string& whe
       } else {
         // Contiguous runs: bucket b belongs to shard b * N / buckets.
         for (std::uint32_t i = 0; i < s.buckets; ++i)
-          s.bucket_shard[i] = static_cast<std::uint32_t>(std::uint64_t(i) * s.shards.size() / s.buckets);
+          s.bucket_shard[i] =
+              static_cast<std::uint32_t>(std::uint64_t(i) * s.shards.size() / s.buckets);
       }
     } else if (n["bucket_map"]) {
       fail(n["bucket_map"], w + ".bucket_map needs buckets (the number of virtual buckets)");
@@ -421,7 +436,8 @@ void parse_strategy(const YAML::Node& n, table_config& t, const std::string& whe
       if (!e["cluster"]) fail(e, w + ".ranges entry: cluster is required");
       rc.cluster = scalar(e["cluster"], "cluster");
       if (!cfg.find_cluster(rc.cluster))
-        fail(e["cluster"], w + ".ranges: cluster '" + rc.cluster + "' is not defined under clusters");
+        fail(e["cluster"],
+             w + ".ranges: cluster '" + rc.cluster + "' is not defined under clusters");
       if (!e["below"]) {
         if (i + 1 != r.size())
           fail(e, w + ".ranges: only the last range may leave out below (it takes the rest)");
@@ -434,15 +450,17 @@ void parse_strategy(const YAML::Node& n, table_config& t, const std::string& whe
             std::int64_t v = 0;
             auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
             if (ec != std::errc() || p != text.data() + text.size())
-              fail(b, w + ".ranges: below must be an integer for an integer key, got '" + text + "'");
+              fail(b,
+                   w + ".ranges: below must be an integer for an integer key, got '" + text + "'");
             rc.below_int = v;
             break;
           }
           case key_kind::date:
           case key_kind::order_number:
             if (t.key.kind == key_kind::order_number && !t.key.pattern->has_date())
-              fail(b, w + ": a range over an order_number key uses its date part; the pattern has no "
-                          "(?<date>...)");
+              fail(b,
+                   w + ": a range over an order_number key uses its date part; the pattern has no "
+                       "(?<date>...)");
             rc.below_int = date_value(b, w + ".ranges.below");
             break;
           case key_kind::string:
@@ -453,7 +471,7 @@ void parse_strategy(const YAML::Node& n, table_config& t, const std::string& whe
         if (!s.ranges.empty()) {
           const auto& prev = s.ranges.back();
           const bool ascending = t.key.kind == key_kind::string ? prev.below_text < rc.below_text
-                                                                 : prev.below_int < rc.below_int;
+                                                                : prev.below_int < rc.below_int;
           if (!ascending) fail(b, w + ".ranges must be in ascending order of below");
         }
       }
@@ -480,8 +498,9 @@ void parse_lookups(const YAML::Node& n, config& cfg) {
     const YAML::Node& v = kv.second;
     if (v.IsMap() && (v["cluster"] || v["table"]))
       fail(v["cluster"] ? v["cluster"] : v["table"],
-           where + ": a database-backed directory is not supported yet; seed the directory "
-                   "with entries: {key: cluster}");
+           where +
+               ": a database-backed directory is not supported yet; seed the directory "
+               "with entries: {key: cluster}");
     expect_map(v, where, {"entries"});
     if (v["entries"]) {
       if (!v["entries"].IsMap()) fail(v["entries"], where + ".entries must map key: cluster");
@@ -501,19 +520,25 @@ void parse_table(const std::string& name, const YAML::Node& v, const std::string
                  table_config& t, const config& cfg) {
   t.name = lower(name);
   t.line = v.Mark().line + 1;
-  expect_map(v, where, {"shard_key", "key", "strategy", "generations", "same_as", "keyless_writes"});
+  expect_map(v, where,
+             {"shard_key", "key", "strategy", "generations", "same_as", "keyless_writes"});
   if (!v["shard_key"]) fail(v, where + ": shard_key (the column) is required");
   t.shard_key = lower(scalar(v["shard_key"], where + ".shard_key"));
   if (v["keyless_writes"]) {
     const std::string k = scalar(v["keyless_writes"], where + ".keyless_writes");
-    if (k == "reject") t.keyless = keyless_writes::reject;
-    else if (k == "all_shards") t.keyless = keyless_writes::all_shards;
-    else fail(v["keyless_writes"], where + ".keyless_writes must be reject or all_shards");
+    if (k == "reject")
+      t.keyless = keyless_writes::reject;
+    else if (k == "all_shards")
+      t.keyless = keyless_writes::all_shards;
+    else
+      fail(v["keyless_writes"], where + ".keyless_writes must be reject or all_shards");
   }
   if (v["same_as"]) {
     t.same_as = scalar(v["same_as"], where + ".same_as");
     for (const char* k : {"key", "strategy", "generations"})
-      if (v[k]) fail(v[k], where + "." + k + ": a same_as table takes its placement from '" + t.same_as + "'");
+      if (v[k])
+        fail(v[k],
+             where + "." + k + ": a same_as table takes its placement from '" + t.same_as + "'");
     return;  // resolved once all tables are read
   }
   if (v["key"]) parse_key(v["key"], t.key, where);
@@ -526,7 +551,9 @@ void parse_table(const std::string& name, const YAML::Node& v, const std::string
     if (t.strategy.kind != strategy_kind::hash)
       fail(g, where + ".generations apply to hash strategies only");
     if (!dated)
-      fail(g, where + ".generations need a key that carries a date (order_number with a date part, or date)");
+      fail(g, where +
+                  ".generations need a key that carries a date (order_number with a date part, or "
+                  "date)");
     if (!g.IsSequence() || g.size() == 0) fail(g, where + ".generations must be a non-empty list");
     for (const auto& e : g) {
       expect_map(e, where + ".generations entry", {"since", "shards"});
@@ -540,10 +567,10 @@ void parse_table(const std::string& name, const YAML::Node& v, const std::string
         fail(e["since"], where + ".generations must be in ascending order of since");
       t.generations.push_back(std::move(gen));
     }
-    if (t.strategy.buckets && t.strategy.bucket_shard.size() &&
-        v["strategy"]["bucket_map"])
-      fail(v["strategy"]["bucket_map"], where + ": bucket_map cannot be combined with generations "
-                                                 "(each generation splits its buckets evenly)");
+    if (t.strategy.buckets && t.strategy.bucket_shard.size() && v["strategy"]["bucket_map"])
+      fail(v["strategy"]["bucket_map"], where +
+                                            ": bucket_map cannot be combined with generations "
+                                            "(each generation splits its buckets evenly)");
   }
 }
 
@@ -553,7 +580,8 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
     schema_config sc;
     sc.name = lower(scalar(kv.first, "schema name"));
     const std::string where = "schemas." + sc.name;
-    if (cfg.find_schema(sc.name)) fail(kv.first, where + " is defined twice (names are case-insensitive)");
+    if (cfg.find_schema(sc.name))
+      fail(kv.first, where + " is defined twice (names are case-insensitive)");
     const YAML::Node& v = kv.second;
     expect_map(v, where, {"default_cluster", "tables"});
     sc.default_cluster = cfg.default_cluster;
@@ -565,13 +593,15 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
     }
     std::vector<YAML::Node> same_as_nodes;
     if (v["tables"]) {
-      if (!v["tables"].IsMap()) fail(v["tables"], where + ".tables must be a mapping of table: {...}");
+      if (!v["tables"].IsMap())
+        fail(v["tables"], where + ".tables must be a mapping of table: {...}");
       for (const auto& tkv : v["tables"]) {
         const std::string tname = scalar(tkv.first, "table name");
         table_config t;
         parse_table(tname, tkv.second, where + ".tables." + tname, t, cfg);
         if (sc.find_table(t.name))
-          fail(tkv.first, where + ".tables." + tname + " is defined twice (names are case-insensitive)");
+          fail(tkv.first,
+               where + ".tables." + tname + " is defined twice (names are case-insensitive)");
         same_as_nodes.push_back(tkv.second["same_as"]);
         sc.tables.push_back(std::move(t));
       }
@@ -589,7 +619,8 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
                                    "' is not defined in schema " + sc.name);
       if (!target->same_as.empty())
         fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: '" + t.same_as +
-                                   "' is itself same_as '" + target->same_as + "'; name that table");
+                                   "' is itself same_as '" + target->same_as +
+                                   "'; name that table");
       t.key = target->key;
       t.strategy = target->strategy;
       t.generations = target->generations;
@@ -613,9 +644,9 @@ void parse_logging(const YAML::Node& n, logging_config& out) {
 
 std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
-  expect_map(root, "the top level",
-             {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups",
-              "logging"});
+  expect_map(
+      root, "the top level",
+      {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups", "logging"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);

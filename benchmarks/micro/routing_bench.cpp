@@ -59,8 +59,8 @@ void BM_route_insert_50_rows_split_4_shards(benchmark::State& state) {
   std::string sql = "INSERT INTO orders (order_no, member_id, shop_id, amount, status) VALUES ";
   for (int i = 1; i <= 50; ++i) {
     char row[128];
-    std::snprintf(row, sizeof row, "%s('ORD20261122%08d', %d, %d, %d.50, 'PAID')", i > 1 ? ", " : "",
-                  i, 100000 + i, i % 5, 1000 + i);
+    std::snprintf(row, sizeof row, "%s('ORD20261122%08d', %d, %d, %d.50, 'PAID')",
+                  i > 1 ? ", " : "", i, 100000 + i, i % 5, 1000 + i);
     sql += row;
   }
   const routing::session_view session{"shop"};

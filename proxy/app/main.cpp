@@ -54,11 +54,16 @@ int route_command(int argc, char** argv) {
       return true;
     };
     bool ok = true;
-    if (a == "--config" || a == "-c") ok = value(config_path);
-    else if (a == "--schema") ok = value(schema);
-    else if (a == "--table") ok = value(table);
-    else if (a == "--key") ok = have_key = value(key);
-    else if (a == "--sql") ok = have_sql = value(sql);
+    if (a == "--config" || a == "-c")
+      ok = value(config_path);
+    else if (a == "--schema")
+      ok = value(schema);
+    else if (a == "--table")
+      ok = value(table);
+    else if (a == "--key")
+      ok = have_key = value(key);
+    else if (a == "--sql")
+      ok = have_sql = value(sql);
     else {
       std::fprintf(stderr, "shardgate route: unknown argument '%s' (see --help)\n", argv[i]);
       return exit_usage_or_config;
@@ -108,7 +113,8 @@ int route_command(int argc, char** argv) {
               clusters.c_str(), plan.reason.c_str());
   if (plan.rewritten)
     for (std::size_t k = 0; k < plan.clusters.size(); ++k)
-      std::printf("  %s: %s\n", cfg->clusters[plan.clusters[k]].name.c_str(), plan.texts[k].c_str());
+      std::printf("  %s: %s\n", cfg->clusters[plan.clusters[k]].name.c_str(),
+                  plan.texts[k].c_str());
   return exit_ok;
 }
 
@@ -155,10 +161,11 @@ int main(int argc, char** argv) {
   if (check_only) {
     std::size_t tables = 0;
     for (const auto& sc : cfg->schemas) tables += sc.tables.size();
-    std::printf("%s: OK (%zu users, %zu clusters, default cluster %s, %zu sharded tables in %zu "
-                "schemas)\n",
-                config_path.c_str(), cfg->users.size(), cfg->clusters.size(),
-                cfg->default_cluster.c_str(), tables, cfg->schemas.size());
+    std::printf(
+        "%s: OK (%zu users, %zu clusters, default cluster %s, %zu sharded tables in %zu "
+        "schemas)\n",
+        config_path.c_str(), cfg->users.size(), cfg->clusters.size(), cfg->default_cluster.c_str(),
+        tables, cfg->schemas.size());
     return exit_ok;
   }
 

@@ -21,6 +21,14 @@ mysql_error lost_error(const backend::backend_connection& be, std::string_view w
               "' (cluster " + be.target().cluster + ") " + std::string(what)};
 }
 
+// A shard's ERR packet as the client's error, naming the shard.
+mysql_error shard_error(const backend::backend_connection& be, const std::string& shard,
+                        byte_span payload) {
+  err_packet err;
+  if (!decode_err(payload, be.capabilities(), err)) return lost_error(be, "(malformed ERR)");
+  return {err.code, std::string(err.sql_state), "shard " + shard + ": " + std::string(err.message)};
+}
+
 // Reads the rest of a resultset (after the column count) and drops it.
 awaitable<bool> drain_resultset(backend::backend_connection& be, bytes& payload) {
   const bool deprecate_eof = be.capabilities() & cap::deprecate_eof;
@@ -159,7 +167,8 @@ awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
       auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
       const std::uint8_t first = payload.empty() ? 0 : payload[0];
       bool ok = !ec;
-      if (ok && first != err_header && first != ok_header) ok = co_await drain_resultset(be, payload);
+      if (ok && first != err_header && first != ok_header)
+        ok = co_await drain_resultset(be, payload);
       if (!ok) {
         be.mark_broken();
         leg.lost = true;
@@ -182,12 +191,7 @@ awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
       const std::uint8_t first = payload.empty() ? 0 : payload[0];
       if (phase == 0) {
         if (first == err_header) {
-          err_packet err;
-          if (decode_err(payload, be.capabilities(), err))
-            failure = mysql_error{err.code, std::string(err.sql_state),
-                                  "shard " + shard + ": " + std::string(err.message)};
-          else
-            failure = lost_error(be, "(malformed ERR)");
+          failure = shard_error(be, shard, payload);
           break;
         }
         if (first == ok_header) {
@@ -239,12 +243,7 @@ awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
       }
       // Rows.
       if (first == err_header) {
-        err_packet err;
-        if (decode_err(payload, be.capabilities(), err))
-          failure = mysql_error{err.code, std::string(err.sql_state),
-                                "shard " + shard + ": " + std::string(err.message)};
-        else
-          failure = lost_error(be, "(malformed ERR)");
+        failure = shard_error(be, shard, payload);
         break;
       }
       if (is_terminator(first, payload.size())) {

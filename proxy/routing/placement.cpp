@@ -81,7 +81,8 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
         out.has_date = true;
       }
       if (key.pattern->has_seq()) {
-        if (!plain_digits(parts.seq) || !parse_int(parts.seq, out.number)) return key_read::mismatch;
+        if (!plain_digits(parts.seq) || !parse_int(parts.seq, out.number))
+          return key_read::mismatch;
         out.has_number = true;
       }
       return key_read::ok;
@@ -338,15 +339,15 @@ std::string table_placement::explain(const key_value& key) const {
     }
     const generation& g = generation_for(key);
     if (generations_.size() > 1)
-      out += g.since == INT32_MIN ? ", first generation (dated before " +
-                                         format_date(generations_[1].since) + ")"
-                                   : ", generation since " + format_date(g.since);
+      out += g.since == INT32_MIN
+                 ? ", first generation (dated before " + format_date(generations_[1].since) + ")"
+                 : ", generation since " + format_date(g.since);
     if (!g.bucket_shard.empty())
       out += ", bucket " + std::to_string(h % g.bucket_shard.size()) + " of " +
              std::to_string(g.bucket_shard.size());
     else
-      out += " % " + std::to_string(g.shards.size()) + " shards = " +
-             std::to_string(ok ? h % g.shards.size() : 0);
+      out += " % " + std::to_string(g.shards.size()) +
+             " shards = " + std::to_string(ok ? h % g.shards.size() : 0);
   } else if (s.kind == config::strategy_kind::range) {
     out += table_->key.kind == config::key_kind::order_number ? " on the date part" : "";
   } else {

@@ -86,8 +86,7 @@ void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
   const auto& key = ref.table->key;
   for (const key_term& t : ref.keys.terms) {
     const auto& lo = parsed_.tokens[t.lo.token];
-    const key_read a = read_key(key, lo.kind, lo.text(parsed_.text), t.lo.negative,
-                                false, key_);
+    const key_read a = read_key(key, lo.kind, lo.text(parsed_.text), t.lo.negative, false, key_);
     if (a == key_read::null_key) continue;  // = NULL matches no row
     if (a != key_read::ok) {
       out = p.clusters();
@@ -132,7 +131,8 @@ bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
   for (const key_term& t : ref.keys.terms) {
     if (t.range) return false;
     const auto& tok = parsed_.tokens[t.lo.token];
-    const key_read a = read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, false, key_);
+    const key_read a =
+        read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, false, key_);
     if (a == key_read::null_key) continue;
     if (a != key_read::ok) return false;
     const int c = p.place(key_, why_);
@@ -165,15 +165,15 @@ void router::route_key(const config::table_config& table, std::string_view key, 
   if (r != key_read::ok) {
     std::string what = config::key_kind_name(table.key.kind);
     if (table.key.pattern) what += " (pattern " + table.key.pattern->source() + ")";
-    return refuse(plan, er::wrong_value, "HY000",
-                  "'" + std::string(key) + "' is not a valid " + what + " key of table " +
-                      table.name);
+    return refuse(
+        plan, er::wrong_value, "HY000",
+        "'" + std::string(key) + "' is not a valid " + what + " key of table " + table.name);
   }
   const int c = p.place(key_, why_);
   if (c < 0) return refuse(plan, er::unknown_error, "HY000", "cannot place key: " + why_);
   plan.clusters.push_back(c);
-  plan.reason = "table " + table.name + ", key '" + key_.text + "': " + p.explain(key_) +
-                " -> " + topo_->config().clusters[c].name;
+  plan.reason = "table " + table.name + ", key '" + key_.text + "': " + p.explain(key_) + " -> " +
+                topo_->config().clusters[c].name;
 }
 
 void router::route(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
@@ -220,7 +220,8 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
       return refuse(plan, er::not_supported_yet, "42000",
                     "the statements of this multi-statement text go to different shards (" +
                         topo_->config().clusters[cluster].name + " and " +
-                        topo_->config().clusters[plan.clusters[0]].name + "); send them one by one");
+                        topo_->config().clusters[plan.clusters[0]].name +
+                        "); send them one by one");
     if (cluster < 0) {
       kind = plan.kind;
       first_reason = plan.reason;
@@ -237,7 +238,8 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
   if (explain) plan.reason = "multi-statement text, one cluster: " + first_reason;
 }
 
-void router::route_one(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
+void router::route_one(std::string_view sql, const session_view& s, route_plan& plan,
+                       bool explain) {
   plan.clear();
   parse_options options;
   options.current_schema = s.schema;
@@ -305,7 +307,9 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
     }
     plan.clusters.push_back(default_cluster);
     plan.tableless = true;
-    if (explain) plan.reason = std::string("unreadable (") + parsed_.unreadable + "), no sharded table named: default cluster";
+    if (explain)
+      plan.reason = std::string("unreadable (") + parsed_.unreadable +
+                    "), no sharded table named: default cluster";
     return;
   }
 
@@ -545,13 +549,13 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
   const std::string name = table_name(target);
   const char* verb = kind_word(parsed_.kind);
   if (parsed_.insert_select)
-    return refuse(plan, er::not_supported_yet, "42000",
-                  std::string(verb) + " ... SELECT into sharded table " + name +
-                      " is not supported yet");
+    return refuse(
+        plan, er::not_supported_yet, "42000",
+        std::string(verb) + " ... SELECT into sharded table " + name + " is not supported yet");
   if (parsed_.assigns_key)
-    return refuse(plan, er::not_supported_yet, "42000",
-                  "ON DUPLICATE KEY UPDATE would change shard key " + t.shard_key + " of table " +
-                      name);
+    return refuse(
+        plan, er::not_supported_yet, "42000",
+        "ON DUPLICATE KEY UPDATE would change shard key " + t.shard_key + " of table " + name);
   if (parsed_.insert_values && parsed_.key_column < 0)
     return refuse(plan, er::no_default_for_field, "HY000",
                   "Field '" + t.shard_key + "' doesn't have a default value: " + verb +
@@ -567,7 +571,8 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
   scratch_.clear();  // cluster of each row
   for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
     const insert_row& row = parsed_.rows[i];
-    const std::string row_no = parsed_.rows.size() > 1 ? " (row " + std::to_string(i + 1) + ")" : "";
+    const std::string row_no =
+        parsed_.rows.size() > 1 ? " (row " + std::to_string(i + 1) + ")" : "";
     if (!row.key_is_literal)
       return refuse(plan, er::wrong_value, "HY000",
                     "the shard key " + t.shard_key + " of " + name + row_no +
@@ -576,9 +581,9 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
     const key_read r = read_key(t.key, tok.kind, tok.text(parsed_.text), row.key.negative,
                                 s.no_backslash_escapes, key_);
     if (r == key_read::null_key)
-      return refuse(plan, er::bad_null, "23000",
-                    "Column '" + t.shard_key + "' cannot be null: it is the shard key of " + name +
-                        row_no);
+      return refuse(
+          plan, er::bad_null, "23000",
+          "Column '" + t.shard_key + "' cannot be null: it is the shard key of " + name + row_no);
     if (r != key_read::ok) {
       std::string what = config::key_kind_name(t.key.kind);
       if (t.key.pattern) what += " matching " + t.key.pattern->source();
@@ -589,9 +594,9 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
     }
     const int c = p.place(key_, why_);
     if (c < 0)
-      return refuse(plan, er::unknown_error, "HY000",
-                    "cannot place shard key " + key_.text + " of table " + name + row_no + ": " +
-                        why_);
+      return refuse(
+          plan, er::unknown_error, "HY000",
+          "cannot place shard key " + key_.text + " of table " + name + row_no + ": " + why_);
     scratch_.push_back(c);
     if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
   }
@@ -612,7 +617,8 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
     std::vector<bool> started(plan.clusters.size(), false);
     for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
       const std::size_t k = static_cast<std::size_t>(
-          std::find(plan.clusters.begin(), plan.clusters.end(), scratch_[i]) - plan.clusters.begin());
+          std::find(plan.clusters.begin(), plan.clusters.end(), scratch_[i]) -
+          plan.clusters.begin());
       const auto& row = parsed_.rows[i];
       const std::uint32_t b = parsed_.tokens[row.open].offset;
       const std::uint32_t e = parsed_.tokens[row.close].offset + 1;
@@ -641,8 +647,7 @@ void router::route_ddl(route_plan& plan, bool explain) {
         for (int c : topo_->placement(t).clusters())
           if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
     if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
-    if (explain)
-      plan.reason = "database DDL on every cluster of schema " + parsed_.ddl_database;
+    if (explain) plan.reason = "database DDL on every cluster of schema " + parsed_.ddl_database;
     return;
   }
   bool first = true;

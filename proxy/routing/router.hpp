@@ -74,8 +74,7 @@ class router {
   const parsed_statement& parsed() const noexcept { return parsed_; }
 
  private:
-  void route_one(std::string_view sql, const session_view& session, route_plan& plan,
-                 bool explain);
+  void route_one(std::string_view sql, const session_view& session, route_plan& plan, bool explain);
   void route_pieces(std::string_view sql, const session_view& session, route_plan& plan,
                     bool explain);
   void refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message);

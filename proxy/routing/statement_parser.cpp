@@ -64,10 +64,10 @@ bool ident_equals(const token& t, std::string_view sql, std::string_view lower_n
 }
 
 constexpr std::array<std::string_view, 19> aggregate_functions = {
-    "COUNT",      "SUM",           "AVG",      "MIN",         "MAX",
-    "GROUP_CONCAT", "BIT_AND",     "BIT_OR",   "BIT_XOR",     "STD",
-    "STDDEV",     "STDDEV_POP",    "STDDEV_SAMP", "VARIANCE", "VAR_POP",
-    "VAR_SAMP",   "JSON_ARRAYAGG", "JSON_OBJECTAGG", "PERCENTILE_CONT"};
+    "COUNT",          "SUM",      "AVG",     "MIN",      "MAX",           "GROUP_CONCAT",
+    "BIT_AND",        "BIT_OR",   "BIT_XOR", "STD",      "STDDEV",        "STDDEV_POP",
+    "STDDEV_SAMP",    "VARIANCE", "VAR_POP", "VAR_SAMP", "JSON_ARRAYAGG", "JSON_OBJECTAGG",
+    "PERCENTILE_CONT"};
 
 // Functions whose value depends on the connection that runs them.
 constexpr std::array<std::string_view, 6> session_functions = {
@@ -75,18 +75,19 @@ constexpr std::array<std::string_view, 6> session_functions = {
 
 // Words that end a table reference (never an alias).
 constexpr std::array<std::string_view, 40> table_ref_stops = {
-    "WHERE",  "ON",        "USING",  "JOIN",     "INNER",     "LEFT",     "RIGHT",  "CROSS",
-    "NATURAL", "STRAIGHT_JOIN", "GROUP", "ORDER", "HAVING",   "LIMIT",    "UNION",  "EXCEPT",
-    "INTERSECT", "FOR",    "LOCK",   "INTO",     "WINDOW",    "SET",      "PARTITION", "USE",
-    "IGNORE", "FORCE",     "VALUES", "VALUE",    "RETURNING", "FULL",     "OUTER",  "SELECT",
-    "LATERAL", "PROCEDURE", "FETCH", "OFFSET",   "AS",        "DUPLICATE", "KEY",   "TABLE"};
+    "WHERE",     "ON",        "USING",         "JOIN",   "INNER",   "LEFT",      "RIGHT",
+    "CROSS",     "NATURAL",   "STRAIGHT_JOIN", "GROUP",  "ORDER",   "HAVING",    "LIMIT",
+    "UNION",     "EXCEPT",    "INTERSECT",     "FOR",    "LOCK",    "INTO",      "WINDOW",
+    "SET",       "PARTITION", "USE",           "IGNORE", "FORCE",   "VALUES",    "VALUE",
+    "RETURNING", "FULL",      "OUTER",         "SELECT", "LATERAL", "PROCEDURE", "FETCH",
+    "OFFSET",    "AS",        "DUPLICATE",     "KEY",    "TABLE"};
 
 // Clause keywords that end an expression at paren depth 0.
 constexpr std::array<std::string_view, 27> clause_words = {
-    "FROM",  "WHERE",  "GROUP",     "HAVING",    "ORDER",   "LIMIT",  "UNION",
-    "EXCEPT", "INTERSECT", "INTO",  "FOR",       "LOCK",    "WINDOW", "ON",
-    "USING", "JOIN",   "INNER",     "LEFT",      "RIGHT",   "CROSS",  "NATURAL",
-    "STRAIGHT_JOIN", "SET", "VALUES", "RETURNING", "PROCEDURE", "FETCH"};
+    "FROM",          "WHERE",     "GROUP",  "HAVING",    "ORDER",     "LIMIT",  "UNION",
+    "EXCEPT",        "INTERSECT", "INTO",   "FOR",       "LOCK",      "WINDOW", "ON",
+    "USING",         "JOIN",      "INNER",  "LEFT",      "RIGHT",     "CROSS",  "NATURAL",
+    "STRAIGHT_JOIN", "SET",       "VALUES", "RETURNING", "PROCEDURE", "FETCH"};
 
 // What a word is to the parser, looked up once per identifier in a small hash table
 // (length and first letter) instead of scanning the keyword lists.
@@ -250,7 +251,7 @@ class parser {
   std::uint32_t where_begin_ = 0, where_end_ = 0;
   bool has_where_ = false;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> on_ranges_;
-  std::uint32_t target_ = 0;      // the table whose key is being evaluated
+  std::uint32_t target_ = 0;  // the table whose key is being evaluated
   bool collect_joins_ = false;
   // Byte spans of the bodies of version-conditional executable comments (/*!50700 ... */,
   // /*M! ... */): the server runs them or not depending on its version and flavour, so a
@@ -356,7 +357,8 @@ void parser::find_conditional_comments() {
         const bool was_active = active();
         --depth;
         if (depth < 64) stack &= ~(1ull << depth);
-        if (was_active && !active()) conditional_.emplace_back(span_begin, static_cast<std::uint32_t>(p));
+        if (was_active && !active())
+          conditional_.emplace_back(span_begin, static_cast<std::uint32_t>(p));
         p += 2;
       } else {
         ++p;
@@ -377,8 +379,7 @@ bool parser::conditional(std::uint32_t first, std::uint32_t end) const {
 
 bool parser::starts_query(std::uint32_t i) const {
   while (is(i, token_kind::lparen)) ++i;
-  return kw(i, "SELECT") || kw(i, "WITH") || kw(i, "VALUES") ||
-         (kw(i, "TABLE") && is_name(i + 1));
+  return kw(i, "SELECT") || kw(i, "WITH") || kw(i, "VALUES") || (kw(i, "TABLE") && is_name(i + 1));
 }
 
 void parser::run() {
@@ -390,8 +391,8 @@ void parser::run() {
     return;
   }
   current_schema_ = cfg_.find_schema_ci(opt_.current_schema);
-  out_.kind = is(i, token_kind::identifier) ? sql::kind_of_leading_word(text(i))
-                                            : statement_kind::other;
+  out_.kind =
+      is(i, token_kind::identifier) ? sql::kind_of_leading_word(text(i)) : statement_kind::other;
   switch (out_.kind) {
     case statement_kind::select: {
       std::uint32_t j = 0;
@@ -496,8 +497,8 @@ void parser::parse_select_body(std::uint32_t& i, bool nested) {
       block("SQL_CALC_FOUND_ROWS", nested);
       ++i;
     } else if (kw(i, "ALL") || kw(i, "HIGH_PRIORITY") || kw(i, "STRAIGHT_JOIN") ||
-               kw(i, "SQL_SMALL_RESULT") || kw(i, "SQL_BIG_RESULT") ||
-               kw(i, "SQL_BUFFER_RESULT") || kw(i, "SQL_NO_CACHE") || kw(i, "SQL_CACHE")) {
+               kw(i, "SQL_SMALL_RESULT") || kw(i, "SQL_BIG_RESULT") || kw(i, "SQL_BUFFER_RESULT") ||
+               kw(i, "SQL_NO_CACHE") || kw(i, "SQL_CACHE")) {
       ++i;
     } else {
       break;
@@ -678,8 +679,8 @@ std::uint32_t parser::parse_table_name(std::uint32_t& i, bool nested) {
     ref.name = std::move(first);
   }
   // A CTE name is not a table.
-  const bool is_cte =
-      ref.schema.empty() && std::find(cte_names_.begin(), cte_names_.end(), ref.name) != cte_names_.end();
+  const bool is_cte = ref.schema.empty() &&
+                      std::find(cte_names_.begin(), cte_names_.end(), ref.name) != cte_names_.end();
   ref.nested = nested;
   if (!is_cte) {
     ref.schema_config = ref.schema.empty() ? current_schema_ : cfg_.find_schema(ref.schema);
@@ -755,8 +756,10 @@ void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list, bool 
         block("a window function", nested);
       } else if (is(i + 1, token_kind::lparen)) {
         const std::uint8_t f = words().lookup(w);
-        if (f & w_aggregate) block("an aggregate function", nested);
-        else if (f & w_session) block("a per-connection function", nested);
+        if (f & w_aggregate)
+          block("an aggregate function", nested);
+        else if (f & w_session)
+          block("a per-connection function", nested);
       }
     } else if (t.kind == token_kind::op && text(i) == ":=") {
       block("a variable assignment", nested);
@@ -784,9 +787,8 @@ void parser::parse_assignments(std::uint32_t& i, bool nested) {
     const std::uint32_t value_begin = i;
     // The value runs to the next ',' at depth 0 or the end of the clause.
     while (!at_end(i) && !is(i, token_kind::comma) && !is(i, token_kind::rparen) &&
-           !(is(i, token_kind::identifier) &&
-             (kw(i, "WHERE") || kw(i, "ORDER") || kw(i, "LIMIT") || kw(i, "ON") ||
-              kw(i, "RETURNING")))) {
+           !(is(i, token_kind::identifier) && (kw(i, "WHERE") || kw(i, "ORDER") || kw(i, "LIMIT") ||
+                                               kw(i, "ON") || kw(i, "RETURNING")))) {
       if (is(i, token_kind::lparen)) {
         skip_paren(i, nested, false);
       } else {
@@ -800,9 +802,8 @@ void parser::parse_assignments(std::uint32_t& i, bool nested) {
       // A key assigned twice (SET k = 'a', k = 'b': the last one wins in MySQL) is only
       // read when both values are the same literal.
       if (literal_at(j, i, lit) && j == i && !saw_non_literal &&
-          (!out_.assigned_key_literal ||
-           (lit.negative == out_.assigned_key.negative &&
-            text(lit.token) == text(out_.assigned_key.token)))) {
+          (!out_.assigned_key_literal || (lit.negative == out_.assigned_key.negative &&
+                                          text(lit.token) == text(out_.assigned_key.token)))) {
         if (!out_.assigned_key_literal) {
           out_.assigned_key_literal = true;
           out_.assigned_key = lit;
@@ -898,8 +899,9 @@ void parser::parse_insert(std::uint32_t i) {
   }
   // Rows or columns that only some server versions see: the rows cannot be told.
   if (table && conditional(after_name, i))
-    return fail("a version-conditional comment (/*!NNNNN ... */ or /*M! ... */) holds part of "
-                "the INSERT's columns or rows");
+    return fail(
+        "a version-conditional comment (/*!NNNNN ... */ or /*M! ... */) holds part of "
+        "the INSERT's columns or rows");
   // [AS alias [(cols)]] [ON DUPLICATE KEY UPDATE assignments] [RETURNING ...]
   if (kw(i, "AS") && is_name(i + 1)) {
     i += 2;
@@ -1190,8 +1192,10 @@ cset parser::unite(const cset& a, const cset& b) {
   c.any = false;
   c.begin = static_cast<std::uint32_t>(out_.term_arena.size());
   c.count = a.count + b.count;
-  for (std::uint32_t k = 0; k < a.count; ++k) out_.term_arena.push_back(out_.term_arena[a.begin + k]);
-  for (std::uint32_t k = 0; k < b.count; ++k) out_.term_arena.push_back(out_.term_arena[b.begin + k]);
+  for (std::uint32_t k = 0; k < a.count; ++k)
+    out_.term_arena.push_back(out_.term_arena[a.begin + k]);
+  for (std::uint32_t k = 0; k < b.count; ++k)
+    out_.term_arena.push_back(out_.term_arena[b.begin + k]);
   return c;
 }
 
@@ -1251,7 +1255,7 @@ bool parser::literal_at(std::uint32_t& i, std::uint32_t end, literal_ref& lit) {
     return true;
   }
   if (t.kind == token_kind::string && !negative) {
-    if (opt_.ansi_quotes && text(j).front() == '"') return false;  // an identifier
+    if (opt_.ansi_quotes && text(j).front() == '"') return false;    // an identifier
     if (j + 1 < end && is(j + 1, token_kind::string)) return false;  // 'a' 'b' concatenates
     lit = literal_ref{j, false, false};
     i = j + 1;
@@ -1387,9 +1391,8 @@ operand parser::eval_operand(std::uint32_t& i, std::uint32_t end) {
     bool binary = false;
     if (t.kind == token_kind::op) {
       const std::string_view w = text(i);
-      binary = w == "|" || w == "&" || w == "<<" || w == ">>" || w == "+" || w == "-" ||
-               w == "*" || w == "/" || w == "%" || w == "^" || w == "->" || w == "->>" ||
-               w == ":=";
+      binary = w == "|" || w == "&" || w == "<<" || w == ">>" || w == "+" || w == "-" || w == "*" ||
+               w == "/" || w == "%" || w == "^" || w == "->" || w == "->>" || w == ":=";
     } else if (t.kind == token_kind::identifier) {
       binary = kw(i, "DIV") || kw(i, "MOD") || kw(i, "COLLATE");
     } else if (t.kind == token_kind::string) {
@@ -1444,7 +1447,8 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
     if (!kw(i, "AND")) return cset{};
     ++i;
     operand hi = eval_operand(i, end);
-    if (negated || !a_key || lo.kind != operand::literal || hi.kind != operand::literal) return cset{};
+    if (negated || !a_key || lo.kind != operand::literal || hi.kind != operand::literal)
+      return cset{};
     cset c;
     c.any = false;
     c.begin = static_cast<std::uint32_t>(out_.term_arena.size());
@@ -1452,7 +1456,8 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
     out_.term_arena.push_back(key_term{lo.lit, hi.lit, true});
     return c;
   }
-  if (kw(j, "LIKE") || kw(j, "REGEXP") || kw(j, "RLIKE") || (kw(j, "SOUNDS") && kw(j + 1, "LIKE"))) {
+  if (kw(j, "LIKE") || kw(j, "REGEXP") || kw(j, "RLIKE") ||
+      (kw(j, "SOUNDS") && kw(j + 1, "LIKE"))) {
     i = kw(j, "SOUNDS") ? j + 2 : j + 1;
     eval_operand(i, end);
     if (kw(i, "ESCAPE")) {
@@ -1475,8 +1480,8 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
   if (tok(i).kind == token_kind::op) {
     const std::string_view w = text(i);
     const bool equality = w == "=" || w == "<=>";
-    const bool comparison = equality || w == "<" || w == ">" || w == "<=" || w == ">=" ||
-                            w == "<>" || w == "!=";
+    const bool comparison =
+        equality || w == "<" || w == ">" || w == "<=" || w == ">=" || w == "<>" || w == "!=";
     if (!comparison) return a.kind == operand::boolean ? a.set : cset{};
     ++i;
     // ANY / SOME / ALL (subquery)
@@ -1489,8 +1494,7 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
     // precedence on its boolean result - a = b = c, a = b IN (...), a = b IS NULL,
     // a = b LIKE ..., a = b BETWEEN ...: not a key equality (nor a key join). Skip it,
     // including the AND of a BETWEEN.
-    if (i < end && !kw(i, "AND") && !op(i, "&&") && !kw(i, "OR") && !op(i, "||") &&
-        !kw(i, "XOR")) {
+    if (i < end && !kw(i, "AND") && !op(i, "&&") && !kw(i, "OR") && !op(i, "||") && !kw(i, "XOR")) {
       bool between = false;
       while (i < end) {
         if (kw(i, "BETWEEN")) {

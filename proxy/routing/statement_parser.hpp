@@ -73,8 +73,8 @@ struct insert_row {
 struct parsed_statement {
   std::string_view text;
   sql::statement_kind kind = sql::statement_kind::empty;
-  bool multiple = false;       // more statements follow a ';' (see router: split and routed each)
-  bool readable = true;        // false: the lexer or parser met text it cannot read
+  bool multiple = false;        // more statements follow a ';' (see router: split and routed each)
+  bool readable = true;         // false: the lexer or parser met text it cannot read
   const char* unreadable = "";  // why, when !readable
   std::vector<sql::token> tokens;
   std::vector<table_ref> tables;
@@ -98,9 +98,9 @@ struct parsed_statement {
   bool insert_set = false;     // SET col = value form
   bool insert_select = false;  // INSERT ... SELECT / TABLE
   bool insert_has_columns = false;
-  int key_column = -1;            // position of the shard key in the column list
-  std::uint32_t rows_start = 0;   // byte offset where the first row starts
-  std::uint32_t rows_end = 0;     // byte offset just after the last row
+  int key_column = -1;           // position of the shard key in the column list
+  std::uint32_t rows_start = 0;  // byte offset where the first row starts
+  std::uint32_t rows_end = 0;    // byte offset just after the last row
   std::vector<insert_row> rows;
 
   // DDL: the object kind keyword as written (TABLE, INDEX, DATABASE, VIEW, ...) and, for

@@ -315,12 +315,11 @@ int client_session::home_cluster() const {
       return static_cast<int>(c);
   for (std::size_t c = 0; c < slots_.size(); ++c)
     if (slots_[c].conn && (slots_[c].conn->status & status::in_trans)) return static_cast<int>(c);
-  return worker_.router().topo().default_cluster(
-      state_.schema.empty() ? nullptr : [&] {
-        std::string lower = state_.schema;
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return config_->find_schema(lower);
-      }());
+  return worker_.router().topo().default_cluster(state_.schema.empty() ? nullptr : [&] {
+    std::string lower = state_.schema;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return config_->find_schema(lower);
+  }());
 }
 
 routing::session_view client_session::route_view() {
@@ -387,8 +386,7 @@ awaitable<client_session::next> client_session::query() {
     const bool sent = co_await send_error(plan_.error);
     co_return proceed(sent);
   }
-  if (plan_.kind == sql::statement_kind::transaction)
-    co_return co_await transaction_statement(sql);
+  if (plan_.kind == sql::statement_kind::transaction) co_return co_await transaction_statement(sql);
 
   // Statements without a table follow the open transaction (SELECT 1, SET, ...).
   if (plan_.tableless) plan_.clusters[0] = home_cluster();
@@ -444,14 +442,16 @@ awaitable<client_session::next> client_session::query() {
 awaitable<client_session::next> client_session::transaction_statement(std::string_view sql) {
   const routing::parsed_statement& parsed = worker_.router().parsed();
   const std::string_view first = parsed.tokens.empty() ? std::string_view() : parsed.token_text(0);
-  const std::string_view second = parsed.tokens.size() > 1 ? parsed.token_text(1) : std::string_view();
+  const std::string_view second =
+      parsed.tokens.size() > 1 ? parsed.token_text(1) : std::string_view();
   const bool begin = sql::is_keyword(first, "BEGIN") ||
                      (sql::is_keyword(first, "START") && sql::is_keyword(second, "TRANSACTION"));
   bool to_savepoint = false;
   for (std::size_t i = 1; i < parsed.tokens.size(); ++i)
-    if (sql::is_keyword(parsed.token_text(static_cast<std::uint32_t>(i)), "TO")) to_savepoint = true;
-  const bool end = (sql::is_keyword(first, "COMMIT") || sql::is_keyword(first, "ROLLBACK")) &&
-                   !to_savepoint;
+    if (sql::is_keyword(parsed.token_text(static_cast<std::uint32_t>(i)), "TO"))
+      to_savepoint = true;
+  const bool end =
+      (sql::is_keyword(first, "COMMIT") || sql::is_keyword(first, "ROLLBACK")) && !to_savepoint;
   const bool multiple = sql::classify(sql).multiple_statements;
   std::vector<int> open;
   for (std::size_t c = 0; c < slots_.size(); ++c)

@@ -47,7 +47,7 @@ class client_session {
   struct cluster_slot {
     std::unique_ptr<backend::backend_connection> conn;
     const backend::backend_connection* last = nullptr;  // preferred next time
-    bool wrote = false;  // wrote in the current transaction
+    bool wrote = false;                                 // wrote in the current transaction
   };
 
   awaitable<bool> handshake();

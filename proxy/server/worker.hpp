@@ -67,7 +67,9 @@ class worker {
   unsigned index() const noexcept { return index_; }
   const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
   // This worker's pool for cluster `index` (an index into config::clusters).
-  backend::connection_pool& pool(int index) noexcept { return *pools_[static_cast<std::size_t>(index)]; }
+  backend::connection_pool& pool(int index) noexcept {
+    return *pools_[static_cast<std::size_t>(index)];
+  }
   int default_cluster() const noexcept { return default_cluster_; }
   // The worker's router: used synchronously by one session at a time (one thread).
   routing::router& router() noexcept { return router_; }

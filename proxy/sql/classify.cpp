@@ -104,8 +104,8 @@ classification classify(std::string_view sql) noexcept {
     if (have_kind) continue;
     if (t.kind == token_kind::lparen) continue;  // (SELECT ...) UNION (SELECT ...)
     have_kind = true;
-    result.kind =
-        t.kind == token_kind::identifier ? kind_of_leading_word(t.text(sql)) : statement_kind::other;
+    result.kind = t.kind == token_kind::identifier ? kind_of_leading_word(t.text(sql))
+                                                   : statement_kind::other;
   }
   return result;
 }
