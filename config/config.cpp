@@ -21,9 +21,7 @@ int config::cluster_index(std::string_view name) const {
 }
 
 const schema_config* config::find_schema(std::string_view lower_name) const {
-  for (const auto& s : schemas)
-    if (s.name == lower_name) return &s;
-  return nullptr;
+  return find_schema_ci(lower_name);
 }
 
 const schema_config* config::find_schema_ci(std::string_view name) const {

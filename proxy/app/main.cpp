@@ -38,6 +38,16 @@ void print_help() {
       SHARDGATE_VERSION);
 }
 
+// The configuration, or null after printing "file:line:col: message" to stderr.
+std::shared_ptr<const shardgate::config::config> load_config(const std::string& path) {
+  auto loaded = shardgate::config::load_file(path);
+  if (auto* err = std::get_if<shardgate::config::load_error>(&loaded)) {
+    std::fprintf(stderr, "%s\n", err->to_string().c_str());
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
+}
+
 // `shardgate route ...`: the routing decision for a key or a statement, for operators
 // checking a configuration before they deploy it.
 int route_command(int argc, char** argv) {
@@ -76,12 +86,8 @@ int route_command(int argc, char** argv) {
                  "--sql STATEMENT\n");
     return exit_usage_or_config;
   }
-  auto loaded = shardgate::config::load_file(config_path);
-  if (auto* err = std::get_if<shardgate::config::load_error>(&loaded)) {
-    std::fprintf(stderr, "%s\n", err->to_string().c_str());
-    return exit_usage_or_config;
-  }
-  auto cfg = std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
+  auto cfg = load_config(config_path);
+  if (!cfg) return exit_usage_or_config;
   if (schema.empty() && cfg->schemas.size() == 1) schema = cfg->schemas.front().name;
   auto topo = std::make_shared<const shardgate::routing::topology>(cfg);
   shardgate::routing::router router(topo);
@@ -152,12 +158,8 @@ int main(int argc, char** argv) {
     return exit_usage_or_config;
   }
 
-  auto loaded = shardgate::config::load_file(config_path);
-  if (auto* err = std::get_if<shardgate::config::load_error>(&loaded)) {
-    std::fprintf(stderr, "%s\n", err->to_string().c_str());
-    return exit_usage_or_config;
-  }
-  auto cfg = std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
+  auto cfg = load_config(config_path);
+  if (!cfg) return exit_usage_or_config;
   if (check_only) {
     std::size_t tables = 0;
     for (const auto& sc : cfg->schemas) tables += sc.tables.size();

@@ -28,10 +28,10 @@ inline constexpr std::uint16_t unknown_stmt_handler = 1243;  // HY000
 inline constexpr std::uint16_t unsupported_ps = 1295;        // HY000
 inline constexpr std::uint16_t server_shutdown = 1053;       // 08S01
 inline constexpr std::uint16_t not_supported_yet = 1235;     // 42000
-inline constexpr std::uint16_t bad_null = 1048;               // 23000 column cannot be null
-inline constexpr std::uint16_t unknown_error = 1105;          // HY000
-inline constexpr std::uint16_t no_default_for_field = 1364;   // HY000
-inline constexpr std::uint16_t wrong_value = 1525;            // HY000 incorrect %s value
+inline constexpr std::uint16_t bad_null = 1048;              // 23000 column cannot be null
+inline constexpr std::uint16_t unknown_error = 1105;         // HY000
+inline constexpr std::uint16_t no_default_for_field = 1364;  // HY000
+inline constexpr std::uint16_t wrong_value = 1525;           // HY000 incorrect %s value
 inline constexpr std::uint16_t conn_host_error = 2003;       // HY000 (client error: can't connect)
 inline constexpr std::uint16_t server_lost = 2013;  // HY000 (client error: lost connection)
 }  // namespace er

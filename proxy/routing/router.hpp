@@ -93,6 +93,7 @@ class router {
   std::string why_;
   std::vector<int> scratch_;
   std::vector<int> scratch2_;
+  std::vector<std::uint8_t> placed_;  // per target cluster, while building rewritten texts
 };
 
 }  // namespace shardgate::routing

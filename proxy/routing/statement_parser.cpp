@@ -219,6 +219,8 @@ class parser {
   void skip_order_or_limit(std::uint32_t& i, bool nested);
   void parse_insert(std::uint32_t i);
   void parse_update(std::uint32_t i);
+  void parse_write_tail(std::uint32_t& i);
+  void parse_returning(std::uint32_t& i);
   void parse_delete(std::uint32_t i);
   void parse_ddl(std::uint32_t i);
   void parse_show(std::uint32_t i);
@@ -911,21 +913,12 @@ void parser::parse_insert(std::uint32_t i) {
     i += 4;  // ON DUPLICATE KEY UPDATE
     parse_assignments(i, false);
   }
-  if (kw(i, "RETURNING")) {
-    block("RETURNING", false);
-    ++i;
-    skip_expr(i, false);
-  }
+  parse_returning(i);
   if (!at_end(i)) fail("unexpected text at the end of the INSERT");
 }
 
-void parser::parse_update(std::uint32_t i) {
-  while (kw(i, "LOW_PRIORITY") || kw(i, "IGNORE")) ++i;
-  parse_table_references(i, false);
-  if (!out_.readable) return;
-  if (!kw(i, "SET")) return fail("SET was expected in the UPDATE");
-  ++i;
-  parse_assignments(i, false);
+// UPDATE / DELETE: [WHERE ...] [ORDER BY ...] [LIMIT ...]
+void parser::parse_write_tail(std::uint32_t& i) {
   if (kw(i, "WHERE")) {
     ++i;
     where_begin_ = i;
@@ -937,6 +930,24 @@ void parser::parse_update(std::uint32_t i) {
     out_.order_or_limit = true;
     skip_order_or_limit(i, false);
   }
+}
+
+// MariaDB's INSERT / DELETE ... RETURNING: rows, so never a combined OK.
+void parser::parse_returning(std::uint32_t& i) {
+  if (!kw(i, "RETURNING")) return;
+  block("RETURNING", false);
+  ++i;
+  skip_expr(i, false);
+}
+
+void parser::parse_update(std::uint32_t i) {
+  while (kw(i, "LOW_PRIORITY") || kw(i, "IGNORE")) ++i;
+  parse_table_references(i, false);
+  if (!out_.readable) return;
+  if (!kw(i, "SET")) return fail("SET was expected in the UPDATE");
+  ++i;
+  parse_assignments(i, false);
+  parse_write_tail(i);
   if (!at_end(i)) fail("unexpected text at the end of the UPDATE");
 }
 
@@ -961,22 +972,8 @@ void parser::parse_delete(std::uint32_t i) {
     parse_table_references(i, false);
   }
   if (!out_.readable) return;
-  if (kw(i, "WHERE")) {
-    ++i;
-    where_begin_ = i;
-    skip_expr(i, false);
-    where_end_ = i;
-    has_where_ = true;
-  }
-  if (kw(i, "ORDER") || kw(i, "LIMIT")) {
-    out_.order_or_limit = true;
-    skip_order_or_limit(i, false);
-  }
-  if (kw(i, "RETURNING")) {
-    block("RETURNING", false);
-    ++i;
-    skip_expr(i, false);
-  }
+  parse_write_tail(i);
+  parse_returning(i);
   if (!at_end(i)) fail("unexpected text at the end of the DELETE");
 }
 

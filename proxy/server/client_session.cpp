@@ -15,7 +15,6 @@
 #include "protocol/native_password.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
-#include "sql/classify.hpp"
 
 namespace shardgate::server {
 
@@ -242,10 +241,7 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       table = table.substr(0, table.find('\0'));
       std::string lower(table);
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string schema_lower = state_.schema;
-      for (auto& c : schema_lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (const auto* sc = config_->find_schema(schema_lower))
+      if (const auto* sc = config_->find_schema_ci(state_.schema))
         if (const auto* t = sc->find_table(lower))
           cluster = worker_.router().topo().placement(*t).clusters().front();
       co_return co_await run_on_backend(response_kind::field_list, cluster);
@@ -315,11 +311,7 @@ int client_session::home_cluster() const {
       return static_cast<int>(c);
   for (std::size_t c = 0; c < slots_.size(); ++c)
     if (slots_[c].conn && (slots_[c].conn->status & status::in_trans)) return static_cast<int>(c);
-  return worker_.router().topo().default_cluster(state_.schema.empty() ? nullptr : [&] {
-    std::string lower = state_.schema;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return config_->find_schema(lower);
-  }());
+  return worker_.router().topo().default_cluster(config_->find_schema_ci(state_.schema));
 }
 
 routing::session_view client_session::route_view() {
@@ -329,6 +321,8 @@ routing::session_view client_session::route_view() {
     ansi_quotes_ = mode && (mode->find("ANSI_QUOTES") != std::string::npos ||
                             mode->find("ANSI,") != std::string::npos || *mode == "ANSI");
     no_backslash_escapes_ = mode && mode->find("NO_BACKSLASH_ESCAPES") != std::string::npos;
+    const std::string* autocommit = state_.find_var("autocommit");
+    autocommit_off_ = autocommit && (*autocommit == "OFF" || *autocommit == "0");
   }
   return routing::session_view{state_.schema, ansi_quotes_, no_backslash_escapes_};
 }
@@ -391,8 +385,7 @@ awaitable<client_session::next> client_session::query() {
   // Statements without a table follow the open transaction (SELECT 1, SET, ...).
   if (plan_.tableless) plan_.clusters[0] = home_cluster();
 
-  const std::string* autocommit = state_.find_var("autocommit");
-  const bool autocommit_off = autocommit && (*autocommit == "OFF" || *autocommit == "0");
+  const bool autocommit_off = autocommit_off_;  // cached with the sql_mode by route_view()
   if (autocommit_off && plan_.write && plan_.action == routing::route_action::fan_out &&
       plan_.combine == routing::route_combine::ok) {
     // With autocommit off every shard would open its own transaction.
@@ -452,7 +445,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
       to_savepoint = true;
   const bool end =
       (sql::is_keyword(first, "COMMIT") || sql::is_keyword(first, "ROLLBACK")) && !to_savepoint;
-  const bool multiple = sql::classify(sql).multiple_statements;
+  const bool multiple = parsed.multiple;
   std::vector<int> open;
   for (std::size_t c = 0; c < slots_.size(); ++c)
     if (slots_[c].conn && (slots_[c].conn->status & status::in_trans))

@@ -104,6 +104,7 @@ class client_session {
   std::uint64_t sql_mode_generation_ = UINT64_MAX;
   bool ansi_quotes_ = false;
   bool no_backslash_escapes_ = false;
+  bool autocommit_off_ = false;
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;
   bool idle_ = false;
