@@ -89,8 +89,7 @@ constexpr std::array<std::string_view, 27> clause_words = {
     "USING",         "JOIN",      "INNER",  "LEFT",      "RIGHT",     "CROSS",  "NATURAL",
     "STRAIGHT_JOIN", "SET",       "VALUES", "RETURNING", "PROCEDURE", "FETCH"};
 
-// What a word is to the parser, looked up once per identifier in a small hash table
-// (length and first letter) instead of scanning the keyword lists.
+// What a keyword is to the parser: flags by keyword id, filled once from the lists above.
 enum word_flag : std::uint8_t {
   w_clause = 1,
   w_aggregate = 2,
@@ -98,48 +97,49 @@ enum word_flag : std::uint8_t {
   w_table_stop = 8,
 };
 
-struct word_table {
-  struct entry {
-    std::string_view word;
-    std::uint8_t flags;
+constexpr std::array<std::uint8_t, sql::keyword_count> make_word_flags() {
+  std::array<std::uint8_t, sql::keyword_count> flags{};
+  auto add = [&](auto const& list, std::uint8_t flag) {
+    for (std::string_view w : list)
+      for (std::size_t k = 1; k < sql::keyword_count; ++k)
+        if (sql::keyword_words[k] == w) flags[k] |= flag;
   };
-  std::vector<entry> buckets[16 * 32];
+  add(clause_words, w_clause);
+  add(aggregate_functions, w_aggregate);
+  add(session_functions, w_session);
+  add(table_ref_stops, w_table_stop);
+  return flags;
+}
+constexpr std::array<std::uint8_t, sql::keyword_count> word_flags = make_word_flags();
 
-  static unsigned bucket(std::string_view w) {
-    return static_cast<unsigned>((w.size() & 15) << 5) | (static_cast<unsigned char>(w[0]) & 31u);
-  }
-  void add(std::string_view w, std::uint8_t flag) {
-    auto& b = buckets[bucket(w)];
-    for (auto& e : b)
-      if (e.word == w) {
-        e.flags |= flag;
-        return;
-      }
-    b.push_back({w, flag});
-  }
-  std::uint8_t lookup(std::string_view w) const {
-    if (w.empty() || w.size() > 15) return 0;
-    for (const auto& e : buckets[bucket(w)])
-      if (sql::is_keyword(w, e.word)) return e.flags;
-    return 0;
-  }
+// Every listed word has a keyword id (a word missing from sql/keywords.hpp would never match).
+constexpr bool all_listed_words_are_keywords() {
+  auto all = [](auto const& list) {
+    for (std::string_view w : list) {
+      bool found = false;
+      for (std::size_t k = 1; k < sql::keyword_count; ++k) found |= sql::keyword_words[k] == w;
+      if (!found) return false;
+    }
+    return true;
+  };
+  return all(clause_words) && all(aggregate_functions) && all(session_functions) &&
+         all(table_ref_stops);
+}
+static_assert(all_listed_words_are_keywords());
+
+std::uint8_t flags_of(const token& t) {
+  return t.kind == token_kind::identifier ? word_flags[t.code] : 0;
+}
+
+// A keyword argument of parser::kw: the id of an upper-case literal, found at compile time.
+struct kw_arg {
+  sql::keyword id;
+  consteval kw_arg(const char* upper) : id(sql::keyword_id(upper)) {}  // NOLINT: implicit
 };
-
-const word_table& words() {
-  static const word_table table = [] {
-    word_table t;
-    for (auto w : clause_words) t.add(w, w_clause);
-    for (auto w : aggregate_functions) t.add(w, w_aggregate);
-    for (auto w : session_functions) t.add(w, w_session);
-    for (auto w : table_ref_stops) t.add(w, w_table_stop);
-    return t;
-  }();
-  return table;
-}
-
-bool word_is(std::string_view word, word_flag flag) {
-  return (words().lookup(word) & flag) != 0;
-}
+struct op_arg {
+  std::uint16_t id;
+  consteval op_arg(const char* text) : id(sql::operator_id(text)) {}  // NOLINT: implicit
+};
 
 // A key set under construction: `any`, or terms [begin, begin+count) of the arena.
 struct cset {
@@ -170,12 +170,14 @@ class parser {
   // ---- tokens ----
   const token& tok(std::uint32_t i) const { return out_.tokens[std::min<std::size_t>(i, n_)]; }
   std::string_view text(std::uint32_t i) const { return tok(i).text(sql_); }
-  bool kw(std::uint32_t i, std::string_view k) const {
-    return tok(i).kind == token_kind::identifier && sql::is_keyword(text(i), k);
+  bool kw(std::uint32_t i, kw_arg k) const {
+    const token& t = tok(i);
+    return t.kind == token_kind::identifier && t.code == k.id;
   }
   bool is(std::uint32_t i, token_kind k) const { return tok(i).kind == k; }
-  bool op(std::uint32_t i, std::string_view o) const {
-    return tok(i).kind == token_kind::op && text(i) == o;
+  bool op(std::uint32_t i, op_arg o) const {
+    const token& t = tok(i);
+    return t.kind == token_kind::op && t.code == o.id;
   }
   bool at_end(std::uint32_t i) const {
     return i >= n_ || is(i, token_kind::semicolon) || is(i, token_kind::end);
@@ -263,32 +265,29 @@ class parser {
 
 bool parser::lex() {
   sql::lexer lx(sql_, opt_.no_backslash_escapes);
-  for (;;) {
-    token t = lx.next();
-    if (t.kind == token_kind::hint) {
-      // /* shardgate: shard=NAME */
-      std::string_view h = t.text(sql_);
-      auto pos = h.find("shard=");
-      if (pos != std::string_view::npos) {
-        std::size_t b = pos + 6, e = b;
-        while (e < h.size() && (std::isalnum(static_cast<unsigned char>(h[e])) || h[e] == '_' ||
-                                h[e] == '-' || h[e] == '.'))
-          ++e;
-        out_.hint_shard = h.substr(b, e - b);
-      }
-      continue;
+  const sql::tokenize_result r = lx.tokenize(out_.tokens);
+  if (r.last_hint.kind == token_kind::hint) {
+    // /* shardgate: shard=NAME */
+    std::string_view h = r.last_hint.text(sql_);
+    auto pos = h.find("shard=");
+    if (pos != std::string_view::npos) {
+      std::size_t b = pos + 6, e = b;
+      while (e < h.size() && (std::isalnum(static_cast<unsigned char>(h[e])) || h[e] == '_' ||
+                              h[e] == '-' || h[e] == '.'))
+        ++e;
+      out_.hint_shard = h.substr(b, e - b);
     }
-    if (t.kind == token_kind::error) {
-      fail("the lexer met text it cannot read (an unterminated string or comment?)");
-      out_.tokens.push_back(token{token_kind::end, t.offset, 0});
+  }
+  if (r.error) fail("the lexer met text it cannot read (an unterminated string or comment?)");
+  out_.tokens.push_back(token{token_kind::end, 0, r.stop.offset, 0});
+  // More statements after a ';'?
+  for (std::size_t k = 0; k + 1 < out_.tokens.size(); ++k)
+    if (out_.tokens[k].kind == token_kind::semicolon &&
+        out_.tokens[k + 1].kind != token_kind::semicolon &&
+        out_.tokens[k + 1].kind != token_kind::end) {
+      out_.multiple = true;
       break;
     }
-    if (t.kind != token_kind::end && t.kind != token_kind::semicolon && !out_.tokens.empty() &&
-        out_.tokens.back().kind == token_kind::semicolon)
-      out_.multiple = true;
-    out_.tokens.push_back(t);
-    if (t.kind == token_kind::end) break;
-  }
   n_ = static_cast<std::uint32_t>(out_.tokens.size() - 1);
   // Match parentheses once.
   out_.paren_partner.assign(out_.tokens.size(), 0);
@@ -315,7 +314,7 @@ bool parser::lex() {
     fail("unbalanced parentheses");
     return false;
   }
-  if (out_.readable) find_conditional_comments();
+  if (out_.readable && r.executable_comments) find_conditional_comments();
   return out_.readable;
 }
 
@@ -394,7 +393,7 @@ void parser::run() {
   }
   current_schema_ = cfg_.find_schema_ci(opt_.current_schema);
   out_.kind =
-      is(i, token_kind::identifier) ? sql::kind_of_leading_word(text(i)) : statement_kind::other;
+      is(i, token_kind::identifier) ? sql::kind_of_keyword(tok(i).code) : statement_kind::other;
   switch (out_.kind) {
     case statement_kind::select: {
       std::uint32_t j = 0;
@@ -641,7 +640,7 @@ void parser::parse_table_factor(std::uint32_t& i, bool nested) {
     if (j != close) return fail("unexpected text in a parenthesised table reference");
     i = close + 1;
     if (kw(i, "AS")) ++i;
-    if (is_name(i) && !word_is(text(i), w_table_stop)) ++i;
+    if (is_name(i) && !(flags_of(tok(i)) & w_table_stop)) ++i;
     if (is(i, token_kind::lparen)) i = partner(i) + 1;  // column aliases
     return;
   }
@@ -650,7 +649,7 @@ void parser::parse_table_factor(std::uint32_t& i, bool nested) {
     skip_paren(j, nested, false);
     i = j;
     if (kw(i, "AS")) ++i;
-    if (is_name(i) && !word_is(text(i), w_table_stop)) ++i;
+    if (is_name(i) && !(flags_of(tok(i)) & w_table_stop)) ++i;
     return;
   }
   const std::uint32_t ref = parse_table_name(i, nested);
@@ -703,7 +702,7 @@ void parser::parse_alias(std::uint32_t& i, std::uint32_t ref) {
     }
     return;
   }
-  if (is_name(i) && !word_is(text(i), w_table_stop)) {
+  if (is_name(i) && !(flags_of(tok(i)) & w_table_stop)) {
     out_.tables[ref].alias = identifier_lower(text(i));
     ++i;
   }
@@ -748,22 +747,20 @@ void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list, bool 
       skip_paren(i, nested, in_select_list);
       continue;
     }
-    if (t.kind == token_kind::identifier) {
-      const std::string_view w = text(i);
+    if (t.kind == token_kind::identifier && t.code != 0) {
+      const std::uint8_t f = word_flags[t.code];
       const bool call = is(i + 1, token_kind::lparen) &&
-                        (sql::is_keyword(w, "LEFT") || sql::is_keyword(w, "RIGHT") ||
-                         sql::is_keyword(w, "VALUES") || sql::is_keyword(w, "INSERT"));
-      if (!call && word_is(w, w_clause)) return;
-      if (sql::is_keyword(w, "OVER")) {
+                        (kw(i, "LEFT") || kw(i, "RIGHT") || kw(i, "VALUES") || kw(i, "INSERT"));
+      if (!call && (f & w_clause)) return;
+      if (kw(i, "OVER")) {
         block("a window function", nested);
       } else if (is(i + 1, token_kind::lparen)) {
-        const std::uint8_t f = words().lookup(w);
         if (f & w_aggregate)
           block("an aggregate function", nested);
         else if (f & w_session)
           block("a per-connection function", nested);
       }
-    } else if (t.kind == token_kind::op && text(i) == ":=") {
+    } else if (op(i, ":=")) {
       block("a variable assignment", nested);
     }
     (void)in_select_list;
@@ -1306,9 +1303,8 @@ operand parser::eval_primary(std::uint32_t& i, std::uint32_t end) {
     }
     case token_kind::identifier:
     case token_kind::quoted_identifier: {
-      if (t.kind == token_kind::identifier) {
-        const std::string_view w = text(i);
-        if (sql::is_keyword(w, "CASE")) {
+      if (t.kind == token_kind::identifier && t.code != 0) {
+        if (kw(i, "CASE")) {
           // Skip to the matching END.
           int depth = 0;
           for (; i < end; ++i) {
@@ -1324,26 +1320,23 @@ operand parser::eval_primary(std::uint32_t& i, std::uint32_t end) {
           }
           return o;
         }
-        if (sql::is_keyword(w, "INTERVAL")) {
+        if (kw(i, "INTERVAL")) {
           ++i;
           eval_operand(i, end);
           if (i < end && is(i, token_kind::identifier)) ++i;  // the unit
           return o;
         }
-        if (sql::is_keyword(w, "BINARY") || sql::is_keyword(w, "EXISTS") ||
-            sql::is_keyword(w, "ROW")) {
+        if (kw(i, "BINARY") || kw(i, "EXISTS") || kw(i, "ROW")) {
           ++i;
           eval_primary(i, end);
           return o;
         }
-        if ((sql::is_keyword(w, "DATE") || sql::is_keyword(w, "TIME") ||
-             sql::is_keyword(w, "TIMESTAMP")) &&
-            i + 1 < end && is(i + 1, token_kind::string)) {
+        if ((kw(i, "DATE") || kw(i, "TIME") || kw(i, "TIMESTAMP")) && i + 1 < end &&
+            is(i + 1, token_kind::string)) {
           i += 2;
           return o;
         }
-        if (sql::is_keyword(w, "TRUE") || sql::is_keyword(w, "FALSE") ||
-            sql::is_keyword(w, "DEFAULT")) {
+        if (kw(i, "TRUE") || kw(i, "FALSE") || kw(i, "DEFAULT")) {
           ++i;
           return o;
         }
@@ -1355,16 +1348,14 @@ operand parser::eval_primary(std::uint32_t& i, std::uint32_t end) {
       // [schema.][table.]column
       o.kind = operand::column;
       o.first = i;
-      while (i + 2 < end && is(i + 1, token_kind::dot) &&
-             (is_name(i + 2) || (is(i + 2, token_kind::op) && text(i + 2) == "*")))
+      while (i + 2 < end && is(i + 1, token_kind::dot) && (is_name(i + 2) || op(i + 2, "*")))
         i += 2;
       o.last = i;
       ++i;
       return o;
     }
     case token_kind::op: {
-      const std::string_view w = text(i);
-      if (w == "-" || w == "+" || w == "~" || w == "!") {
+      if (op(i, "-") || op(i, "+") || op(i, "~") || op(i, "!")) {
         ++i;
         eval_primary(i, end);
         return o;
@@ -1387,9 +1378,9 @@ operand parser::eval_operand(std::uint32_t& i, std::uint32_t end) {
     const token& t = tok(i);
     bool binary = false;
     if (t.kind == token_kind::op) {
-      const std::string_view w = text(i);
-      binary = w == "|" || w == "&" || w == "<<" || w == ">>" || w == "+" || w == "-" || w == "*" ||
-               w == "/" || w == "%" || w == "^" || w == "->" || w == "->>" || w == ":=";
+      binary = op(i, "|") || op(i, "&") || op(i, "<<") || op(i, ">>") || op(i, "+") || op(i, "-") ||
+               op(i, "*") || op(i, "/") || op(i, "%") || op(i, "^") || op(i, "->") ||
+               op(i, "->>") || op(i, ":=");
     } else if (t.kind == token_kind::identifier) {
       binary = kw(i, "DIV") || kw(i, "MOD") || kw(i, "COLLATE");
     } else if (t.kind == token_kind::string) {
@@ -1475,10 +1466,10 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
     return cset{};
   }
   if (tok(i).kind == token_kind::op) {
-    const std::string_view w = text(i);
-    const bool equality = w == "=" || w == "<=>";
-    const bool comparison =
-        equality || w == "<" || w == ">" || w == "<=" || w == ">=" || w == "<>" || w == "!=";
+    const bool null_safe = op(i, "<=>");
+    const bool equality = op(i, "=") || null_safe;
+    const bool comparison = equality || op(i, "<") || op(i, ">") || op(i, "<=") || op(i, ">=") ||
+                            op(i, "<>") || op(i, "!=");
     if (!comparison) return a.kind == operand::boolean ? a.set : cset{};
     ++i;
     // ANY / SOME / ALL (subquery)
@@ -1517,11 +1508,11 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
     }
     if (a_key && b.kind == operand::literal) {
       // <=> NULL is IS NULL: cannot tell where NULL keys live.
-      if (b.lit.is_null && w == "<=>") return cset{};
+      if (b.lit.is_null && null_safe) return cset{};
       return point(b.lit);
     }
     if (b_key && a.kind == operand::literal) {
-      if (a.lit.is_null && w == "<=>") return cset{};
+      if (a.lit.is_null && null_safe) return cset{};
       return point(a.lit);
     }
     return cset{};

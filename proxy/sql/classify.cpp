@@ -36,49 +36,53 @@ const char* statement_kind_name(statement_kind k) noexcept {
   return "?";
 }
 
-namespace {
-
-struct keyword_kind {
-  std::string_view keyword;
-  statement_kind kind;
-};
-
-constexpr keyword_kind leading_keywords[] = {
-    {"SELECT", statement_kind::select},
-    {"WITH", statement_kind::select},
-    {"TABLE", statement_kind::select},
-    {"VALUES", statement_kind::select},
-    {"INSERT", statement_kind::insert},
-    {"REPLACE", statement_kind::replace},
-    {"UPDATE", statement_kind::update},
-    {"DELETE", statement_kind::delete_},
-    {"BEGIN", statement_kind::transaction},
-    {"START", statement_kind::transaction},
-    {"COMMIT", statement_kind::transaction},
-    {"ROLLBACK", statement_kind::transaction},
-    {"SAVEPOINT", statement_kind::transaction},
-    {"RELEASE", statement_kind::transaction},
-    {"XA", statement_kind::transaction},
-    {"SET", statement_kind::set},
-    {"USE", statement_kind::use},
-    {"SHOW", statement_kind::show},
-    {"DESCRIBE", statement_kind::show},
-    {"DESC", statement_kind::show},
-    {"EXPLAIN", statement_kind::show},
-    {"CREATE", statement_kind::ddl},
-    {"ALTER", statement_kind::ddl},
-    {"DROP", statement_kind::ddl},
-    {"TRUNCATE", statement_kind::ddl},
-    {"RENAME", statement_kind::ddl},
-    {"CALL", statement_kind::call},
-};
-
-}  // namespace
-
 statement_kind kind_of_leading_word(std::string_view word) noexcept {
-  for (const auto& k : leading_keywords)
-    if (is_keyword(word, k.keyword)) return k.kind;
-  return statement_kind::other;
+  return kind_of_keyword(keyword_of(word));
+}
+
+statement_kind kind_of_keyword(keyword word) noexcept {
+  switch (word) {
+    case keyword_id("SELECT"):
+    case keyword_id("WITH"):
+    case keyword_id("TABLE"):
+    case keyword_id("VALUES"):
+      return statement_kind::select;
+    case keyword_id("INSERT"):
+      return statement_kind::insert;
+    case keyword_id("REPLACE"):
+      return statement_kind::replace;
+    case keyword_id("UPDATE"):
+      return statement_kind::update;
+    case keyword_id("DELETE"):
+      return statement_kind::delete_;
+    case keyword_id("BEGIN"):
+    case keyword_id("START"):
+    case keyword_id("COMMIT"):
+    case keyword_id("ROLLBACK"):
+    case keyword_id("SAVEPOINT"):
+    case keyword_id("RELEASE"):
+    case keyword_id("XA"):
+      return statement_kind::transaction;
+    case keyword_id("SET"):
+      return statement_kind::set;
+    case keyword_id("USE"):
+      return statement_kind::use;
+    case keyword_id("SHOW"):
+    case keyword_id("DESCRIBE"):
+    case keyword_id("DESC"):
+    case keyword_id("EXPLAIN"):
+      return statement_kind::show;
+    case keyword_id("CREATE"):
+    case keyword_id("ALTER"):
+    case keyword_id("DROP"):
+    case keyword_id("TRUNCATE"):
+    case keyword_id("RENAME"):
+      return statement_kind::ddl;
+    case keyword_id("CALL"):
+      return statement_kind::call;
+    default:
+      return statement_kind::other;
+  }
 }
 
 classification classify(std::string_view sql) noexcept {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "sql/keywords.hpp"
+
 namespace shardgate::sql {
 
 enum class statement_kind : std::uint8_t {
@@ -36,5 +38,7 @@ classification classify(std::string_view sql) noexcept;
 
 // The statement kind a leading keyword (SELECT, INSERT, ...) stands for.
 statement_kind kind_of_leading_word(std::string_view word) noexcept;
+// The same for a keyword id (sql::token::code of an identifier).
+statement_kind kind_of_keyword(keyword word) noexcept;
 
 }  // namespace shardgate::sql

@@ -7,11 +7,18 @@ namespace shardgate::sql {
 namespace {
 
 // Character classes, one table lookup per byte on the hot path.
-enum : std::uint8_t { cls_space = 1, cls_digit = 2, cls_ident = 4, cls_hex = 8 };
+enum : std::uint8_t {
+  cls_space = 1,
+  cls_digit = 2,
+  cls_ident = 4,
+  cls_hex = 8,
+  cls_skip = 16,  // may start white space or a comment (or close an executable comment)
+};
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
   std::array<std::uint8_t, 256> t{};
-  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] |= cls_space;
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] |= cls_space | cls_skip;
+  for (int c : {'#', '-', '/', '*'}) t[c] |= cls_skip;
   for (int c = '0'; c <= '9'; ++c) t[c] |= cls_digit | cls_ident | cls_hex;
   for (int c = 'a'; c <= 'z'; ++c) t[c] |= cls_ident;
   for (int c = 'A'; c <= 'Z'; ++c) t[c] |= cls_ident;
@@ -35,6 +42,9 @@ bool is_hex(unsigned char c) {
 }
 bool is_ident(unsigned char c) {
   return classes[c] & cls_ident;
+}
+bool may_skip(unsigned char c) {
+  return classes[c] & cls_skip;
 }
 char upper(char c) {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
@@ -113,11 +123,12 @@ lexer::skipped lexer::skip_space_and_comments(token& out) noexcept {
         pos_ += sql_[pos_ + 2] == '!' ? 3 : 4;
         while (pos_ < n && is_digit(sql_[pos_])) ++pos_;  // version
         ++executable_comment_depth_;
+        saw_executable_comment_ = true;
         continue;
       }
       const std::size_t close = sql_.find("*/", pos_ + 2);
       if (close == std::string_view::npos) {
-        out = token{token_kind::error, static_cast<std::uint32_t>(start),
+        out = token{token_kind::error, 0, static_cast<std::uint32_t>(start),
                     static_cast<std::uint32_t>(n - start)};
         pos_ = n;
         last_ = token_kind::error;
@@ -127,7 +138,7 @@ lexer::skipped lexer::skip_space_and_comments(token& out) noexcept {
       std::string_view body = sql_.substr(start + 2, close - start - 2);
       while (!body.empty() && is_space(body.front())) body.remove_prefix(1);
       if (starts_with_ci(body, "SHARDGATE:")) {
-        out = token{token_kind::hint, static_cast<std::uint32_t>(start),
+        out = token{token_kind::hint, 0, static_cast<std::uint32_t>(start),
                     static_cast<std::uint32_t>(pos_ - start)};
         last_ = token_kind::hint;
         return skipped::hint;
@@ -143,13 +154,18 @@ lexer::skipped lexer::skip_space_and_comments(token& out) noexcept {
 }
 
 token lexer::next() noexcept {
-  token special;
-  switch (skip_space_and_comments(special)) {
-    case skipped::hint:
-    case skipped::error:
-      return special;
-    case skipped::nothing:
-      break;
+  // Most tokens follow one space: skip it here, and call the general skipper only when
+  // the next byte may start more white space or a comment.
+  if (pos_ < sql_.size() && sql_[pos_] == ' ') ++pos_;
+  if (pos_ < sql_.size() && may_skip(static_cast<unsigned char>(sql_[pos_]))) {
+    token special;
+    switch (skip_space_and_comments(special)) {
+      case skipped::hint:
+      case skipped::error:
+        return special;
+      case skipped::nothing:
+        break;
+    }
   }
   const std::size_t n = sql_.size();
   const std::size_t start = pos_;
@@ -291,7 +307,7 @@ token lexer::lex_word(std::size_t start) noexcept {
   // A character set introducer: _utf8mb4'text'.
   if (c == '_' && pos_ < n && (sql_[pos_] == '\'' || sql_[pos_] == '"'))
     return lex_quoted(start, sql_[pos_], token_kind::string, !no_backslash_escapes_);
-  return make(token_kind::identifier, start);
+  return make(token_kind::identifier, start, keyword_of(sql_.substr(start, pos_ - start)));
 }
 
 token lexer::lex_variable(std::size_t start) noexcept {
@@ -314,24 +330,78 @@ token lexer::lex_variable(std::size_t start) noexcept {
 }
 
 token lexer::lex_operator(std::size_t start) noexcept {
-  static constexpr std::string_view three[] = {"<=>", "->>"};
-  static constexpr std::string_view two[] = {
-      "<=", ">=", "<>", "!=", ":=", "||", "&&", "<<", ">>", "->"};
-  const std::string_view rest = sql_.substr(pos_);
-  for (auto op : three)
-    if (rest.starts_with(op)) {
-      pos_ += 3;
-      return make(token_kind::op, start);
+  const std::size_t n = sql_.size();
+  const char c = sql_[pos_];
+  const char c1 = pos_ + 1 < n ? sql_[pos_ + 1] : '\0';
+  const char c2 = pos_ + 2 < n ? sql_[pos_ + 2] : '\0';
+  auto take = [&](std::size_t len, std::uint16_t id) {
+    pos_ += len;
+    return make(token_kind::op, start, id);
+  };
+  switch (c) {
+    case '=':
+      return take(1, operator_id("="));
+    case '<':
+      if (c1 == '=') return c2 == '>' ? take(3, operator_id("<=>")) : take(2, operator_id("<="));
+      if (c1 == '>') return take(2, operator_id("<>"));
+      if (c1 == '<') return take(2, operator_id("<<"));
+      return take(1, operator_id("<"));
+    case '>':
+      if (c1 == '=') return take(2, operator_id(">="));
+      if (c1 == '>') return take(2, operator_id(">>"));
+      return take(1, operator_id(">"));
+    case '!':
+      if (c1 == '=') return take(2, operator_id("!="));
+      return take(1, operator_id("!"));
+    case ':':
+      if (c1 == '=') return take(2, operator_id(":="));
+      return take(1, operator_id(":"));
+    case '|':
+      if (c1 == '|') return take(2, operator_id("||"));
+      return take(1, operator_id("|"));
+    case '&':
+      if (c1 == '&') return take(2, operator_id("&&"));
+      return take(1, operator_id("&"));
+    case '-':
+      if (c1 == '>') return c2 == '>' ? take(3, operator_id("->>")) : take(2, operator_id("->"));
+      return take(1, operator_id("-"));
+    case '+':
+      return take(1, operator_id("+"));
+    case '*':
+      return take(1, operator_id("*"));
+    case '/':
+      return take(1, operator_id("/"));
+    case '%':
+      return take(1, operator_id("%"));
+    case '^':
+      return take(1, operator_id("^"));
+    case '~':
+      return take(1, operator_id("~"));
+    default:
+      ++pos_;
+      return make(token_kind::error, start);
+  }
+}
+
+tokenize_result lexer::tokenize(std::vector<token>& out) noexcept {
+  tokenize_result result;
+  for (;;) {
+    const token t = next();
+    switch (t.kind) {
+      case token_kind::hint:
+        result.last_hint = t;
+        continue;
+      case token_kind::error:
+        result.error = true;
+        [[fallthrough]];
+      case token_kind::end:
+        result.stop = t;
+        result.executable_comments = saw_executable_comment_;
+        return result;
+      default:
+        out.push_back(t);
     }
-  for (auto op : two)
-    if (rest.starts_with(op)) {
-      pos_ += 2;
-      return make(token_kind::op, start);
-    }
-  static constexpr std::string_view singles = "=<>!+-*/%^&|~:";
-  ++pos_;
-  return make(singles.find(rest[0]) != std::string_view::npos ? token_kind::op : token_kind::error,
-              start);
+  }
 }
 
 bool string_value(std::string_view text, std::string& out, bool no_backslash_escapes) {

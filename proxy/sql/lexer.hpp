@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "sql/keywords.hpp"
 
 namespace shardgate::sql {
 
@@ -35,11 +38,32 @@ enum class token_kind : std::uint8_t {
 
 const char* token_kind_name(token_kind k) noexcept;
 
+// Operators, numbered like keywords: `operator_id("<=>")` at compile time.
+inline constexpr std::string_view operator_texts[] = {
+    "",   "=",   "<=>", "<", "<=", ">", ">=", "<>", "!=", ":=", "||", "&&", "<<", ">>",
+    "->", "->>", "+",   "-", "*",  "/", "%",  "^",  "&",  "|",  "~",  "!",  ":"};
+
+consteval std::uint16_t operator_id(std::string_view text) {
+  for (std::size_t k = 1; k < std::size(operator_texts); ++k)
+    if (operator_texts[k] == text) return static_cast<std::uint16_t>(k);
+  throw "not in sql::operator_texts";  // NOLINT: a compile-time error
+}
+
 struct token {
   token_kind kind = token_kind::end;
+  // identifier: its keyword id (sql/keywords.hpp; 0 = none); op: its operator id; else 0.
+  std::uint16_t code = 0;
   std::uint32_t offset = 0;  // byte offset in the statement
   std::uint32_t length = 0;  // bytes
   std::string_view text(std::string_view sql) const noexcept { return sql.substr(offset, length); }
+};
+
+// What lexer::tokenize met besides the tokens it stored.
+struct tokenize_result {
+  bool error = false;                // stopped at unreadable text: `stop` is the error token
+  token stop;                        // the `end` or `error` token
+  token last_hint;                   // the last /* shardgate: ... */ comment (kind end: none)
+  bool executable_comments = false;  // a /*! ... */ or /*M! ... */ comment was read as SQL
 };
 
 class lexer {
@@ -49,11 +73,16 @@ class lexer {
   explicit lexer(std::string_view sql, bool no_backslash_escapes = false) noexcept
       : sql_(sql), no_backslash_escapes_(no_backslash_escapes) {}
   token next() noexcept;
+  // Appends every token up to (excluding) `end` or the first `error` to `out`, leaving out
+  // hints (the last one is reported); the same tokens next() returns, in one tight loop.
+  tokenize_result tokenize(std::vector<token>& out) noexcept;
   std::string_view source() const noexcept { return sql_; }
+  // Whether an executable comment (/*! ... */, /*M! ... */) has been entered so far.
+  bool saw_executable_comment() const noexcept { return saw_executable_comment_; }
 
  private:
-  token make(token_kind k, std::size_t start) noexcept {
-    token t{k, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(pos_ - start)};
+  token make(token_kind k, std::size_t start, std::uint16_t code = 0) noexcept {
+    token t{k, code, static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(pos_ - start)};
     last_ = k;
     last_end_ = pos_;
     return t;
@@ -72,6 +101,7 @@ class lexer {
   bool no_backslash_escapes_ = false;
   std::size_t pos_ = 0;
   int executable_comment_depth_ = 0;  // inside /*! ... */: its closing */ is not SQL
+  bool saw_executable_comment_ = false;
   token_kind last_ = token_kind::end;
   std::size_t last_end_ = 0;  // where the last token ended
 };
