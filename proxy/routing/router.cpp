@@ -68,6 +68,23 @@ void router::refuse(route_plan& plan, std::uint16_t code, const char* state, std
   plan.reason = plan.error.message;
 }
 
+const config::schema_config* router::current_schema(std::string_view name) {
+  if (!schema_cached_ || name != cached_schema_name_) {
+    cached_schema_ = topo_->config().find_schema_ci(name);
+    cached_schema_name_.assign(name);
+    schema_cached_ = true;
+  }
+  return cached_schema_;
+}
+
+const table_placement& router::placement(const config::table_config& table) {
+  if (&table != cached_table_) {
+    cached_placement_ = &topo_->placement(table);
+    cached_table_ = &table;
+  }
+  return *cached_placement_;
+}
+
 std::string router::table_name(const table_ref& ref) const {
   if (ref.schema.empty()) return ref.name;
   return ref.schema + "." + ref.name;
@@ -75,7 +92,7 @@ std::string router::table_name(const table_ref& ref) const {
 
 void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
   const table_ref& ref = parsed_.tables[r];
-  const table_placement& p = topo_->placement(*ref.table);
+  const table_placement& p = placement(*ref.table);
   out.clear();
   all = false;
   if (ref.keys.any) {
@@ -84,9 +101,10 @@ void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
     return;
   }
   const auto& key = ref.table->key;
-  for (const key_term& t : ref.keys.terms) {
+  for (const key_term& t : parsed_.terms(ref.keys)) {
     const auto& lo = parsed_.tokens[t.lo.token];
-    const key_read a = read_key(key, lo.kind, lo.text(parsed_.text), t.lo.negative, false, key_);
+    const key_read a =
+        read_key(key, lo.kind, lo.text(parsed_.text), t.lo.negative, no_backslash_escapes_, key_);
     if (a == key_read::null_key) continue;  // = NULL matches no row
     if (a != key_read::ok) {
       out = p.clusters();
@@ -104,7 +122,8 @@ void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
       continue;
     }
     const auto& hi = parsed_.tokens[t.hi.token];
-    const key_read b = read_key(key, hi.kind, hi.text(parsed_.text), t.hi.negative, false, key_hi_);
+    const key_read b = read_key(key, hi.kind, hi.text(parsed_.text), t.hi.negative,
+                                no_backslash_escapes_, key_hi_);
     if (b == key_read::null_key) continue;
     if (b != key_read::ok) {
       out = p.clusters();
@@ -119,7 +138,7 @@ void router::key_clusters(std::uint32_t r, std::vector<int>& out, bool& all) {
 bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
   const table_ref& ref = parsed_.tables[r];
   if (!ref.keys.from_in_list || ref.keys.any) return false;
-  const table_placement& p = topo_->placement(*ref.table);
+  const table_placement& p = placement(*ref.table);
   const std::string_view text = parsed_.text;
   const std::uint32_t open_end = parsed_.tokens[ref.keys.in_open].offset + 1;
   const std::uint32_t close_begin = parsed_.tokens[ref.keys.in_close].offset;
@@ -129,11 +148,12 @@ bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
   for (std::size_t k = 0; k < plan.clusters.size(); ++k) {
     plan.texts[k].assign(text.substr(0, open_end));
   }
-  for (const key_term& t : ref.keys.terms) {
+  for (const key_term& t : parsed_.terms(ref.keys)) {
     if (t.range) return false;
     const auto& tok = parsed_.tokens[t.lo.token];
     const key_read a =
-        read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, false, key_);
+        read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, no_backslash_escapes_,
+                 key_);
     if (a == key_read::null_key) continue;
     if (a != key_read::ok) return false;
     const int c = p.place(key_, why_);
@@ -159,7 +179,7 @@ bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
 void router::route_key(const config::table_config& table, std::string_view key, route_plan& plan) {
   plan.clear();
   plan.table = &table;
-  const table_placement& p = topo_->placement(table);
+  const table_placement& p = placement(table);
   const key_read r = read_key_text(table.key, key, key_);
   if (r != key_read::ok) {
     std::string what = config::key_kind_name(table.key.kind);
@@ -240,29 +260,17 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
 void router::route_one(std::string_view sql, const session_view& s, route_plan& plan,
                        bool explain) {
   plan.clear();
+  no_backslash_escapes_ = s.no_backslash_escapes;
   parse_options options;
   options.current_schema = s.schema;
+  options.current_schema_config = current_schema(s.schema);
+  options.current_schema_resolved = true;
   options.ansi_quotes = s.ansi_quotes;
   options.no_backslash_escapes = s.no_backslash_escapes;
   parse_statement(sql, topo_->config(), options, parsed_);
   plan.kind = parsed_.kind;
-  if (s.no_backslash_escapes) {
-    // WHERE key literals are read below as if backslashes escaped; under
-    // NO_BACKSLASH_ESCAPES a string holding one means something else: cannot tell.
-    for (auto& ref : parsed_.tables) {
-      for (const key_term& t : ref.keys.terms) {
-        const bool backslash =
-            parsed_.token_text(t.lo.token).find('\\') != std::string_view::npos ||
-            (t.range && parsed_.token_text(t.hi.token).find('\\') != std::string_view::npos);
-        if (backslash) {
-          ref.keys.reset();
-          break;
-        }
-      }
-    }
-  }
   const auto& cfg = topo_->config();
-  const config::schema_config* current = cfg.find_schema_ci(s.schema);
+  const config::schema_config* current = options.current_schema_config;
   const int default_cluster = topo_->default_cluster(current);
 
   // An operator's hint decides.
@@ -463,7 +471,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   }
   if (plan.clusters.empty()) {
     // No row can match (key = NULL, IN of NULLs): any one shard answers correctly.
-    plan.clusters.push_back(topo_->placement(*lead.table).clusters().front());
+    plan.clusters.push_back(placement(*lead.table).clusters().front());
     if (explain) plan.reason = "no key can match; one shard answers";
     return;
   }
@@ -484,7 +492,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
         const auto& tok = parsed_.tokens[parsed_.assigned_key.token];
         if (read_key(lead.table->key, tok.kind, tok.text(parsed_.text),
                      parsed_.assigned_key.negative, s.no_backslash_escapes, key_) == key_read::ok)
-          same = topo_->placement(*lead.table).place(key_, why_) == plan.clusters[0];
+          same = placement(*lead.table).place(key_, why_) == plan.clusters[0];
       }
       if (!same)
         return refuse(plan, er::not_supported_yet, "42000",
@@ -544,7 +552,7 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
   const table_ref& target = parsed_.tables[0];
   const config::table_config& t = *target.table;
   plan.table = &t;
-  const table_placement& p = topo_->placement(t);
+  const table_placement& p = placement(t);
   auto name = [&] { return table_name(target); };
   const char* verb = kind_word(parsed_.kind);
   if (parsed_.insert_select)
@@ -646,7 +654,7 @@ void router::route_ddl(route_plan& plan, bool explain) {
     plan.clusters.push_back(topo_->default_cluster(schema));
     if (schema)
       for (const auto& t : schema->tables)
-        for (int c : topo_->placement(t).clusters())
+        for (int c : placement(t).clusters())
           if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
     if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
     if (explain) plan.reason = "database DDL on every cluster of schema " + parsed_.ddl_database;
@@ -664,7 +672,7 @@ void router::route_ddl(route_plan& plan, bool explain) {
     if (ref.nested) continue;
     scratch_.clear();
     if (ref.table) {
-      scratch_ = topo_->placement(*ref.table).clusters();
+      scratch_ = placement(*ref.table).clusters();
     } else {
       scratch_.push_back(topo_->default_cluster(ref.schema_config));
     }

@@ -85,6 +85,10 @@ class router {
   void route_ddl(route_plan& plan, bool explain);
   bool rewrite_in_lists(std::uint32_t r, route_plan& plan);
   std::string table_name(const table_ref& ref) const;
+  // The session schema's configuration and a table's placement, remembered from the last
+  // statement (sessions mostly stay in one schema and hit one table).
+  const config::schema_config* current_schema(std::string_view name);
+  const table_placement& placement(const config::table_config& table);
 
   std::shared_ptr<const topology> topo_;
   parsed_statement parsed_;
@@ -94,6 +98,12 @@ class router {
   std::vector<int> scratch_;
   std::vector<int> scratch2_;
   std::vector<std::uint8_t> placed_;  // per target cluster, while building rewritten texts
+  bool no_backslash_escapes_ = false;  // of the statement being routed
+  bool schema_cached_ = false;
+  std::string cached_schema_name_;
+  const config::schema_config* cached_schema_ = nullptr;
+  const config::table_config* cached_table_ = nullptr;
+  const table_placement* cached_placement_ = nullptr;
 };
 
 }  // namespace shardgate::routing

@@ -31,7 +31,7 @@ void parsed_statement::clear() {
   ddl_object = {};
   ddl_database.clear();
   explained = statement_kind::empty;
-  paren_partner.clear();
+  key_terms.clear();
   term_arena.clear();
 }
 
@@ -280,21 +280,16 @@ bool parser::lex() {
   }
   if (r.error) fail("the lexer met text it cannot read (an unterminated string or comment?)");
   out_.tokens.push_back(token{token_kind::end, 0, r.stop.offset, 0});
-  // More statements after a ';'?
-  for (std::size_t k = 0; k + 1 < out_.tokens.size(); ++k)
-    if (out_.tokens[k].kind == token_kind::semicolon &&
-        out_.tokens[k + 1].kind != token_kind::semicolon &&
-        out_.tokens[k + 1].kind != token_kind::end) {
-      out_.multiple = true;
-      break;
-    }
   n_ = static_cast<std::uint32_t>(out_.tokens.size() - 1);
-  // Match parentheses once.
-  out_.paren_partner.assign(out_.tokens.size(), 0);
+  // Match parentheses once (partner() is only read for parentheses: the rest of the
+  // vector may hold stale values), and see whether more statements follow a ';'.
+  if (out_.paren_partner.size() < out_.tokens.size()) out_.paren_partner.resize(out_.tokens.size());
   std::uint32_t stack[256];
   std::uint32_t depth = 0;
   for (std::uint32_t i = 0; i < n_; ++i) {
-    if (is(i, token_kind::lparen)) {
+    if (is(i, token_kind::semicolon)) {
+      if (!is(i + 1, token_kind::semicolon) && i + 1 < n_) out_.multiple = true;
+    } else if (is(i, token_kind::lparen)) {
       if (depth == 256) {
         fail("parentheses nested deeper than 256");
         return false;
@@ -391,7 +386,8 @@ void parser::run() {
     out_.kind = statement_kind::empty;
     return;
   }
-  current_schema_ = cfg_.find_schema_ci(opt_.current_schema);
+  current_schema_ = opt_.current_schema_resolved ? opt_.current_schema_config
+                                                 : cfg_.find_schema_ci(opt_.current_schema);
   out_.kind =
       is(i, token_kind::identifier) ? sql::kind_of_keyword(tok(i).code) : statement_kind::other;
   switch (out_.kind) {
@@ -1162,7 +1158,9 @@ void parser::evaluate_keys() {
     const cset c = eval_or(j, where_end_, true);
     if (j != where_end_ || c.any) continue;  // not all of it was read: cannot tell
     ref.keys.any = false;
-    ref.keys.terms.assign(out_.term_arena.begin() + c.begin,
+    ref.keys.terms_begin = static_cast<std::uint32_t>(out_.key_terms.size());
+    ref.keys.terms_count = c.count;
+    out_.key_terms.insert(out_.key_terms.end(), out_.term_arena.begin() + c.begin,
                           out_.term_arena.begin() + c.begin + c.count);
     ref.keys.from_in_list = c.from_in;
     ref.keys.in_open = c.in_open;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,10 @@ struct key_term {
 // can match (e.g. `key = NULL`).
 struct key_constraint {
   bool any = true;
-  std::vector<key_term> terms;
+  // The terms: parsed_statement::key_terms[terms_begin, terms_begin + terms_count)
+  // (see parsed_statement::terms).
+  std::uint32_t terms_begin = 0;
+  std::uint32_t terms_count = 0;
   // The terms are exactly one `key IN (...)` list, ANDed at the top of the WHERE: its
   // parentheses (token indexes), so each shard can be sent only its own keys.
   bool from_in_list = false;
@@ -47,7 +51,7 @@ struct key_constraint {
 
   void reset() {
     any = true;
-    terms.clear();
+    terms_count = 0;
     from_in_list = false;
   }
 };
@@ -110,16 +114,26 @@ struct parsed_statement {
   // EXPLAIN / DESCRIBE of a statement: the kind of the statement explained.
   sql::statement_kind explained = sql::statement_kind::empty;
 
+  // The key terms of every table's key_constraint (one vector, kept for its capacity).
+  std::vector<key_term> key_terms;
+
   // Scratch (kept for its capacity).
   std::vector<std::uint32_t> paren_partner;
   std::vector<key_term> term_arena;
 
   void clear();
   std::string_view token_text(std::uint32_t i) const { return tokens[i].text(text); }
+  std::span<const key_term> terms(const key_constraint& keys) const {
+    return std::span<const key_term>(key_terms).subspan(keys.terms_begin, keys.terms_count);
+  }
 };
 
 struct parse_options {
   std::string_view current_schema;  // the session's database (any case)
+  // Its configuration (null: not configured) when the caller has looked it up
+  // (`current_schema_resolved`); else the parser finds it from current_schema.
+  const config::schema_config* current_schema_config = nullptr;
+  bool current_schema_resolved = false;
   bool ansi_quotes = false;         // sql_mode ANSI_QUOTES: "x" is an identifier
   bool no_backslash_escapes = false;
 };
