@@ -53,6 +53,34 @@ void BM_route_point_select_by_order_number(benchmark::State& state) {
 }
 BENCHMARK(BM_route_point_select_by_order_number);
 
+// The parts of the point select's cost: lexing only, and lexing + parsing (no placement).
+void BM_route_parts_lex_point_select(benchmark::State& state) {
+  const std::string sql =
+      "SELECT order_no, member_id, amount, status FROM orders WHERE order_no = "
+      "'ORD2026112200000123'";
+  std::vector<sql::token> tokens;
+  for (auto _ : state) {
+    tokens.clear();
+    sql::lexer lx(sql);
+    benchmark::DoNotOptimize(lx.tokenize(tokens));
+  }
+}
+BENCHMARK(BM_route_parts_lex_point_select);
+
+void BM_route_parts_parse_point_select(benchmark::State& state) {
+  const std::string sql =
+      "SELECT order_no, member_id, amount, status FROM orders WHERE order_no = "
+      "'ORD2026112200000123'";
+  routing::parsed_statement parsed;
+  routing::parse_options options;
+  options.current_schema = "shop";
+  for (auto _ : state) {
+    routing::parse_statement(sql, topology()->config(), options, parsed);
+    benchmark::DoNotOptimize(parsed.tables.data());
+  }
+}
+BENCHMARK(BM_route_parts_parse_point_select);
+
 void BM_route_insert_50_rows_split_4_shards(benchmark::State& state) {
   routing::router router(topology());
   routing::route_plan plan;

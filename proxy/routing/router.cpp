@@ -151,9 +151,8 @@ bool router::rewrite_in_lists(std::uint32_t r, route_plan& plan) {
   for (const key_term& t : parsed_.terms(ref.keys)) {
     if (t.range) return false;
     const auto& tok = parsed_.tokens[t.lo.token];
-    const key_read a =
-        read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative, no_backslash_escapes_,
-                 key_);
+    const key_read a = read_key(ref.table->key, tok.kind, tok.text(text), t.lo.negative,
+                                no_backslash_escapes_, key_);
     if (a == key_read::null_key) continue;
     if (a != key_read::ok) return false;
     const int c = p.place(key_, why_);

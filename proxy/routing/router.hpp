@@ -97,7 +97,7 @@ class router {
   std::string why_;
   std::vector<int> scratch_;
   std::vector<int> scratch2_;
-  std::vector<std::uint8_t> placed_;  // per target cluster, while building rewritten texts
+  std::vector<std::uint8_t> placed_;   // per target cluster, while building rewritten texts
   bool no_backslash_escapes_ = false;  // of the statement being routed
   bool schema_cached_ = false;
   std::string cached_schema_name_;

@@ -134,7 +134,7 @@ struct parse_options {
   // (`current_schema_resolved`); else the parser finds it from current_schema.
   const config::schema_config* current_schema_config = nullptr;
   bool current_schema_resolved = false;
-  bool ansi_quotes = false;         // sql_mode ANSI_QUOTES: "x" is an identifier
+  bool ansi_quotes = false;  // sql_mode ANSI_QUOTES: "x" is an identifier
   bool no_backslash_escapes = false;
 };
 

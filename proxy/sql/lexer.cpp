@@ -1,6 +1,7 @@
 #include "sql/lexer.hpp"
 
 #include <array>
+#include <cstring>
 
 namespace shardgate::sql {
 
@@ -307,7 +308,7 @@ token lexer::lex_word(std::size_t start) noexcept {
   // A character set introducer: _utf8mb4'text'.
   if (c == '_' && pos_ < n && (sql_[pos_] == '\'' || sql_[pos_] == '"'))
     return lex_quoted(start, sql_[pos_], token_kind::string, !no_backslash_escapes_);
-  return make(token_kind::identifier, start, keyword_of(sql_.substr(start, pos_ - start)));
+  return make(token_kind::identifier, start, keyword_at(sql_, start, pos_ - start));
 }
 
 token lexer::lex_variable(std::size_t start) noexcept {
@@ -383,10 +384,89 @@ token lexer::lex_operator(std::size_t start) noexcept {
   }
 }
 
+// The common tokens - names and keywords, plain integers, strings without escapes or
+// doubled quotes, `=`, parentheses, commas - after plain white space are read here in one
+// loop with the position in a register. Anything else (comments, other operators, numbers
+// with a fraction, exponent or radix, escapes, prefixes such as N'' and _utf8mb4'', `.`)
+// goes through next() from the first byte of the token, so both paths give the same
+// tokens (checked by the lexer tests and the lexer fuzz target).
 tokenize_result lexer::tokenize(std::vector<token>& out) noexcept {
   tokenize_result result;
+  const char* const base = sql_.data();
+  const std::size_t n = sql_.size();
+  // The fast path keeps no state but the position; last_ / last_end_ (for next()'s rule
+  // about '.') are set from the last token when next() is called.
+  std::size_t p = pos_;
+  auto emit = [&](token_kind kind, std::size_t start, std::size_t end, std::uint16_t code)
+      __attribute__((always_inline)) {
+    const std::uint64_t head = static_cast<std::uint64_t>(kind) | (std::uint64_t{code} << 16) |
+                               (static_cast<std::uint64_t>(start) << 32);
+    token t;
+    std::memcpy(static_cast<void*>(&t), &head, sizeof head);
+    t.length = static_cast<std::uint32_t>(end - start);
+    out.push_back(t);
+    p = end;
+  };
   for (;;) {
+    while (p < n && is_space(static_cast<unsigned char>(base[p]))) ++p;
+    if (p < n) {
+      const unsigned char c = static_cast<unsigned char>(base[p]);
+      const std::size_t start = p;
+      if (is_ident(c) && !is_digit(c)) {
+        const bool prefix = c == 'N' || c == 'n' || c == 'X' || c == 'x' || c == 'B' || c == 'b';
+        if (!(prefix && p + 1 < n && base[p + 1] == '\'')) {
+          ++p;
+          while (p < n && is_ident(static_cast<unsigned char>(base[p]))) ++p;
+          if (!(c == '_' && p < n && (base[p] == '\'' || base[p] == '"'))) {
+            emit(token_kind::identifier, start, p, keyword_at(sql_, start, p - start));
+            continue;
+          }
+        }
+      } else if (is_digit(c)) {
+        if (!(c == '0' && p + 1 < n && (base[p + 1] == 'x' || base[p + 1] == 'b'))) {
+          ++p;
+          while (p < n && is_digit(static_cast<unsigned char>(base[p]))) ++p;
+          if (p == n || (base[p] != '.' && !is_ident(static_cast<unsigned char>(base[p])))) {
+            emit(token_kind::number, start, p, 0);
+            continue;
+          }
+        }
+      } else if (c == '\'' || c == '"') {
+        ++p;
+        while (p < n && base[p] != static_cast<char>(c) && base[p] != '\\') ++p;
+        if (p < n && base[p] == static_cast<char>(c) && !(p + 1 < n && base[p + 1] == base[p])) {
+          emit(token_kind::string, start, p + 1, 0);
+          continue;
+        }
+      } else if (c == '`') {
+        ++p;
+        while (p < n && base[p] != '`') ++p;
+        if (p < n && !(p + 1 < n && base[p + 1] == '`')) {
+          emit(token_kind::quoted_identifier, start, p + 1, 0);
+          continue;
+        }
+      } else if (c == '(') {
+        emit(token_kind::lparen, start, p + 1, 0);
+        continue;
+      } else if (c == ')') {
+        emit(token_kind::rparen, start, p + 1, 0);
+        continue;
+      } else if (c == ',') {
+        emit(token_kind::comma, start, p + 1, 0);
+        continue;
+      } else if (c == '=') {
+        emit(token_kind::op, start, p + 1, operator_id("="));
+        continue;
+      }
+      p = start;
+    }
+    pos_ = p;
+    if (!out.empty() && out.back().offset + out.back().length == p) {
+      last_ = out.back().kind;
+      last_end_ = p;
+    }
     const token t = next();
+    p = pos_;
     switch (t.kind) {
       case token_kind::hint:
         result.last_hint = t;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstddef>
 #include <ostream>
 #include <string>
@@ -708,6 +709,114 @@ TEST(Lexer, AllSingleBytesTerminate) {
     const std::vector<token> t = lex_tokens(sql);
     EXPECT_LE(t.size(), 1u) << "byte " << b;
   }
+}
+
+// --- tokenize(): the same tokens as next(), with hints left out.
+
+// Every token next() returns (hints left out), up to end / the first error.
+struct next_tokens {
+  std::vector<token> tokens;
+  token stop;
+  token last_hint;
+};
+next_tokens lex_with_next(std::string_view sql, bool no_backslash_escapes) {
+  next_tokens r;
+  lexer lx(sql, no_backslash_escapes);
+  for (std::size_t i = 0; i < sql.size() + 2; ++i) {
+    const token t = lx.next();
+    if (t.kind == token_kind::hint) {
+      r.last_hint = t;
+      continue;
+    }
+    if (t.kind == token_kind::end || t.kind == token_kind::error) {
+      r.stop = t;
+      break;
+    }
+    r.tokens.push_back(t);
+  }
+  return r;
+}
+
+void expect_same_tokens(std::string_view sql, bool no_backslash_escapes) {
+  SCOPED_TRACE(std::string(sql));
+  const next_tokens want = lex_with_next(sql, no_backslash_escapes);
+  std::vector<token> got;
+  lexer lx(sql, no_backslash_escapes);
+  const tokenize_result r = lx.tokenize(got);
+  ASSERT_EQ(got.size(), want.tokens.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].kind, want.tokens[i].kind) << "token " << i;
+    EXPECT_EQ(got[i].code, want.tokens[i].code) << "token " << i;
+    EXPECT_EQ(got[i].offset, want.tokens[i].offset) << "token " << i;
+    EXPECT_EQ(got[i].length, want.tokens[i].length) << "token " << i;
+  }
+  EXPECT_EQ(r.stop.kind, want.stop.kind);
+  EXPECT_EQ(r.stop.offset, want.stop.offset);
+  EXPECT_EQ(r.error, want.stop.kind == token_kind::error);
+  EXPECT_EQ(r.last_hint.kind, want.last_hint.kind);
+  EXPECT_EQ(r.last_hint.offset, want.last_hint.offset);
+}
+
+TEST(Lexer, TokenizeMatchesNextOnEveryCaseAndPrefix) {
+  std::vector<std::string_view> inputs;
+  for (const lex_case& c : lex_cases()) inputs.push_back(c.sql);
+  for (std::string_view s : tricky_statements()) inputs.push_back(s);
+  inputs.push_back("SELECT a.b.c, t.5, `t`.`5`, x.`y`.z FROM t WHERE k = 'x''y' AND j = \"q\\\"\"");
+  inputs.push_back(
+      "INSERT INTO t (a, b) VALUES (1, 'a'), (2, N'b'), (0x1F, _utf8mb4'c'), (1.5, X'0A')");
+  inputs.push_back("SELECT/*shardgate: shard=s1*/a/*!50700 ,b*/ FROM t -- x\n WHERE k=1");
+  for (std::string_view full : inputs)
+    for (std::size_t n = 0; n <= full.size(); ++n) {
+      expect_same_tokens(full.substr(0, n), false);
+      expect_same_tokens(full.substr(0, n), true);
+    }
+}
+
+// --- keyword ids.
+
+TEST(Lexer, KeywordIdsOfIdentifiers) {
+  const std::string_view sql =
+      "select From wHeRe order_no SQL_CALC_FOUND_ROWS sql_calc_found_rowsx `select` Select_";
+  std::vector<token> t;
+  lexer lx(sql);
+  lx.tokenize(t);
+  ASSERT_EQ(t.size(), 8u);
+  EXPECT_EQ(t[0].code, keyword_id("SELECT"));
+  EXPECT_EQ(t[1].code, keyword_id("FROM"));
+  EXPECT_EQ(t[2].code, keyword_id("WHERE"));
+  EXPECT_EQ(t[3].code, 0);
+  EXPECT_EQ(t[4].code, keyword_id("SQL_CALC_FOUND_ROWS"));
+  EXPECT_EQ(t[5].code, 0);
+  EXPECT_EQ(t[6].code, 0);  // a quoted identifier is never a keyword
+  EXPECT_EQ(t[7].code, 0);
+}
+
+TEST(Lexer, KeywordOfAgreesWithTheListInEveryCase) {
+  // Every keyword in three letter cases, at the end of a text (byte loop) and with room
+  // behind it (8-byte loads); and near misses.
+  for (std::size_t k = 1; k < keyword_count; ++k) {
+    const std::string upper(keyword_words[k]);
+    std::string lower = upper, mixed = upper;
+    for (std::size_t i = 0; i < upper.size(); ++i) {
+      lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(upper[i])));
+      if (i % 2) mixed[i] = lower[i];
+    }
+    for (const std::string& w : {upper, lower, mixed}) {
+      EXPECT_EQ(keyword_of(w), k) << w;
+      const std::string padded = w + " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+      EXPECT_EQ(keyword_at(padded, 0, w.size()), k) << w;
+      EXPECT_EQ(keyword_at(padded, 0, w.size() - 1), keyword_of(w.substr(0, w.size() - 1))) << w;
+      EXPECT_NE(keyword_of(w + "Q"), k) << w;
+      EXPECT_NE(keyword_of("Q" + w), k) << w;
+    }
+  }
+  EXPECT_EQ(keyword_of(""), 0);
+  EXPECT_EQ(keyword_of("S"), 0);
+  EXPECT_EQ(keyword_of("SEL\xc3\xa9"
+                       "CT"),
+            0);
+  EXPECT_EQ(keyword_of("SELE\x7f"), 0);
+  EXPECT_EQ(keyword_of("S\x45LECT"), keyword_id("SELECT"));  // \x45 is 'E'
 }
 
 // --- is_keyword.
