@@ -449,7 +449,39 @@ std::optional<key_pattern> key_pattern::compile(std::string_view pattern, std::s
     std::vector<std::uint16_t> start(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
       start[i + 1] = static_cast<std::uint16_t>(start[i] + kp.atoms_[i].min);
-      kp.fixed_atom_.insert(kp.fixed_atom_.end(), kp.atoms_[i].min, static_cast<std::uint8_t>(i));
+    }
+    // Runs to check: literal bytes (adjacent ones merged, compared with memcmp), digit runs,
+    // and other classes (checked against the atom's byte set).
+    kp.fixed_literal_.assign(start[n], '\0');
+    for (std::size_t i = 0; i < n; ++i) {
+      const atom& a = kp.atoms_[i];
+      int count = 0;
+      int only = -1;
+      bool digits = true;
+      for (int c = 0; c < 256; ++c) {
+        const bool in = a.accepts(static_cast<unsigned char>(c));
+        if (in) {
+          ++count;
+          only = c;
+        }
+        if (in != (c >= '0' && c <= '9')) digits = false;
+      }
+      fixed_run run;
+      run.at = start[i];
+      run.size = a.min;
+      run.atom = static_cast<std::uint8_t>(i);
+      run.kind = count == 1 ? fixed_run::literal : digits ? fixed_run::digits : fixed_run::set;
+      if (run.size == 0) continue;
+      if (run.kind == fixed_run::literal)
+        kp.fixed_literal_.replace(run.at, run.size, run.size, static_cast<char>(only));
+      if (!kp.fixed_runs_.empty() && kp.fixed_runs_.back().kind == run.kind &&
+          run.kind != fixed_run::set &&
+          kp.fixed_runs_.back().at + kp.fixed_runs_.back().size == run.at) {
+        kp.fixed_runs_.back().size =
+            static_cast<std::uint16_t>(kp.fixed_runs_.back().size + run.size);
+      } else {
+        kp.fixed_runs_.push_back(run);
+      }
     }
     if (r.date.begin != no_group) {
       kp.fixed_date_at_ = start[r.date.begin];
@@ -501,10 +533,25 @@ bool key_pattern::match(std::string_view value, key_parts& parts) const noexcept
   parts = {};
   const std::size_t size = value.size();
   if (size > max_value_size || size < min_rest_[0] || size > max_rest_[0]) return false;
-  if (fixed_length_) {  // size == fixed_atom_.size() here
+  if (fixed_length_) {  // size == fixed_literal_.size() here
     const auto* text = reinterpret_cast<const unsigned char*>(value.data());
-    for (std::size_t i = 0; i < size; ++i) {
-      if (!atoms_[fixed_atom_[i]].accepts(text[i])) return false;
+    for (const fixed_run& run : fixed_runs_) {
+      const unsigned char* p = text + run.at;
+      switch (run.kind) {
+        case fixed_run::literal:
+          if (std::memcmp(p, fixed_literal_.data() + run.at, run.size) != 0) return false;
+          break;
+        case fixed_run::digits:
+          for (std::size_t k = 0; k < run.size; ++k)
+            if (static_cast<unsigned>(p[k] - '0') > 9u) return false;
+          break;
+        case fixed_run::set: {
+          const atom& a = atoms_[run.atom];
+          for (std::size_t k = 0; k < run.size; ++k)
+            if (!a.accepts(p[k])) return false;
+          break;
+        }
+      }
     }
     if (date_begin_ != no_group) parts.date = value.substr(fixed_date_at_, fixed_date_size_);
     if (seq_begin_ != no_group) parts.seq = value.substr(fixed_seq_at_, fixed_seq_size_);

@@ -65,9 +65,15 @@ class key_pattern {
   std::vector<std::uint16_t> min_rest_;
   std::vector<std::uint16_t> max_rest_;
   bool fixed_length_ = true;  // every atom has min == max: matched without match_from()
-  // Fixed-length patterns match byte by byte: fixed_atom_[i] is the atom that byte i of the
-  // value must satisfy, and the groups sit at fixed offsets.
-  std::vector<std::uint8_t> fixed_atom_;
+  // Fixed-length patterns are checked run by run, and the groups sit at fixed offsets.
+  struct fixed_run {
+    enum kind_t : std::uint8_t { literal, digits, set } kind = set;
+    std::uint8_t atom = 0;  // set: the atom whose bytes are accepted
+    std::uint16_t at = 0;   // byte offset in the value
+    std::uint16_t size = 0;
+  };
+  std::vector<fixed_run> fixed_runs_;
+  std::string fixed_literal_;  // the literal runs' bytes at their offsets
   std::uint16_t fixed_date_at_ = 0;
   std::uint16_t fixed_date_size_ = 0;
   std::uint16_t fixed_seq_at_ = 0;

@@ -17,6 +17,22 @@ bool parse_int(std::string_view text, std::int64_t& v) {
   return ec == std::errc() && p == text.data() + text.size();
 }
 
+// Plain decimal digits (no sign) into v; false for anything else or an out-of-range value.
+bool parse_digits(std::string_view text, std::int64_t& v) {
+  if (text.empty()) return false;
+  if (text.size() > 18)
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           parse_int(text, v);
+  std::int64_t n = 0;
+  for (const char c : text) {
+    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
+    if (d > 9) return false;
+    n = n * 10 + d;
+  }
+  v = n;
+  return true;
+}
+
 // A decimal integer literal: digits only (no sign, point, exponent or 0x prefix).
 bool plain_digits(std::string_view text) {
   if (text.empty()) return false;
@@ -50,7 +66,9 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
       if (!plain_digits(negative ? t.substr(1) : t)) return key_read::mismatch;
       if (!parse_int(t, out.number)) return key_read::mismatch;
       out.has_number = true;
-      out.text = std::to_string(out.number);  // canonical: no leading zeros
+      char digits[24];
+      const auto end = std::to_chars(digits, digits + sizeof digits, out.number).ptr;
+      out.text.assign(digits, end);  // canonical: no leading zeros (keeps the capacity)
       return key_read::ok;
     }
     case config::key_kind::string:
@@ -81,8 +99,7 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
         out.has_date = true;
       }
       if (key.pattern->has_seq()) {
-        if (!plain_digits(parts.seq) || !parse_int(parts.seq, out.number))
-          return key_read::mismatch;
+        if (!parse_digits(parts.seq, out.number)) return key_read::mismatch;
         out.has_number = true;
       }
       return key_read::ok;
