@@ -478,7 +478,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   const char* key_text = lead.table->shard_key.c_str();
   if (parsed_.kind == statement_kind::show) {
     // EXPLAIN / DESCRIBE: one shard shows the plan or the table.
-    plan.clusters.resize(1);
+    plan.clusters.erase(plan.clusters.begin() + 1, plan.clusters.end());  // non-empty here
     if (explain) plan.reason = "EXPLAIN / SHOW on one shard of " + table_name(lead);
     return;
   }

@@ -1,6 +1,7 @@
 #include "sql/lexer.hpp"
 
 #include <array>
+#include <bit>
 #include <cstring>
 
 namespace shardgate::sql {
@@ -58,6 +59,77 @@ bool starts_with_ci(std::string_view s, std::string_view upper_prefix) {
   return true;
 }
 
+
+// What tokenize()'s fast path does with a token's first byte (slow: next() reads it).
+enum : std::uint8_t {
+  fast_slow,
+  fast_name,
+  fast_name_prefix,  // N, X, B: a name, or the prefix of N'..', X'..', B'..'
+  fast_digit,
+  fast_quote,
+  fast_backquote,
+  fast_lparen,
+  fast_rparen,
+  fast_comma,
+  fast_equals,
+};
+
+constexpr std::array<std::uint8_t, 256> make_fast_starts() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    if (classes[c] & cls_ident) t[c] = (classes[c] & cls_digit) ? fast_digit : fast_name;
+  for (int c : {'N', 'n', 'X', 'x', 'B', 'b'}) t[c] = fast_name_prefix;
+  t['\''] = t['"'] = fast_quote;
+  t['`'] = fast_backquote;
+  t['('] = fast_lparen;
+  t[')'] = fast_rparen;
+  t[','] = fast_comma;
+  t['='] = fast_equals;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> fast_starts = make_fast_starts();
+
+constexpr std::uint64_t ones = 0x0101010101010101ull;
+constexpr std::uint64_t highs = 0x8080808080808080ull;
+
+std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The high bit of each byte of w that is zero (exact: no false positives).
+std::uint64_t zero_bytes(std::uint64_t w) {
+  return ~(((w & ~highs) + ~highs) | w) & highs;
+}
+
+// The first position >= p holding `quote` or a backslash (n if none), 8 bytes at a time.
+std::size_t scan_to_quote_or_backslash(const char* base, std::size_t p, std::size_t n, char quote) {
+  const std::uint64_t q = ones * static_cast<unsigned char>(quote);
+  const std::uint64_t bs = ones * static_cast<unsigned char>('\\');
+  while (p + 8 <= n) {
+    const std::uint64_t w = load8(base + p);
+    const std::uint64_t hit = zero_bytes(w ^ q) | zero_bytes(w ^ bs);
+    if (hit) return p + static_cast<std::size_t>(std::countr_zero(hit) / 8);
+    p += 8;
+  }
+  while (p < n && base[p] != quote && base[p] != '\\') ++p;
+  return p;
+}
+
+// The first position >= p that is not a decimal digit (n if none), 8 bytes at a time.
+std::size_t scan_digits(const char* base, std::size_t p, std::size_t n) {
+  while (p + 8 <= n) {
+    const std::uint64_t w = load8(base + p);
+    // A byte is a digit when it is 0x30..0x39: (b - 0x30) and (b + 0x46) both keep the high
+    // bit clear (bytes >= 0x80 have it set already).
+    const std::uint64_t not_digit = ((w - ones * 0x30) | (w + ones * 0x46) | w) & highs;
+    if (not_digit) return p + static_cast<std::size_t>(std::countr_zero(not_digit) / 8);
+    p += 8;
+  }
+  while (p < n && is_digit(static_cast<unsigned char>(base[p]))) ++p;
+  return p;
+}
 }  // namespace
 
 const char* token_kind_name(token_kind k) noexcept {
@@ -412,51 +484,64 @@ tokenize_result lexer::tokenize(std::vector<token>& out) noexcept {
     if (p < n) {
       const unsigned char c = static_cast<unsigned char>(base[p]);
       const std::size_t start = p;
-      if (is_ident(c) && !is_digit(c)) {
-        const bool prefix = c == 'N' || c == 'n' || c == 'X' || c == 'x' || c == 'B' || c == 'b';
-        if (!(prefix && p + 1 < n && base[p + 1] == '\'')) {
+      switch (fast_starts[c]) {
+        case fast_name_prefix:  // N'..', X'..', B'..' go to next()
+          if (p + 1 < n && base[p + 1] == '\'') break;
+          [[fallthrough]];
+        case fast_name: {
           ++p;
           while (p < n && is_ident(static_cast<unsigned char>(base[p]))) ++p;
-          if (!(c == '_' && p < n && (base[p] == '\'' || base[p] == '"'))) {
-            emit(token_kind::identifier, start, p, keyword_at(sql_, start, p - start));
-            continue;
-          }
+          if (c == '_' && p < n && (base[p] == '\'' || base[p] == '"')) break;  // _utf8mb4'..'
+          emit(token_kind::identifier, start, p, keyword_at(sql_, start, p - start));
+          continue;
         }
-      } else if (is_digit(c)) {
-        if (!(c == '0' && p + 1 < n && (base[p + 1] == 'x' || base[p + 1] == 'b'))) {
-          ++p;
-          while (p < n && is_digit(static_cast<unsigned char>(base[p]))) ++p;
+        case fast_digit: {
+          if (c == '0' && p + 1 < n && (base[p + 1] == 'x' || base[p + 1] == 'b')) break;
+          p = scan_digits(base, p + 1, n);
           if (p == n || (base[p] != '.' && !is_ident(static_cast<unsigned char>(base[p])))) {
             emit(token_kind::number, start, p, 0);
             continue;
           }
+          if (base[p] == '.') {  // 12.50: a fraction (then letters start a new token)
+            p = scan_digits(base, p + 1, n);
+            if (p == n || (base[p] != 'e' && base[p] != 'E')) {
+              emit(token_kind::number, start, p, 0);
+              continue;
+            }
+          }
+          break;
         }
-      } else if (c == '\'' || c == '"') {
-        ++p;
-        while (p < n && base[p] != static_cast<char>(c) && base[p] != '\\') ++p;
-        if (p < n && base[p] == static_cast<char>(c) && !(p + 1 < n && base[p + 1] == base[p])) {
-          emit(token_kind::string, start, p + 1, 0);
+        case fast_quote: {
+          p = scan_to_quote_or_backslash(base, p + 1, n, static_cast<char>(c));
+          if (p < n && base[p] == static_cast<char>(c) && !(p + 1 < n && base[p + 1] == base[p])) {
+            emit(token_kind::string, start, p + 1, 0);
+            continue;
+          }
+          break;
+        }
+        case fast_backquote: {
+          ++p;
+          while (p < n && base[p] != '`') ++p;
+          if (p < n && !(p + 1 < n && base[p + 1] == '`')) {
+            emit(token_kind::quoted_identifier, start, p + 1, 0);
+            continue;
+          }
+          break;
+        }
+        case fast_lparen:
+          emit(token_kind::lparen, start, p + 1, 0);
           continue;
-        }
-      } else if (c == '`') {
-        ++p;
-        while (p < n && base[p] != '`') ++p;
-        if (p < n && !(p + 1 < n && base[p + 1] == '`')) {
-          emit(token_kind::quoted_identifier, start, p + 1, 0);
+        case fast_rparen:
+          emit(token_kind::rparen, start, p + 1, 0);
           continue;
-        }
-      } else if (c == '(') {
-        emit(token_kind::lparen, start, p + 1, 0);
-        continue;
-      } else if (c == ')') {
-        emit(token_kind::rparen, start, p + 1, 0);
-        continue;
-      } else if (c == ',') {
-        emit(token_kind::comma, start, p + 1, 0);
-        continue;
-      } else if (c == '=') {
-        emit(token_kind::op, start, p + 1, operator_id("="));
-        continue;
+        case fast_comma:
+          emit(token_kind::comma, start, p + 1, 0);
+          continue;
+        case fast_equals:
+          emit(token_kind::op, start, p + 1, operator_id("="));
+          continue;
+        default:
+          break;
       }
       p = start;
     }
