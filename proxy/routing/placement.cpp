@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "routing/dates.hpp"
 #include "routing/hashing.hpp"
@@ -93,9 +94,20 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
       key_parts parts;
       if (!key.pattern || !key.pattern->match(out.text, parts)) return key_read::mismatch;
       if (key.pattern->has_date()) {
-        auto d = parse_date(parts.date);
-        if (!d) return key_read::mismatch;
-        out.date = *d;
+        const bool memo = parts.date.size() == sizeof out.memo_date_text;
+        if (memo && out.memo_valid &&
+            std::memcmp(parts.date.data(), out.memo_date_text, sizeof out.memo_date_text) == 0) {
+          out.date = out.memo_date;
+        } else {
+          auto d = parse_date(parts.date);
+          if (!d) return key_read::mismatch;
+          out.date = *d;
+          if (memo) {
+            std::memcpy(out.memo_date_text, parts.date.data(), sizeof out.memo_date_text);
+            out.memo_date = *d;
+            out.memo_valid = true;
+          }
+        }
         out.has_date = true;
       }
       if (key.pattern->has_seq()) {

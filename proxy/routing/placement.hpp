@@ -22,6 +22,11 @@ struct key_value {
   std::int32_t date = 0;    // date keys; the date part of an order number
   bool has_number = false;
   bool has_date = false;
+  // The last order-number date part read into this value and its day number: the rows
+  // of one INSERT mostly share their date.
+  char memo_date_text[8] = {};
+  std::int32_t memo_date = 0;
+  bool memo_valid = false;
 };
 
 enum class key_read : std::uint8_t {

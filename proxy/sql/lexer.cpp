@@ -59,7 +59,6 @@ bool starts_with_ci(std::string_view s, std::string_view upper_prefix) {
   return true;
 }
 
-
 // What tokenize()'s fast path does with a token's first byte (slow: next() reads it).
 enum : std::uint8_t {
   fast_slow,
