@@ -94,18 +94,18 @@ key_read finish_text(const config::shard_key_config& key, key_value& out) {
       key_parts parts;
       if (!key.pattern || !key.pattern->match(out.text, parts)) return key_read::mismatch;
       if (key.pattern->has_date()) {
-        const bool memo = parts.date.size() == sizeof out.memo_date_text;
-        if (memo && out.memo_valid &&
-            std::memcmp(parts.date.data(), out.memo_date_text, sizeof out.memo_date_text) == 0) {
+        std::uint64_t date8 = 0;
+        const bool memo = parts.date.size() == sizeof date8;
+        if (memo) std::memcpy(&date8, parts.date.data(), sizeof date8);
+        if (memo && date8 != 0 && date8 == out.memo_date_text) {
           out.date = out.memo_date;
         } else {
           auto d = parse_date(parts.date);
           if (!d) return key_read::mismatch;
           out.date = *d;
           if (memo) {
-            std::memcpy(out.memo_date_text, parts.date.data(), sizeof out.memo_date_text);
+            out.memo_date_text = date8;
             out.memo_date = *d;
-            out.memo_valid = true;
           }
         }
         out.has_date = true;

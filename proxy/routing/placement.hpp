@@ -24,9 +24,8 @@ struct key_value {
   bool has_date = false;
   // The last order-number date part read into this value and its day number: the rows
   // of one INSERT mostly share their date.
-  char memo_date_text[8] = {};
+  std::uint64_t memo_date_text = 0;  // the 8 bytes of a YYYYMMDD date part (0: none)
   std::int32_t memo_date = 0;
-  bool memo_valid = false;
 };
 
 enum class key_read : std::uint8_t {
