@@ -454,6 +454,31 @@ TEST_F(placement_test, place_span_of_hashes) {
   EXPECT_EQ(span("orders_gen", "ORD2026112200000001", "ORD2026112200000001"), "s0,s1,s2,s3");
 }
 
+TEST_F(placement_test, one_key_value_reused_for_keys_of_different_dates) {
+  // The router reads every key into one key_value, which remembers the last date part:
+  // a different date, an invalid one, and the remembered one again must each be read anew.
+  using sql::token_kind;
+  key_value kv;
+  const auto& orders = table("orders_mod").key;
+  ASSERT_EQ(read_key(orders, token_kind::string, "'ORD2026112200000007'", false, false, kv),
+            key_read::ok);
+  EXPECT_EQ(kv.date, *parse_date("20261122"));
+  ASSERT_EQ(read_key(orders, token_kind::string, "'ORD2026112200000009'", false, false, kv),
+            key_read::ok);
+  EXPECT_EQ(kv.date, *parse_date("20261122"));
+  EXPECT_EQ(kv.number, 9);
+  ASSERT_EQ(read_key(orders, token_kind::string, "'ORD2027010100000001'", false, false, kv),
+            key_read::ok);
+  EXPECT_EQ(kv.date, *parse_date("20270101"));
+  EXPECT_EQ(read_key(orders, token_kind::string, "'ORD2026023000000001'", false, false, kv),
+            key_read::mismatch);  // February 30th
+  EXPECT_EQ(read_key(orders, token_kind::string, "'ORD2026023000000001'", false, false, kv),
+            key_read::mismatch);  // still, the second time
+  ASSERT_EQ(read_key(orders, token_kind::string, "'ORD2026112200000007'", false, false, kv),
+            key_read::ok);
+  EXPECT_EQ(kv.date, *parse_date("20261122"));
+}
+
 TEST_F(placement_test, reading_keys_from_sql_tokens) {
   using sql::token_kind;
   key_value kv;
