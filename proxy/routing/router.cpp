@@ -356,9 +356,8 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   if (parsed_.kind == statement_kind::ddl) return route_ddl(plan, explain);
   if (parsed_.kind == statement_kind::other && !cfg.schemas.empty()) {
     // SQL-level PREPARE hides its statement in a string: it could run anywhere.
-    const auto& t0 = parsed_.tokens[0];
-    const std::string_view w = t0.text(parsed_.text);
-    if (sql::is_keyword(w, "PREPARE") || sql::is_keyword(w, "EXECUTE"))
+    if (parsed_.is_keyword(0, sql::keyword_id("PREPARE")) ||
+        parsed_.is_keyword(0, sql::keyword_id("EXECUTE")))
       return refuse(plan, er::not_supported_yet, "42000",
                     "SQL-level PREPARE / EXECUTE cannot be routed by shard key yet; use "
                     "client-side or protocol-level prepared statements");

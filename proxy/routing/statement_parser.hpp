@@ -123,6 +123,11 @@ struct parsed_statement {
 
   void clear();
   std::string_view token_text(std::uint32_t i) const { return tokens[i].text(text); }
+  // Whether token i is the (unquoted) keyword `k`, e.g. is_keyword(0, sql::keyword_id("BEGIN")).
+  bool is_keyword(std::size_t i, sql::keyword k) const {
+    return i < tokens.size() && tokens[i].kind == sql::token_kind::identifier &&
+           tokens[i].code == k;
+  }
   std::span<const key_term> terms(const key_constraint& keys) const {
     return std::span<const key_term>(key_terms).subspan(keys.terms_begin, keys.terms_count);
   }

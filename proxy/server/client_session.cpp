@@ -434,17 +434,16 @@ awaitable<client_session::next> client_session::query() {
 // needs. COMMIT / ROLLBACK end it on every shard where it is open.
 awaitable<client_session::next> client_session::transaction_statement(std::string_view sql) {
   const routing::parsed_statement& parsed = worker_.router().parsed();
-  const std::string_view first = parsed.tokens.empty() ? std::string_view() : parsed.token_text(0);
-  const std::string_view second =
-      parsed.tokens.size() > 1 ? parsed.token_text(1) : std::string_view();
-  const bool begin = sql::is_keyword(first, "BEGIN") ||
-                     (sql::is_keyword(first, "START") && sql::is_keyword(second, "TRANSACTION"));
+  using sql::keyword_id;
+  const bool begin = parsed.is_keyword(0, keyword_id("BEGIN")) ||
+                     (parsed.is_keyword(0, keyword_id("START")) &&
+                      parsed.is_keyword(1, keyword_id("TRANSACTION")));
   bool to_savepoint = false;
   for (std::size_t i = 1; i < parsed.tokens.size(); ++i)
-    if (sql::is_keyword(parsed.token_text(static_cast<std::uint32_t>(i)), "TO"))
-      to_savepoint = true;
-  const bool end =
-      (sql::is_keyword(first, "COMMIT") || sql::is_keyword(first, "ROLLBACK")) && !to_savepoint;
+    if (parsed.is_keyword(i, keyword_id("TO"))) to_savepoint = true;
+  const bool end = (parsed.is_keyword(0, keyword_id("COMMIT")) ||
+                    parsed.is_keyword(0, keyword_id("ROLLBACK"))) &&
+                   !to_savepoint;
   const bool multiple = parsed.multiple;
   std::vector<int> open;
   for (std::size_t c = 0; c < slots_.size(); ++c)

@@ -470,12 +470,7 @@ tokenize_result lexer::tokenize(std::vector<token>& out) noexcept {
   std::size_t p = pos_;
   auto emit = [&](token_kind kind, std::size_t start, std::size_t end, std::uint16_t code)
       __attribute__((always_inline)) {
-    const std::uint64_t head = static_cast<std::uint64_t>(kind) | (std::uint64_t{code} << 16) |
-                               (static_cast<std::uint64_t>(start) << 32);
-    token t;
-    std::memcpy(static_cast<void*>(&t), &head, sizeof head);
-    t.length = static_cast<std::uint32_t>(end - start);
-    out.push_back(t);
+    out.push_back(pack(kind, code, start, end));
     p = end;
   };
   for (;;) {

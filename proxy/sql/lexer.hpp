@@ -83,19 +83,20 @@ class lexer {
   // hints (the last one is reported); the same tokens next() returns, in one tight loop.
   tokenize_result tokenize(std::vector<token>& out) noexcept;
   std::string_view source() const noexcept { return sql_; }
-  // Whether an executable comment (/*! ... */, /*M! ... */) has been entered so far.
-  bool saw_executable_comment() const noexcept { return saw_executable_comment_; }
 
  private:
   token make(token_kind k, std::size_t start, std::uint16_t code = 0) noexcept {
     last_ = k;
     last_end_ = pos_;
-    // Built as whole words: field-by-field stores read back as one load stall the CPU.
+    return pack(k, code, start, pos_);
+  }
+  // A token built as whole words: field-by-field stores read back as one load stall the CPU.
+  static token pack(token_kind k, std::uint16_t code, std::size_t start, std::size_t end) noexcept {
     const std::uint64_t head = static_cast<std::uint64_t>(k) | (std::uint64_t{code} << 16) |
                                (static_cast<std::uint64_t>(start) << 32);
     token t;
     std::memcpy(static_cast<void*>(&t), &head, sizeof head);
-    t.length = static_cast<std::uint32_t>(pos_ - start);
+    t.length = static_cast<std::uint32_t>(end - start);
     return t;
   }
   enum class skipped : std::uint8_t { nothing, hint, error };
