@@ -85,6 +85,8 @@ class ShardGate:
             f.write(text)
         self.config = config if isinstance(config, dict) else None
         self.port = self.config["listen"]["port"] if self.config else None
+        admin = (self.config or {}).get("admin") or {}
+        self.admin_port = admin.get("port") if admin.get("enabled", True) else None
         self.proc = None
 
     @property
@@ -92,7 +94,8 @@ class ShardGate:
         return self.proc.pid if self.proc else None
 
     def start(self, timeout=START_TIMEOUT):
-        """Start and wait (bounded) until the MySQL port accepts TCP connections."""
+        """Start and wait (bounded) until the MySQL port - and the admin port, when one is
+        configured - accept TCP connections (the two listeners open one after the other)."""
         if not os.access(self.binary, os.X_OK):
             raise FileNotFoundError(f"ShardGate binary not found: {self.binary} (set SHARDGATE_BIN)")
         log = open(self.log_path, "wb")  # fresh log per start
@@ -103,7 +106,8 @@ class ShardGate:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"shardgate exited with {self.proc.returncode}; log:\n{tail(self.log_path)}")
-            if self.port and port_accepts(self.port):
+            if self.port and port_accepts(self.port) and (
+                    not self.admin_port or port_accepts(self.admin_port)):
                 return self
             time.sleep(0.1)
         self.kill()
