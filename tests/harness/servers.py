@@ -35,11 +35,15 @@ def start(state_path, ports=None, names=None, count=2, port_range=(23300, 23349)
     os.makedirs(basedir, exist_ok=True)
     if os.path.exists(state_path):  # reuse the previous ports and data
         old = load_state(state_path)["servers"]
-        ports = ports or [s["port"] for s in old]
+        if not ports:
+            ports = [s["port"] for s in old]
+            if len(ports) < count:  # an older, smaller set: add the missing servers
+                ports += free_ports(port_range[0], port_range[1], count - len(ports), exclude=ports)
         names = names or [s["name"] for s in old]
     if not ports:
         ports = free_ports(port_range[0], port_range[1], count)
-    names = names or [f"shard{i}" for i in range(len(ports))]
+    names = list(names or [])
+    names += [f"shard{i}" for i in range(len(names), len(ports))]
     servers = [MariaDBServer(n, p, basedir) for n, p in zip(names, ports)]
     with open(state_path, "w", encoding="utf-8") as f:
         json.dump({"servers": [{"name": s.name, "port": s.port, "basedir": basedir} for s in servers]}, f, indent=1)

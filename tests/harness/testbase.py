@@ -2,7 +2,8 @@
 
 Environment:
   SHARDGATE_TEST_STATE  state.json of servers started by `servers.py start` (ctest fixture).
-                        Unset or missing file: the test starts its own pair in a temp dir and stops it at exit.
+                        Unset or missing file: the test starts its own 5 servers in a temp dir and stops them
+                        at exit (0-3 serve as shards, 4 is the differential test's plain reference).
   SHARDGATE_DIRECT=1    talk to MariaDB directly instead of through the proxy (harness self-check).
   SHARDGATE_BIN         proxy binary (default <repo>/build/shardgate).
   SHARDGATE_TEST_WORKDIR where proxy configs/logs go (default: next to the state file).
@@ -31,7 +32,7 @@ _standalone = {}
 
 
 def fixture_servers():
-    """The shared servers (from SHARDGATE_TEST_STATE, or a private pair started on first use)."""
+    """The shared servers (from SHARDGATE_TEST_STATE, or a private set of 5 started on first use)."""
     state = os.environ.get("SHARDGATE_TEST_STATE")
     if state and os.path.exists(state):
         servers = servers_mod.servers_from_state(state)
@@ -42,7 +43,7 @@ def fixture_servers():
     if "servers" not in _standalone:
         tmp = tempfile.mkdtemp(prefix="shardgate-it-")
         _standalone["dir"] = tmp
-        _standalone["servers"] = servers_mod.start(os.path.join(tmp, "state.json"), count=4,
+        _standalone["servers"] = servers_mod.start(os.path.join(tmp, "state.json"), count=5,
                                                    port_range=OWN_SERVER_PORTS)
 
         def cleanup():
