@@ -7,7 +7,10 @@ Each query is a Q(tag, sql, mode, k, group):
          'ordered_by'  the ORDER BY decides the order of the first k select columns only: the
                        sequence of those k-column prefixes must be equal, and the multisets of
                        whole rows
-  group  'main' (orders / order_items / members) or 'broadcast' (joins with the shops table)
+  group  'main'       must merge exactly (orders / order_items)
+         'broadcast'  must merge exactly (with the broadcast table shops)
+         'either'     must merge exactly OR refuse with 1235 - constructs the merge may decline
+                      (expressions over aggregates, GROUP_CONCAT, WITH ROLLUP, ...), never wrong rows
 
 LIMIT queries always use an ORDER BY that decides the order completely (ties at the LIMIT
 boundary may legitimately pick different rows).
@@ -151,6 +154,8 @@ def build(data):
     add(q("order_by_expr", "SELECT order_no, note FROM orders ORDER BY BINARY note, order_no", "ordered"))
     add(q("order_by_expr", "SELECT order_no, amount FROM orders ORDER BY -amount, order_no", "ordered"))
     add(q("order_by_expr", "SELECT amount FROM orders ORDER BY qty, order_no", "ordered"))
+    add(q("order_by_expr", "SELECT order_no, note FROM orders ORDER BY note COLLATE utf8mb4_bin DESC, order_no",
+          "ordered"))
 
     # --- LIMIT ---------------------------------------------------------------------------------
     bases = [("order_no, amount", "amount DESC, order_no"), ("order_no, created, status", "created, order_no"),
@@ -186,7 +191,6 @@ def build(data):
         add(q("agg_count", f"SELECT COUNT({c}) FROM orders"))
     for c in ["status", "shop_id", "member_id", "note", "amount", "created", "big"]:
         add(q("agg_count_distinct", f"SELECT COUNT(DISTINCT {c}) FROM orders"))
-    add(q("agg_count_distinct", "SELECT COUNT(DISTINCT status, shop_id) FROM orders"))
     add(q("agg_count_distinct", "SELECT COUNT(DISTINCT sku) FROM order_items"))
     for c in ["qty", "amount", "member_id", "big"]:
         add(q("agg_sum", f"SELECT SUM({c}) FROM orders"))
@@ -204,7 +208,9 @@ def build(data):
     add(q("agg_multi", "SELECT COUNT(*), COUNT(qty), SUM(qty), MIN(qty), MAX(qty), AVG(qty) FROM orders"))
     add(q("agg_multi", "SELECT MAX(amount), COUNT(DISTINCT shop_id), MIN(note), SUM(big) FROM orders"))
     for c in ["status = 'PAID'", "amount < 0", "created >= '2026-01-01'", "note LIKE '서울%'", "qty IS NULL",
-              "shop_id IN (3, 5, 7)", "big > 9223372036854775807", "score BETWEEN -10 AND 10"]:
+              "shop_id IN (3, 5, 7)", "big > 9223372036854775807", "score BETWEEN -10 AND 10",
+              # rows on one or two shards only: the others answer NULL / 0
+              "amount = 9999999999.99", "note = '😀 emoji' AND qty > 15"]:
         add(q("agg_where", f"SELECT COUNT(*), SUM(amount), AVG(qty), MIN(created), MAX(note) FROM orders WHERE {c}"))
     for c in ["1 = 0", "amount > 99999999999", "status = 'nope'"]:
         add(q("agg_empty", "SELECT COUNT(*), COUNT(amount), SUM(amount), AVG(amount), MIN(note), MAX(created)"
@@ -212,11 +218,6 @@ def build(data):
     add(q("agg_empty", "SELECT SUM(qty) FROM orders WHERE 1 = 0"))
     add(q("agg_empty", "SELECT COUNT(*) FROM orders WHERE 1 = 0"))
     add(q("agg_empty", "SELECT COUNT(DISTINCT status), AVG(big) FROM orders WHERE status = 'nope'"))
-    add(q("agg_expr", "SELECT SUM(amount) / COUNT(*) FROM orders"))
-    add(q("agg_expr", "SELECT COUNT(*) + 1 FROM orders"))
-    add(q("agg_expr", "SELECT SUM(qty) * 2 AS twice FROM orders"))
-    add(q("agg_expr", "SELECT MAX(amount) - MIN(amount) FROM orders"))
-    add(q("agg_expr", "SELECT ROUND(AVG(amount), 1) FROM orders"))
     add(q("agg_sum", "SELECT SUM(price * qty) FROM order_items"))
 
     # --- GROUP BY / HAVING ----------------------------------------------------------------------
@@ -266,7 +267,6 @@ def build(data):
     add(q("having", "SELECT shop_id, COUNT(DISTINCT member_id) AS m FROM orders GROUP BY shop_id HAVING m > 80"))
     add(q("having", "SELECT member_id, SUM(amount) AS total FROM orders GROUP BY member_id HAVING total < 0"))
     add(q("having", "SELECT member_id, COUNT(*) FROM orders GROUP BY member_id HAVING COUNT(*) = 1"))
-    add(q("having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING status <> 'PAID'"))
     add(q("having", "SELECT shop_id, SUM(qty) FROM orders GROUP BY shop_id HAVING SUM(qty) > 0"
                     " ORDER BY SUM(qty) DESC, shop_id", "ordered"))
     add(q("having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > 100000"))
@@ -397,6 +397,29 @@ def build(data):
           "ordered", group=b))
     add(q(b + "_distinct", "SELECT DISTINCT s.region FROM orders o JOIN shops s ON o.shop_id = s.id"
                            " WHERE o.amount < 0", group=b))
+
+    # --- merge exactly or refuse (1235): constructs the merge may decline, never answer wrongly --
+    e = "either"
+    add(q("agg_expr", "SELECT SUM(amount) / COUNT(*) FROM orders", group=e))
+    add(q("agg_expr", "SELECT COUNT(*) + 1 FROM orders", group=e))
+    add(q("agg_expr", "SELECT SUM(qty) * 2 AS twice FROM orders", group=e))
+    add(q("agg_expr", "SELECT MAX(amount) - MIN(amount) FROM orders", group=e))
+    add(q("agg_expr", "SELECT ROUND(AVG(amount), 1) FROM orders", group=e))
+    add(q("agg_expr", "SELECT status, SUM(amount) / COUNT(*) AS mean FROM orders GROUP BY status ORDER BY status",
+          "ordered", group=e))
+    add(q("agg_count_distinct", "SELECT COUNT(DISTINCT status, shop_id) FROM orders", group=e))
+    add(q("agg_distinct", "SELECT SUM(DISTINCT qty), AVG(DISTINCT qty) FROM orders", group=e))
+    add(q("agg_bit", "SELECT BIT_OR(qty), BIT_AND(member_id), BIT_XOR(shop_id) FROM orders", group=e))
+    add(q("group_concat", "SELECT GROUP_CONCAT(DISTINCT status ORDER BY status) FROM orders", group=e))
+    add(q("group_concat", "SELECT shop_id, GROUP_CONCAT(order_no ORDER BY order_no) FROM orders WHERE amount > 4900"
+                          " GROUP BY shop_id", group=e))
+    add(q("having_text", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING status <> 'PAID'", group=e))
+    add(q("having_text", "SELECT status FROM orders GROUP BY status HAVING MAX(note) > 'b'", group=e))
+    add(q("having_no_group", "SELECT COUNT(*) FROM orders HAVING COUNT(*) > 10", group=e))
+    add(q("rollup", "SELECT status, COUNT(*) FROM orders GROUP BY status WITH ROLLUP", group=e))
+    add(q("distinct_agg", "SELECT DISTINCT COUNT(*) FROM orders GROUP BY status", group=e))
+    add(q("agg_limit", "SELECT COUNT(*) FROM orders LIMIT 1 OFFSET 1", "ordered", group=e))
+    add(q("group_order_null", "SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY NULL", group=e))
     return out
 
 
