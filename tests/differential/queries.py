@@ -204,7 +204,8 @@ def build(data):
     for c in ["qty", "amount", "member_id", "big"]:
         add(q("agg_avg", f"SELECT AVG({c}) FROM orders"))
     add(q("agg_avg", "SELECT AVG(price) FROM order_items"))
-    add(q("agg_multi", "SELECT COUNT(*), COUNT(amount), SUM(amount), MIN(amount), MAX(amount), AVG(amount) FROM orders"))
+    add(q("agg_multi", "SELECT COUNT(*), COUNT(amount), SUM(amount), MIN(amount), MAX(amount), AVG(amount)"
+                       " FROM orders"))
     add(q("agg_multi", "SELECT COUNT(*), COUNT(qty), SUM(qty), MIN(qty), MAX(qty), AVG(qty) FROM orders"))
     add(q("agg_multi", "SELECT MAX(amount), COUNT(DISTINCT shop_id), MIN(note), SUM(big) FROM orders"))
     for c in ["status = 'PAID'", "amount < 0", "created >= '2026-01-01'", "note LIKE '서울%'", "qty IS NULL",
@@ -235,7 +236,8 @@ def build(data):
     add(q("group_by_multi", "SELECT status, ship_date IS NULL AS unshipped, COUNT(*) FROM orders"
                             " GROUP BY status, unshipped"))
     for c in ["amount > 0", "created < '2022-01-01'", "note IS NOT NULL", "status = 'PAID' OR status IS NULL"]:
-        add(q("group_by_where", f"SELECT status, COUNT(*), SUM(qty), AVG(amount) FROM orders WHERE {c} GROUP BY status"))
+        add(q("group_by_where", f"SELECT status, COUNT(*), SUM(qty), AVG(amount) FROM orders WHERE {c}"
+                                " GROUP BY status"))
     add(q("group_by_where", "SELECT shop_id, COUNT(*) FROM orders WHERE 1 = 0 GROUP BY shop_id"))
     for g in ["status", "shop_id", "qty", "note", "big"]:
         for d in ("ASC", "DESC"):
@@ -262,8 +264,10 @@ def build(data):
     add(q("having", "SELECT shop_id, COUNT(*) AS n FROM orders GROUP BY shop_id HAVING n > 95"))
     add(q("having", "SELECT shop_id, SUM(amount), COUNT(*) FROM orders GROUP BY shop_id"
                     " HAVING SUM(amount) > 100000 AND COUNT(*) < 105"))
-    add(q("having", "SELECT qty, MIN(amount), MAX(qty) FROM orders GROUP BY qty HAVING MIN(amount) < -300 OR MAX(qty) >= 20"))
-    add(q("having", "SELECT status, AVG(amount) FROM orders GROUP BY status HAVING AVG(amount) BETWEEN 100 AND 10000000"))
+    add(q("having", "SELECT qty, MIN(amount), MAX(qty) FROM orders GROUP BY qty"
+                    " HAVING MIN(amount) < -300 OR MAX(qty) >= 20"))
+    add(q("having", "SELECT status, AVG(amount) FROM orders GROUP BY status"
+                    " HAVING AVG(amount) BETWEEN 100 AND 10000000"))
     add(q("having", "SELECT shop_id, COUNT(DISTINCT member_id) AS m FROM orders GROUP BY shop_id HAVING m > 80"))
     add(q("having", "SELECT member_id, SUM(amount) AS total FROM orders GROUP BY member_id HAVING total < 0"))
     add(q("having", "SELECT member_id, COUNT(*) FROM orders GROUP BY member_id HAVING COUNT(*) = 1"))
