@@ -60,6 +60,16 @@ struct admin_config {
   std::uint16_t port = 9104;
 };
 
+// How statements are run across shards.
+struct routing_config {
+  // A scattered read (or write) that has not finished within this is cancelled and
+  // answered with an error naming the shards still running (0: no deadline).
+  std::uint32_t scatter_timeout_ms = 60000;
+  // Rows (groups, distinct values) a merge may hold in memory at once before the
+  // statement is refused; ORDER BY ... LIMIT and plain scatters stream and hold none.
+  std::uint32_t merge_max_rows = 1000000;
+};
+
 struct logging_config {
   std::string level = "info";
 };
@@ -158,6 +168,7 @@ struct config {
   std::string default_cluster;
   std::vector<schema_config> schemas;
   std::vector<lookup_config> lookups;
+  routing_config routing;
   logging_config logging;
 
   const user_config* find_user(std::string_view name) const;

@@ -630,6 +630,16 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
   }
 }
 
+void parse_routing(const YAML::Node& n, routing_config& out) {
+  expect_map(n, "routing", {"scatter_timeout_ms", "merge_max_rows"});
+  if (n["scatter_timeout_ms"])
+    out.scatter_timeout_ms = static_cast<std::uint32_t>(
+        integer(n["scatter_timeout_ms"], "routing.scatter_timeout_ms", 0, 86'400'000));
+  if (n["merge_max_rows"])
+    out.merge_max_rows = static_cast<std::uint32_t>(
+        integer(n["merge_max_rows"], "routing.merge_max_rows", 1, 1'000'000'000));
+}
+
 void parse_logging(const YAML::Node& n, logging_config& out) {
   expect_map(n, "logging", {"level"});
   if (n["level"]) {
@@ -644,9 +654,9 @@ void parse_logging(const YAML::Node& n, logging_config& out) {
 
 std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
-  expect_map(
-      root, "the top level",
-      {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups", "logging"});
+  expect_map(root, "the top level",
+             {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups",
+              "routing", "logging"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);
@@ -663,6 +673,7 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
          "default_cluster '" + cfg->default_cluster + "' is not defined under clusters");
   if (root["lookups"]) parse_lookups(root["lookups"], *cfg);
   if (root["schemas"]) parse_schemas(root["schemas"], *cfg);
+  if (root["routing"]) parse_routing(root["routing"], cfg->routing);
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
       cfg->admin.address == cfg->listen.address) {

@@ -11,10 +11,6 @@ namespace shardgate::execution {
 
 using namespace protocol;
 
-namespace {
-
-constexpr std::size_t max_reply_packet = 1u << 30;
-
 mysql_error lost_error(const backend::backend_connection& be, std::string_view what) {
   return {er::server_lost, "HY000",
           "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
@@ -29,7 +25,6 @@ mysql_error shard_error(const backend::backend_connection& be, const std::string
   return {err.code, std::string(err.sql_state), "shard " + shard + ": " + std::string(err.message)};
 }
 
-// Reads the rest of a resultset (after the column count) and drops it.
 awaitable<bool> drain_resultset(backend::backend_connection& be, bytes& payload) {
   const bool deprecate_eof = be.capabilities() & cap::deprecate_eof;
   std::uint8_t seq = 0;
@@ -49,8 +44,6 @@ awaitable<bool> drain_resultset(backend::backend_connection& be, bytes& payload)
     }
   }
 }
-
-}  // namespace
 
 awaitable<void> send_to_all(std::vector<fan_leg>& legs) {
   bytes payload;

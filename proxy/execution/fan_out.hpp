@@ -28,6 +28,18 @@ struct fan_leg {
   bool lost = false;  // the connection failed; it is marked broken
 };
 
+// The largest reply packet read from a shard.
+constexpr std::size_t max_reply_packet = 1u << 30;
+
+// "Lost connection to MySQL server at ... (cluster c) <what>".
+protocol::mysql_error lost_error(const backend::backend_connection& be, std::string_view what);
+// A shard's ERR packet as the client's error, naming the shard.
+protocol::mysql_error shard_error(const backend::backend_connection& be, const std::string& shard,
+                                  protocol::byte_span payload);
+// Reads the rest of a resultset (after the column count) and drops it; false if the
+// connection failed.
+awaitable<bool> drain_resultset(backend::backend_connection& be, protocol::bytes& payload);
+
 // Sends COM_QUERY `leg.sql` on every leg. Legs whose send fails are marked lost.
 awaitable<void> send_to_all(std::vector<fan_leg>& legs);
 

@@ -509,9 +509,10 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
       return refuse(plan, er::not_supported_yet, "42000",
                     std::string(kind_word(kind)) +
                         " with ORDER BY or LIMIT across several shards is not supported");
-    if (parsed_.scatter_blocker && plan.clusters.size() > 1)
+    const char* blocker = parsed_.scatter_blocker ? parsed_.scatter_blocker : parsed_.merge_needed;
+    if (blocker && plan.clusters.size() > 1)
       return refuse(plan, er::not_supported_yet, "42000",
-                    std::string(kind_word(kind)) + " with " + parsed_.scatter_blocker +
+                    std::string(kind_word(kind)) + " with " + blocker +
                         " across several shards is not supported yet");
     if (plan.clusters.size() > 1) {
       plan.action = route_action::fan_out;
@@ -533,16 +534,36 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                     std::string("this SELECT reads sharded table ") + table_name(lead) +
                         (all ? " without a usable shard key" : " on several shards") +
                         " and uses " + parsed_.scatter_blocker +
-                        "; merging that across shards is not supported yet");
+                        "; merging that across shards is not supported");
     plan.action = route_action::fan_out;
     plan.combine = route_combine::rows;
-    if (top_sharded == 1) rewrite_in_lists(first_sharded, plan);
+    if (parsed_.merge_needed) {
+      // ORDER BY, LIMIT, aggregates, GROUP BY, HAVING, DISTINCT: the shards run a rewritten
+      // statement and ShardGate merges their rows.
+      if (!plan_scatter_merge(parsed_, plan.merge, merge_sql_, why_))
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string("this SELECT reads sharded table ") + table_name(lead) +
+                          (all ? " without a usable shard key" : " on several shards") +
+                          " and uses " + why_ + ", which cannot be merged across shards exactly");
+      plan.combine = route_combine::merge;
+      plan.rewritten = true;
+      if (plan.texts.size() < plan.clusters.size()) plan.texts.resize(plan.clusters.size());
+      for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k] = merge_sql_;
+    } else if (top_sharded == 1) {
+      rewrite_in_lists(first_sharded, plan);
+    }
   }
   if (explain) {
-    plan.reason = "SELECT on " + table_name(lead) +
-                  (all ? " without a usable key " + std::string(key_text) + ": every shard"
-                       : " by key " + std::string(key_text)) +
-                  (plan.rewritten ? " (IN-list split per shard)" : "");
+    plan.reason =
+        "SELECT on " + table_name(lead) +
+        (all ? " without a usable key " + std::string(key_text) + ": every shard"
+             : " by key " + std::string(key_text)) +
+        (plan.rewritten && plan.combine == route_combine::rows ? " (IN-list split per shard)" : "");
+    if (plan.combine == route_combine::merge)
+      plan.reason += std::string("; merged by ShardGate (") + merge_mode_name(plan.merge.mode) +
+                     (plan.merge.has_limit ? ", limit" : "") +
+                     (plan.merge.distinct ? ", distinct" : "") +
+                     (plan.merge.having_root >= 0 ? ", having" : "") + ")";
   }
 }
 
@@ -608,9 +629,10 @@ void router::route_insert(const session_view& s, route_plan& plan, bool explain)
     if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
   }
   plan.first_row_cluster = scratch_[0];
-  if (parsed_.scatter_blocker && plan.clusters.size() > 1)
+  const char* blocker = parsed_.scatter_blocker ? parsed_.scatter_blocker : parsed_.merge_needed;
+  if (blocker && plan.clusters.size() > 1)
     return refuse(plan, er::not_supported_yet, "42000",
-                  std::string(verb) + " with " + parsed_.scatter_blocker +
+                  std::string(verb) + " with " + blocker +
                       " whose rows go to several shards is not supported yet");
   if (plan.clusters.size() > 1) {
     plan.action = route_action::fan_out;

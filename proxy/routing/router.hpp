@@ -12,6 +12,7 @@
 
 #include "protocol/errors.hpp"
 #include "routing/placement.hpp"
+#include "routing/scatter_plan.hpp"
 #include "routing/statement_parser.hpp"
 
 namespace shardgate::routing {
@@ -29,10 +30,11 @@ enum class route_action : std::uint8_t {
 };
 
 enum class route_combine : std::uint8_t {
-  none,  // single
-  rows,  // concatenate the result rows of every shard (one set of column definitions)
-  ok,    // writes: sum affected rows; last insert id from the shard that got row 1
-  ddl,   // every shard must succeed; a failure names the shards that did and did not
+  none,   // single
+  rows,   // concatenate the result rows of every shard (one set of column definitions)
+  merge,  // reads merged by ShardGate as `merge` says (texts: the rewritten statement)
+  ok,     // writes: sum affected rows; last insert id from the shard that got row 1
+  ddl,    // every shard must succeed; a failure names the shards that did and did not
 };
 
 const char* route_action_name(route_action a) noexcept;
@@ -55,6 +57,8 @@ struct route_plan {
   std::string reason;  // why this plan (filled when explaining)
   // The sharded table that decided the route (null: none).
   const config::table_config* table = nullptr;
+  // combine == merge: how the shards' rows are merged.
+  merge_spec merge;
 
   void clear();
 };
@@ -95,6 +99,7 @@ class router {
   key_value key_;
   key_value key_hi_;
   std::string why_;
+  std::string merge_sql_;
   std::vector<int> scratch_;
   std::vector<int> scratch2_;
   std::vector<std::uint8_t> placed_;   // per target cluster, while building rewritten texts

@@ -14,12 +14,16 @@ void parsed_statement::clear() {
   kind = statement_kind::empty;
   multiple = false;
   readable = true;
+  executable_comments = false;
+  no_backslash_escapes = false;
   unreadable = "";
   tokens.clear();
   tables.clear();
   key_joins.clear();
   hint_shard = {};
   scatter_blocker = nullptr;
+  merge_needed = nullptr;
+  select = {};
   assigns_key = false;
   assigned_key_literal = false;
   assigned_key = {};
@@ -184,6 +188,10 @@ class parser {
   void block(const char* what, bool nested) {
     if (!nested && !out_.scatter_blocker) out_.scatter_blocker = what;
   }
+  // A construct the scatter-gather merge can answer (ORDER BY, LIMIT, aggregates, ...).
+  void mergeable(const char* what, bool nested) {
+    if (!nested && !out_.merge_needed) out_.merge_needed = what;
+  }
 
   bool lex();
   void find_conditional_comments();
@@ -207,7 +215,7 @@ class parser {
   void skip_expr(std::uint32_t& i, bool nested, bool in_select_list = false,
                  bool stop_at_comma = false);
   void skip_paren(std::uint32_t& i, bool nested, bool in_select_list);
-  void skip_order_or_limit(std::uint32_t& i, bool nested);
+  void skip_order_or_limit(std::uint32_t& i, bool nested, select_shape* shape = nullptr);
   void parse_insert(std::uint32_t i);
   void parse_update(std::uint32_t i);
   void parse_write_tail(std::uint32_t& i);
@@ -268,6 +276,8 @@ bool parser::lex() {
     }
   }
   if (r.error) fail("the lexer met text it cannot read (an unterminated string or comment?)");
+  out_.executable_comments = r.executable_comments;
+  out_.no_backslash_escapes = opt_.no_backslash_escapes;
   out_.tokens.push_back(token{token_kind::end, 0, r.stop.offset, 0});
   n_ = static_cast<std::uint32_t>(out_.tokens.size() - 1);
   // Match parentheses once (partner() is only read for parentheses: the rest of the
@@ -384,6 +394,7 @@ void parser::run() {
       std::uint32_t j = 0;
       parse_query(j, false);
       if (!at_end(j)) fail("unexpected text after the query");
+      if (out_.select.simple) out_.select.tail_end = j;
       break;
     }
     case statement_kind::insert:
@@ -443,6 +454,7 @@ void parser::parse_query(std::uint32_t& i, bool nested) {
   parse_query_term(i, nested);
   while (kw(i, "UNION") || kw(i, "EXCEPT") || kw(i, "INTERSECT")) {
     block("UNION / EXCEPT / INTERSECT", nested);
+    if (!nested) out_.select.simple = false;
     ++i;
     if (kw(i, "ALL") || kw(i, "DISTINCT")) ++i;
     parse_query_term(i, true);
@@ -474,10 +486,14 @@ void parser::parse_query_term(std::uint32_t& i, bool nested) {
 }
 
 void parser::parse_select_body(std::uint32_t& i, bool nested) {
+  // The statement's own SELECT (token 0): record where its clauses are.
+  select_shape* shape = !nested && i == 0 ? &out_.select : nullptr;
+  if (shape) shape->simple = true;
   ++i;  // SELECT
   for (;;) {
     if (kw(i, "DISTINCT") || kw(i, "DISTINCTROW")) {
-      block("DISTINCT", nested);
+      mergeable("DISTINCT", nested);
+      if (shape) shape->distinct = true;
       ++i;
     } else if (kw(i, "SQL_CALC_FOUND_ROWS")) {
       block("SQL_CALC_FOUND_ROWS", nested);
@@ -490,7 +506,9 @@ void parser::parse_select_body(std::uint32_t& i, bool nested) {
       break;
     }
   }
+  if (shape) shape->list_begin = i;
   skip_expr(i, nested, true);  // the select list
+  if (shape) shape->list_end = shape->body_begin = i;
   if (kw(i, "INTO")) {
     block("SELECT ... INTO", nested);
     ++i;
@@ -514,23 +532,32 @@ void parser::parse_select_body(std::uint32_t& i, bool nested) {
       where_end_ = i;
     }
   }
+  if (shape) shape->body_end = i;
   if (kw(i, "GROUP")) {
-    block("GROUP BY", nested);
+    mergeable("GROUP BY", nested);
     i += 2;
+    if (shape) shape->group_begin = i;
     skip_expr(i, nested);
-    if (kw(i, "WITH")) i += 2;  // WITH ROLLUP
+    if (shape) shape->group_end = i;
+    if (kw(i, "WITH")) {  // WITH ROLLUP
+      if (shape) shape->rollup = true;
+      i += 2;
+    }
   }
   if (kw(i, "HAVING")) {
-    block("HAVING", nested);
+    mergeable("HAVING", nested);
     ++i;
+    if (shape) shape->having_begin = i;
     skip_expr(i, nested);
+    if (shape) shape->having_end = i;
   }
   if (kw(i, "WINDOW")) {
     block("a window function", nested);
     ++i;
     skip_expr(i, nested);
   }
-  skip_order_or_limit(i, nested);
+  skip_order_or_limit(i, nested, shape);
+  if (shape) shape->tail_begin = i;
   if (kw(i, "INTO")) {
     block("SELECT ... INTO", nested);
     ++i;
@@ -553,20 +580,24 @@ void parser::parse_select_body(std::uint32_t& i, bool nested) {
   }
 }
 
-void parser::skip_order_or_limit(std::uint32_t& i, bool nested) {
+void parser::skip_order_or_limit(std::uint32_t& i, bool nested, select_shape* shape) {
   if (kw(i, "ORDER") && kw(i + 1, "BY")) {
-    block("ORDER BY", nested);
+    mergeable("ORDER BY", nested);
     i += 2;
+    if (shape) shape->order_begin = i;
     skip_expr(i, nested);
+    if (shape) shape->order_end = i;
   }
   if (kw(i, "LIMIT")) {
-    block("LIMIT", nested);
+    mergeable("LIMIT", nested);
     ++i;
+    if (shape) shape->limit_begin = i;
     skip_expr(i, nested);
     if (kw(i, "OFFSET")) {
       ++i;
       skip_expr(i, nested);
     }
+    if (shape) shape->limit_end = i;
   }
   if (kw(i, "OFFSET") || kw(i, "FETCH")) {
     block("OFFSET / FETCH", nested);
@@ -741,7 +772,7 @@ void parser::skip_expr(std::uint32_t& i, bool nested, bool in_select_list, bool 
         block("a window function", nested);
       } else if (is(i + 1, token_kind::lparen)) {
         if (f & w_aggregate)
-          block("an aggregate function", nested);
+          mergeable("an aggregate function", nested);
         else if (f & w_session)
           block("a per-connection function", nested);
       }

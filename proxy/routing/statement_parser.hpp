@@ -74,12 +74,37 @@ struct insert_row {
   literal_ref key;
 };
 
+// Where the clauses of a top-level SELECT are (token indexes, half-open ranges). Filled
+// for a statement that is one plain SELECT (no WITH, UNION or parenthesised query), so the
+// scatter-gather planner can rewrite it clause by clause.
+struct select_shape {
+  bool simple = false;
+  bool distinct = false;         // SELECT DISTINCT / DISTINCTROW
+  std::uint32_t list_begin = 0;  // the select list
+  std::uint32_t list_end = 0;
+  std::uint32_t body_begin = 0;  // FROM ... WHERE ... (empty range: no FROM)
+  std::uint32_t body_end = 0;
+  std::uint32_t group_begin = 0;  // the expressions after GROUP BY (empty: none)
+  std::uint32_t group_end = 0;
+  bool rollup = false;
+  std::uint32_t having_begin = 0;  // the condition after HAVING
+  std::uint32_t having_end = 0;
+  std::uint32_t order_begin = 0;  // the keys after ORDER BY
+  std::uint32_t order_end = 0;
+  std::uint32_t limit_begin = 0;  // after LIMIT, through any OFFSET value
+  std::uint32_t limit_end = 0;
+  std::uint32_t tail_begin = 0;  // locking clause (FOR UPDATE, ...) to the end
+  std::uint32_t tail_end = 0;
+};
+
 struct parsed_statement {
   std::string_view text;
   sql::statement_kind kind = sql::statement_kind::empty;
-  bool multiple = false;        // more statements follow a ';' (see router: split and routed each)
-  bool readable = true;         // false: the lexer or parser met text it cannot read
-  const char* unreadable = "";  // why, when !readable
+  bool multiple = false;  // more statements follow a ';' (see router: split and routed each)
+  bool readable = true;   // false: the lexer or parser met text it cannot read
+  bool executable_comments = false;   // a /*! ... */ comment was read as SQL
+  bool no_backslash_escapes = false;  // how its strings were read
+  const char* unreadable = "";        // why, when !readable
   std::vector<sql::token> tokens;
   std::vector<table_ref> tables;
   // Pairs of tables (indexes into `tables`) whose shard keys are equated (a.k = b.k) in
@@ -87,9 +112,15 @@ struct parsed_statement {
   std::vector<std::pair<std::uint16_t, std::uint16_t>> key_joins;
   std::string_view hint_shard;  // from /* shardgate: shard=NAME */
 
-  // Reads: why the rows of several shards could not simply be concatenated (null: they
-  // can). Names the construct: "ORDER BY", "LIMIT", "an aggregate function", ...
+  // Reads: what stops the rows of several shards from being combined at all (null:
+  // nothing). Names the construct: "a window function", "UNION / EXCEPT / INTERSECT", ...
   const char* scatter_blocker = nullptr;
+  // Reads: the first construct that needs the proxy to merge the shards' rows rather than
+  // concatenate them ("ORDER BY", "LIMIT", "an aggregate function", "GROUP BY", "HAVING",
+  // "DISTINCT"); null: concatenation is exact. See `select` for where its parts are.
+  const char* merge_needed = nullptr;
+  // The parts of a top-level `SELECT ...` (token indexes; valid when select.simple).
+  select_shape select;
 
   // UPDATE ... SET / INSERT ... ON DUPLICATE KEY UPDATE: a shard-key column is assigned.
   bool assigns_key = false;

@@ -8,6 +8,7 @@
 #include "backend/state_sync.hpp"
 #include "execution/fan_out.hpp"
 #include "execution/forward_response.hpp"
+#include "execution/scatter_merge.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/generic_response.hpp"
@@ -504,7 +505,9 @@ awaitable<client_session::next> client_session::run_fan_out() {
   for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
     const int c = plan_.clusters[k];
     auto err = co_await borrow_backend(c);
-    if (!err && combine == routing::route_combine::rows) err = co_await join_transaction(c);
+    const bool read =
+        combine == routing::route_combine::rows || combine == routing::route_combine::merge;
+    if (!err && read) err = co_await join_transaction(c);
     if (err) {
       for (int done : plan_.clusters) give_back_backend(done, true);
       mysql_error e = *err;
@@ -537,6 +540,19 @@ awaitable<client_session::next> client_session::run_fan_out() {
     const auto result = co_await execution::gather_rows(
         legs, names, socket_, client_seq, client_caps_, status_flags(),
         std::chrono::seconds(config_->listen.write_timeout_s));
+    seq_ = static_cast<std::uint8_t>(client_seq - 1);
+    finish_legs();
+    co_return result == execution::gather_status::complete ? next::keep_going : next::close;
+  }
+
+  if (combine == routing::route_combine::merge) {
+    std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
+    execution::merge_settings settings;
+    settings.write_timeout = std::chrono::seconds(config_->listen.write_timeout_s);
+    settings.deadline = std::chrono::milliseconds(config_->routing.scatter_timeout_ms);
+    settings.max_rows = config_->routing.merge_max_rows;
+    const auto result = co_await execution::merge_rows(
+        legs, names, plan_.merge, socket_, client_seq, client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
     finish_legs();
     co_return result == execution::gather_status::complete ? next::keep_going : next::close;

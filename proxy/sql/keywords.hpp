@@ -23,6 +23,7 @@ inline constexpr std::string_view keyword_words[] = {"",  // 0: none
                                                      "AND",
                                                      "ANY",
                                                      "AS",
+                                                     "ASC",
                                                      "AVG",
                                                      "BEGIN",
                                                      "BETWEEN",
