@@ -205,6 +205,8 @@ class parser {
   void parse_select_body(std::uint32_t& i, bool nested);
   void parse_table_references(std::uint32_t& i, bool nested);
   void parse_table_factor(std::uint32_t& i, bool nested);
+  void using_joins(std::uint32_t left_begin, std::uint32_t right_begin, std::uint32_t b,
+                   std::uint32_t e);
   std::uint32_t parse_table_name(std::uint32_t& i, bool nested);
   void parse_alias(std::uint32_t& i, std::uint32_t ref);
   void skip_index_hints(std::uint32_t& i);
@@ -608,6 +610,7 @@ void parser::skip_order_or_limit(std::uint32_t& i, bool nested, select_shape* sh
 }
 
 void parser::parse_table_references(std::uint32_t& i, bool nested) {
+  const auto first_ref = static_cast<std::uint32_t>(out_.tables.size());
   for (;;) {
     parse_table_factor(i, nested);
     if (!out_.readable) return;
@@ -623,6 +626,7 @@ void parser::parse_table_references(std::uint32_t& i, bool nested) {
       }
       if (!kw(j, "JOIN") && !kw(j, "STRAIGHT_JOIN")) break;
       i = j + 1;
+      const auto right_ref = static_cast<std::uint32_t>(out_.tables.size());
       parse_table_factor(i, nested);
       if (!out_.readable) return;
       if (kw(i, "ON")) {
@@ -633,11 +637,32 @@ void parser::parse_table_references(std::uint32_t& i, bool nested) {
       } else if (kw(i, "USING")) {
         ++i;
         if (!is(i, token_kind::lparen)) return fail("USING needs a column list");
+        if (!nested) using_joins(first_ref, right_ref, i + 1, partner(i));
         i = partner(i) + 1;
       }
     }
     if (!is(i, token_kind::comma)) return;
     ++i;
+  }
+}
+
+// JOIN ... USING (cols): a column that is the shard key of a table on the right and of a
+// table on the left equates their keys (left.k = right.k), as an ON clause would.
+void parser::using_joins(std::uint32_t left_begin, std::uint32_t right_begin, std::uint32_t b,
+                         std::uint32_t e) {
+  const auto right_end = static_cast<std::uint32_t>(out_.tables.size());
+  for (std::uint32_t c = b; c < e; ++c) {
+    if (!is_name(c)) continue;
+    const std::string col = identifier_lower(text(c));
+    for (std::uint32_t r = right_begin; r < right_end; ++r) {
+      const table_ref& rt = out_.tables[r];
+      if (!rt.table || rt.nested || rt.table->shard_key != col) continue;
+      for (std::uint32_t l = left_begin; l < right_begin; ++l) {
+        const table_ref& lt = out_.tables[l];
+        if (!lt.table || lt.nested || lt.table->shard_key != col) continue;
+        out_.key_joins.emplace_back(static_cast<std::uint16_t>(l), static_cast<std::uint16_t>(r));
+      }
+    }
   }
 }
 

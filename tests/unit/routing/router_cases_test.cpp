@@ -453,7 +453,7 @@ TEST(router_cases, table_hints_partitions_and_joins) {
       {"SELECT * FROM orders NATURAL JOIN order_items WHERE order_no = 'ORD2026112200000001'", "s1"},
       // Conservative: NATURAL / USING joins are not read as key joins.
       {"SELECT * FROM orders NATURAL JOIN order_items", "refuse:not joined on their shard keys"},
-      {"SELECT * FROM orders o JOIN order_items i USING (order_no)", "refuse:not joined on their shard keys"},
+      {"SELECT * FROM orders o JOIN order_items i USING (order_no)", all4},  // USING (key): a key join
       {"SELECT * FROM orders o LEFT JOIN order_items i ON o.order_no = i.order_no WHERE o.order_no = 'ORD2026112200000001'", "s1"},
       {"SELECT * FROM orders o LEFT JOIN order_items i ON o.order_no = i.order_no", all4},
       {"SELECT * FROM orders o RIGHT OUTER JOIN order_items i ON i.order_no = o.order_no", all4},

@@ -145,6 +145,14 @@ TEST(router, scatter_reads_only_when_concatenation_is_exact) {
       {"SELECT * FROM (SELECT * FROM orders) t", "refuse:"},
       {"WITH t AS (SELECT * FROM orders) SELECT * FROM t", "refuse:"},
       {"SELECT * FROM orders o JOIN order_items i ON o.order_no = i.order_no", "s0,s1,s2,s3"},
+      // USING (key) equates the keys as ON does.
+      {"SELECT * FROM orders o JOIN order_items i USING (order_no)", "s0,s1,s2,s3"},
+      {"SELECT * FROM orders JOIN order_items USING (line_no, order_no) WHERE order_no = "
+       "'ORD2026112200000001'",
+       "s1"},
+      {"SELECT COUNT(*) FROM orders o LEFT JOIN order_items i USING (order_no)", "s0,s1,s2,s3"},
+      {"SELECT * FROM orders o JOIN order_items i USING (total)",
+       "refuse:not joined on their shard keys"},
       {"SELECT * FROM orders o JOIN order_items i ON o.total = i.price",
        "refuse:not joined on their shard keys"},
       {"SELECT * FROM orders o JOIN members m ON o.member_id = m.member_id WHERE o.order_no = "
