@@ -1,0 +1,1 @@
+SELECT DISTINCT member_id, order_no AS n FROM orders ORDER BY n DESC, 1 LIMIT 10 OFFSET 5 FOR UPDATE

@@ -1,0 +1,1 @@
+SELECT * FROM orders ORDER BY created, total DESC LIMIT 100000, 10
