@@ -435,9 +435,9 @@ awaitable<client_session::next> client_session::query() {
       const bool copies = plan_.combine == routing::route_combine::broadcast;
       const mysql_error err{er::not_supported_yet, "42000",
                             copies ? "ShardGate: this write to a broadcast table runs on every "
-                                     "copy (several shards), which a transaction cannot do yet "
-                                     "(transactions.cross_shard: reject); write it outside the "
-                                     "transaction"
+                                     "copy (several shards) and cross-shard transactions are "
+                                     "not supported (transactions.cross_shard: reject); write "
+                                     "it outside the transaction"
                                    : "ShardGate: this write spans several shards, which a "
                                      "transaction cannot do yet (transactions.cross_shard: "
                                      "reject)"};
