@@ -142,7 +142,11 @@ struct table_config {
   std::string same_as;     // as configured (key and placement were copied from it)
   std::string colocation;  // the table whose placement this one follows (itself if none)
   keyless_writes keyless = keyless_writes::reject;
-  int line = 0;  // where it is defined, for messages
+  // A broadcast table (`broadcast: true`) is a small reference table copied whole to each
+  // cluster of `copies` (no shard key, no strategy): reads go to one copy, writes to all.
+  bool broadcast = false;
+  std::vector<std::string> copies;  // broadcast: clusters holding a copy (read: the first)
+  int line = 0;                     // where it is defined, for messages
 };
 
 struct schema_config {

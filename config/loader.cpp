@@ -521,8 +521,36 @@ void parse_table(const std::string& name, const YAML::Node& v, const std::string
   t.name = lower(name);
   t.line = v.Mark().line + 1;
   expect_map(v, where,
-             {"shard_key", "key", "strategy", "generations", "same_as", "keyless_writes"});
-  if (!v["shard_key"]) fail(v, where + ": shard_key (the column) is required");
+             {"shard_key", "key", "strategy", "generations", "same_as", "keyless_writes",
+              "broadcast", "clusters"});
+  if (v["broadcast"]) t.broadcast = boolean(v["broadcast"], where + ".broadcast");
+  if (t.broadcast) {
+    // Copied whole to every cluster: nothing places its rows.
+    for (const char* k : {"shard_key", "key", "strategy", "generations"})
+      if (v[k])
+        fail(v[k], where + "." + k +
+                       ": a broadcast table (broadcast: true) is copied whole to each of its "
+                       "clusters; it has no shard key, key or strategy");
+    if (v["same_as"])
+      fail(v["same_as"], where +
+                             ".same_as: a broadcast table (broadcast: true) cannot follow the "
+                             "placement of another table");
+    if (v["keyless_writes"])
+      fail(v["keyless_writes"], where +
+                                    ".keyless_writes: writes to a broadcast table always run on "
+                                    "every copy; keyless_writes does not apply");
+    // Without `clusters` the copies are chosen once every table of the schema is read.
+    if (v["clusters"]) t.copies = cluster_list(v["clusters"], where + ".clusters", cfg.clusters);
+    return;
+  }
+  if (v["clusters"])
+    fail(v["clusters"], where +
+                            ".clusters applies to broadcast tables (broadcast: true) only; a "
+                            "sharded table lists its clusters under strategy");
+  if (!v["shard_key"])
+    fail(v, where +
+                ": shard_key (the column) is required (or broadcast: true for a table "
+                "copied to every shard)");
   t.shard_key = lower(scalar(v["shard_key"], where + ".shard_key"));
   if (v["keyless_writes"]) {
     const std::string k = scalar(v["keyless_writes"], where + ".keyless_writes");
@@ -574,6 +602,33 @@ void parse_table(const std::string& name, const YAML::Node& v, const std::string
   }
 }
 
+// Broadcast tables without `clusters`: a copy on every cluster a sharded table of the
+// schema uses (every strategy, every generation) and on the schema's default cluster, in
+// the order of the clusters section.
+void default_copies(schema_config& sc, const config& cfg) {
+  std::vector<bool> used(cfg.clusters.size(), false);
+  auto use = [&](const std::string& name) {
+    const int c = cfg.cluster_index(name);
+    if (c >= 0) used[static_cast<std::size_t>(c)] = true;
+  };
+  use(sc.default_cluster);
+  for (const auto& t : sc.tables) {
+    if (t.broadcast) continue;
+    for (const auto& name : t.strategy.shards) use(name);
+    for (const auto& r : t.strategy.ranges) use(r.cluster);
+    if (!t.strategy.lookup.empty())
+      if (const auto* l = cfg.find_lookup(t.strategy.lookup))
+        for (const auto& e : l->entries) use(e.second);
+    for (const auto& g : t.generations)
+      for (const auto& name : g.shards) use(name);
+  }
+  for (auto& t : sc.tables) {
+    if (!t.broadcast || !t.copies.empty()) continue;
+    for (std::size_t c = 0; c < cfg.clusters.size(); ++c)
+      if (used[c]) t.copies.push_back(cfg.clusters[c].name);
+  }
+}
+
 void parse_schemas(const YAML::Node& n, config& cfg) {
   if (!n.IsMap()) fail(n, "schemas must be a mapping of schema name: {default_cluster, tables}");
   for (const auto& kv : n) {
@@ -617,6 +672,10 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
       if (!target)
         fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: table '" + t.same_as +
                                    "' is not defined in schema " + sc.name);
+      if (target->broadcast)
+        fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: '" + t.same_as +
+                                   "' is a broadcast table (copied to every cluster); same_as "
+                                   "names a sharded table");
       if (!target->same_as.empty())
         fail(same_as_nodes[i], where + ".tables." + t.name + ".same_as: '" + t.same_as +
                                    "' is itself same_as '" + target->same_as +
@@ -626,6 +685,7 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
       t.generations = target->generations;
       t.colocation = target->name;
     }
+    default_copies(sc, cfg);
     cfg.schemas.push_back(std::move(sc));
   }
 }

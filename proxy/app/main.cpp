@@ -114,9 +114,11 @@ int route_command(int argc, char** argv) {
   }
   std::string clusters;
   for (int c : plan.clusters) clusters += (clusters.empty() ? "" : ", ") + cfg->clusters[c].name;
-  std::printf("%s -> %s\nwhy: %s\n",
-              plan.action == shardgate::routing::route_action::single ? "single shard" : "fan-out",
-              clusters.c_str(), plan.reason.c_str());
+  const char* how = plan.action == shardgate::routing::route_action::single ? "single shard"
+                    : plan.combine == shardgate::routing::route_combine::broadcast
+                        ? "fan-out to every copy"
+                        : "fan-out";
+  std::printf("%s -> %s\nwhy: %s\n", how, clusters.c_str(), plan.reason.c_str());
   if (plan.rewritten)
     for (std::size_t k = 0; k < plan.clusters.size(); ++k)
       std::printf("  %s: %s\n", cfg->clusters[plan.clusters[k]].name.c_str(),
@@ -161,13 +163,16 @@ int main(int argc, char** argv) {
   auto cfg = load_config(config_path);
   if (!cfg) return exit_usage_or_config;
   if (check_only) {
-    std::size_t tables = 0;
-    for (const auto& sc : cfg->schemas) tables += sc.tables.size();
+    std::size_t tables = 0, broadcast = 0;
+    for (const auto& sc : cfg->schemas)
+      for (const auto& t : sc.tables) ++(t.broadcast ? broadcast : tables);
     std::printf(
-        "%s: OK (%zu users, %zu clusters, default cluster %s, %zu sharded tables in %zu "
+        "%s: OK (%zu users, %zu clusters, default cluster %s, %zu sharded tables%s in %zu "
         "schemas)\n",
         config_path.c_str(), cfg->users.size(), cfg->clusters.size(), cfg->default_cluster.c_str(),
-        tables, cfg->schemas.size());
+        tables,
+        broadcast ? (" and " + std::to_string(broadcast) + " broadcast tables").c_str() : "",
+        cfg->schemas.size());
     return exit_ok;
   }
 

@@ -176,6 +176,13 @@ table_placement::table_placement(const config::table_config& table, const config
       v[i] = static_cast<std::uint32_t>(std::uint64_t(i) * shards / buckets);
     return v;
   };
+  if (table.broadcast) {
+    // A copy on each cluster; no key places anything.
+    all_ = indexes(table.copies);
+    first_copy_ = all_.empty() ? -1 : all_.front();
+    std::sort(all_.begin(), all_.end());
+    return;
+  }
   switch (s.kind) {
     case config::strategy_kind::hash: {
       generation base;
@@ -244,6 +251,10 @@ std::uint64_t table_placement::hash_of(const key_value& key, bool& ok) const {
 
 int table_placement::place(const key_value& key, std::string& why) const {
   const auto& s = table_->strategy;
+  if (table_->broadcast) {
+    why = "table " + table_->name + " is a broadcast table (a copy on each of its clusters)";
+    return -1;
+  }
   switch (s.kind) {
     case config::strategy_kind::hash: {
       if (generations_.size() > 1 && !key.has_date) {
@@ -299,6 +310,7 @@ void table_placement::place_span(const key_value& lo, const key_value& hi,
   auto add_all = [&] {
     for (int c : all_) add(c);
   };
+  if (table_->broadcast) return add_all();
   if (s.kind == config::strategy_kind::range) {
     const auto kind = table_->key.kind;
     const bool text = kind == config::key_kind::string;
@@ -355,6 +367,7 @@ void table_placement::place_span(const key_value& lo, const key_value& hi,
 
 std::string table_placement::explain(const key_value& key) const {
   const auto& s = table_->strategy;
+  if (table_->broadcast) return "broadcast (a copy on each of its clusters)";
   std::string out = config::strategy_kind_name(s.kind);
   if (s.kind == config::strategy_kind::hash) {
     out += std::string(" ") + config::hash_function_name(s.function);

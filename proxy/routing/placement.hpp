@@ -44,7 +44,7 @@ key_read read_key(const config::shard_key_config& key, sql::token_kind kind,
 // for string-like kinds the text is the value, for integers it must be a number.
 key_read read_key_text(const config::shard_key_config& key, std::string_view text, key_value& out);
 
-// Placement of one sharded table.
+// Placement of one configured table: sharded (placed by key) or broadcast (copied).
 class table_placement {
  public:
   table_placement(const config::table_config& table, const config::config& cfg);
@@ -54,8 +54,13 @@ class table_placement {
   // Clusters that may hold keys in [lo, hi] (inclusive): a subset when the strategy can
   // tell (ranges; small integer spans of modulo hashes), else every cluster of the table.
   void place_span(const key_value& lo, const key_value& hi, std::vector<int>& out) const;
-  // Every cluster that holds rows of the table, ascending.
+  // Every cluster that holds rows of the table, ascending. For a broadcast table: the
+  // clusters holding a copy.
   const std::vector<int>& clusters() const noexcept { return all_; }
+  // Broadcast tables: the copy reads go to (the first of the table's clusters as
+  // configured); -1 for sharded tables.
+  int first_copy() const noexcept { return first_copy_; }
+  bool broadcast() const noexcept { return table_->broadcast; }
   const config::table_config& table() const noexcept { return *table_; }
   // A short description of the rule that placed a key (for `shardgate route`).
   std::string explain(const key_value& key) const;
@@ -74,6 +79,7 @@ class table_placement {
   std::vector<std::pair<int, config::range_config>> ranges_;  // cluster, bounds
   std::unordered_map<std::string, int> directory_;
   std::vector<int> all_;
+  int first_copy_ = -1;
 };
 
 // The placements of every sharded table of a configuration snapshot.

@@ -21,6 +21,24 @@ const char* route_action_name(route_action a) noexcept {
   return "?";
 }
 
+const char* route_combine_name(route_combine c) noexcept {
+  switch (c) {
+    case route_combine::none:
+      return "none";
+    case route_combine::rows:
+      return "rows";
+    case route_combine::merge:
+      return "merge";
+    case route_combine::ok:
+      return "ok";
+    case route_combine::ddl:
+      return "ddl";
+    case route_combine::broadcast:
+      return "broadcast";
+  }
+  return "?";
+}
+
 void route_plan::clear() {
   action = route_action::single;
   combine = route_combine::none;
@@ -31,6 +49,7 @@ void route_plan::clear() {
   for (auto& t : texts) t.clear();
   first_row_cluster = -1;
   tableless = false;
+  broadcast_read = false;
   error = {};
   reason.clear();
   table = nullptr;
@@ -57,6 +76,19 @@ const char* kind_word(statement_kind k) {
     default:
       return "statement";
   }
+}
+
+// Token i is the unquoted word `upper` (any case): for words the keyword table lacks.
+bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) {
+  if (i >= p.tokens.size() || p.tokens[i].kind != sql::token_kind::identifier) return false;
+  const std::string_view t = p.token_text(static_cast<std::uint32_t>(i));
+  if (t.size() != upper.size()) return false;
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    char c = t[k];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != upper[k]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -179,6 +211,23 @@ void router::route_key(const config::table_config& table, std::string_view key, 
   plan.clear();
   plan.table = &table;
   const table_placement& p = placement(table);
+  if (table.broadcast) {
+    // No key places rows: every row is on every copy.
+    plan.clusters = p.clusters();
+    if (plan.clusters.size() > 1) {
+      plan.action = route_action::fan_out;
+      plan.combine = route_combine::broadcast;
+    }
+    const auto& cfg = topo_->config();
+    std::string copies;
+    for (int c : plan.clusters) copies += (copies.empty() ? "" : ", ") + cfg.clusters[c].name;
+    plan.reason = "table " + table.name +
+                  " is a broadcast table: every row (any key) has a copy on each of its "
+                  "clusters (" +
+                  copies + "); reads go to " + cfg.clusters[p.first_copy()].name +
+                  ", writes to every copy";
+    return;
+  }
   const key_read r = read_key_text(table.key, key, key_);
   if (r != key_read::ok) {
     std::string what = config::key_kind_name(table.key.kind);
@@ -234,6 +283,8 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
       return refuse(plan, er::not_supported_yet, "42000",
                     "a statement of this multi-statement text needs several shards; send it on "
                     "its own");
+    // A read of broadcast tables can run on any cluster with their copies.
+    if (plan.broadcast_read && cluster >= 0 && has_broadcast_copies(cluster)) continue;
     if (cluster >= 0 && plan.clusters[0] != cluster)
       return refuse(plan, er::not_supported_yet, "42000",
                     "the statements of this multi-statement text go to different shards (" +
@@ -306,8 +357,9 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
           const bool after = pos + t.name.size() < rest.size() && word(rest[pos + t.name.size()]);
           if (!before && !after)
             return refuse(plan, er::not_supported_yet, "42000",
-                          std::string("cannot route this statement: it names sharded table ") +
-                              t.name + " but " + parsed_.unreadable);
+                          std::string("cannot route this statement: it names ") +
+                              (t.broadcast ? "broadcast table " : "sharded table ") + t.name +
+                              " but " + parsed_.unreadable);
         }
       }
     }
@@ -333,9 +385,14 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   int unsharded_cluster = -1;
   bool unsharded_spread = false;
   std::uint32_t top_sharded = 0, first_sharded = 0;
+  std::uint32_t broadcast_refs = 0;  // broadcast tables: on every shard, they do not route
   for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
     const table_ref& ref = parsed_.tables[r];
     if (ref.name.empty()) continue;  // a CTE
+    if (ref.table && ref.table->broadcast) {
+      ++broadcast_refs;
+      continue;
+    }
     if (ref.table) {
       if (ref.nested) {
         if (!nested_sharded) nested_sharded = &ref;
@@ -368,6 +425,18 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                   std::string("sharded table ") + table_name(*nested_sharded) +
                       " is used in a subquery, derived table, CTE, UNION branch, or a statement "
                       "kind ShardGate cannot route by key; that is not supported yet");
+  if (broadcast_refs > 0 && top_sharded == 0 && !unsharded_spread)
+    return route_broadcast(plan, unsharded, unsharded_cluster, explain);
+  if (broadcast_refs > 0 && top_sharded > 0 && plan.write) {
+    for (const auto& ref : parsed_.tables)
+      if (ref.table && ref.table->broadcast && !ref.nested)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string(kind_word(kind)) + " names broadcast table " + table_name(ref) +
+                          " and sharded table " + table_name(parsed_.tables[first_sharded]) +
+                          ": ShardGate cannot tell which one it writes, and a write to the "
+                          "broadcast table on the sharded table's shards only would make its "
+                          "copies diverge; write the broadcast table on its own");
+  }
   if (top_sharded == 0) {
     if (unsharded_spread)
       return refuse(plan, er::not_supported_yet, "42000",
@@ -390,6 +459,9 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
 
   if (kind == statement_kind::insert || kind == statement_kind::replace) {
     route_insert(s, plan, explain);
+    if (broadcast_refs > 0 && plan.action != route_action::refuse &&
+        !broadcast_covers(plan, plan.clusters, -1))
+      return;
     if (parsed_.kind == statement_kind::show && plan.action == route_action::fan_out) {
       // EXPLAIN INSERT returns a plan (rows), not an OK to add up: one shard shows it.
       plan.action = route_action::single;
@@ -430,7 +502,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
     bool connected = true;
     for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
       const table_ref& ref = parsed_.tables[r];
-      if (!ref.table || ref.nested || r == first_sharded) continue;
+      if (!ref.table || ref.nested || ref.table->broadcast || r == first_sharded) continue;
       if (ref.table->colocation != lead.table->colocation)
         return refuse(plan, er::not_supported_yet, "42000",
                       "tables " + table_name(lead) + " and " + table_name(ref) +
@@ -457,7 +529,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
       // Pinned to one shard: every table's own key must pin it there.
       for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
         const table_ref& ref = parsed_.tables[r];
-        if (!ref.table || ref.nested) continue;
+        if (!ref.table || ref.nested || ref.table->broadcast) continue;
         bool ref_all = false;
         key_clusters(r, scratch_, ref_all);
         if (ref_all || scratch_.size() != 1)
@@ -467,6 +539,10 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
       }
     }
   }
+  // Broadcast tables read along: each shard the statement runs on needs a copy.
+  if (broadcast_refs > 0 &&
+      !broadcast_covers(plan, plan.clusters, placement(*lead.table).clusters().front()))
+    return;
   if (plan.clusters.empty()) {
     // No row can match (key = NULL, IN of NULLs): any one shard answers correctly.
     plan.clusters.push_back(placement(*lead.table).clusters().front());
@@ -684,6 +760,11 @@ void router::route_ddl(route_plan& plan, bool explain) {
   const table_ref* first_ref = nullptr;
   for (const auto& ref : parsed_.tables) {
     if (ref.name.empty()) continue;
+    if (ref.nested && ref.table && ref.table->broadcast)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "this DDL reads broadcast table " + table_name(ref) +
+                        " (a view, routine, trigger or CREATE ... SELECT over it would exist on "
+                        "one cluster only); create it on each cluster with a routing hint");
     if (ref.nested && ref.table)
       return refuse(plan, er::not_supported_yet, "42000",
                     "this DDL reads sharded table " + table_name(ref) +
@@ -721,6 +802,170 @@ void router::route_ddl(route_plan& plan, bool explain) {
                                   std::to_string(plan.clusters.size()) + " cluster(s)"
                             : "DDL without a table: default cluster";
   }
+}
+
+// ---- broadcast tables ------------------------------------------------------------------
+
+bool router::has_broadcast_copies(int cluster) const {
+  for (const auto& ref : parsed_.tables)
+    if (!ref.name.empty() && ref.table && ref.table->broadcast &&
+        !contains(topo_->placement(*ref.table).clusters(), cluster))
+      return false;
+  return true;
+}
+
+bool router::broadcast_covers(route_plan& plan, const std::vector<int>& clusters, int fallback) {
+  const auto& cfg = topo_->config();
+  for (const auto& ref : parsed_.tables) {
+    if (ref.name.empty() || !ref.table || !ref.table->broadcast) continue;
+    const auto& copies = placement(*ref.table).clusters();
+    int missing = -1;
+    for (int c : clusters)
+      if (!contains(copies, c)) missing = c;
+    if (clusters.empty() && fallback >= 0 && !contains(copies, fallback)) missing = fallback;
+    if (missing < 0) continue;
+    std::string message = "broadcast table " + table_name(ref) + " has no copy on shard " +
+                          cfg.clusters[missing].name + ", which this statement needs" +
+                          (plan.table ? " for sharded table " + plan.table->name : std::string()) +
+                          "; add " + cfg.clusters[missing].name + " to the clusters of " +
+                          ref.table->name;
+    refuse(plan, er::not_supported_yet, "42000", std::move(message));
+    return false;
+  }
+  return true;
+}
+
+void router::route_broadcast(route_plan& plan, const table_ref* unsharded, int unsharded_cluster,
+                             bool explain) {
+  const auto& cfg = topo_->config();
+  // The broadcast table that leads: the first at the top level (the one written), else
+  // the first named.
+  const table_ref* lead = nullptr;
+  for (const auto& ref : parsed_.tables) {
+    if (ref.name.empty() || !ref.table || !ref.table->broadcast) continue;
+    if (!lead || (lead->nested && !ref.nested)) lead = &ref;
+  }
+  const table_placement& lead_p = placement(*lead->table);
+  plan.table = lead->table;
+  const statement_kind kind =
+      parsed_.kind == statement_kind::show && parsed_.explained != statement_kind::empty
+          ? parsed_.explained
+          : parsed_.kind;
+  const bool read = parsed_.kind == statement_kind::select || parsed_.kind == statement_kind::show;
+  bool load = false;
+  if (!read && !plan.write) {
+    // Statements ShardGate does not parse (their tables were found by name): only LOAD
+    // DATA / LOAD XML, a write of the table's rows, can be sent to every copy.
+    load =
+        word_is(parsed_, 0, "LOAD") && (word_is(parsed_, 1, "DATA") || word_is(parsed_, 1, "XML"));
+    if (!load)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string("this kind of statement (") +
+                        sql::statement_kind_name(parsed_.kind) + ") cannot name broadcast table " +
+                        table_name(*lead) + " yet");
+    for (std::size_t i = 2; i < parsed_.tokens.size() && !word_is(parsed_, i, "INFILE"); ++i)
+      if (word_is(parsed_, i, "LOCAL"))
+        return refuse(plan, er::not_supported_yet, "42000",
+                      "LOAD ... LOCAL INFILE into broadcast table " + table_name(*lead) +
+                          " is not supported (the client's file would have to reach every "
+                          "copy); load it with INSERT statements");
+    plan.write = true;
+  }
+
+  // A write of an unsharded table that only reads broadcast tables (in a subquery) runs
+  // where the unsharded table is, like a read.
+  if (plan.write && (!lead->nested || load || !unsharded)) {
+    // A write: every copy runs it. Another broadcast table written along (multi-table
+    // UPDATE / DELETE) must have the same copies; one only read (a subquery) a copy on
+    // each of them.
+    const auto& copies = lead_p.clusters();
+    for (const auto& ref : parsed_.tables) {
+      if (ref.name.empty() || !ref.table || !ref.table->broadcast || &ref == lead) continue;
+      const auto& other = placement(*ref.table).clusters();
+      const bool fits = ref.nested ? std::all_of(copies.begin(), copies.end(),
+                                                 [&](int c) { return contains(other, c); })
+                                   : other == copies;
+      if (!fits)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string(kind_word(kind)) + " names broadcast tables " +
+                          table_name(*lead) + " and " + table_name(ref) +
+                          ", which are copied to different clusters; every copy of " +
+                          table_name(*lead) + " must be able to run it");
+    }
+    if (unsharded)
+      return refuse(plan, er::not_supported_yet, "42000",
+                    std::string(kind_word(kind)) + " on broadcast table " + table_name(*lead) +
+                        " names unsharded table " + table_name(*unsharded) +
+                        ", which lives only on cluster " + cfg.clusters[unsharded_cluster].name +
+                        "; every copy runs the write, so its copies would diverge");
+    if (copies.size() > 1) {
+      if (parsed_.order_or_limit)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string(kind_word(kind)) + " with ORDER BY or LIMIT on broadcast table " +
+                          table_name(*lead) +
+                          " is not supported: the copies could pick different rows");
+      if (parsed_.scatter_blocker)
+        return refuse(plan, er::not_supported_yet, "42000",
+                      std::string(kind_word(kind)) + " with " + parsed_.scatter_blocker +
+                          " on broadcast table " + table_name(*lead) +
+                          " is not supported: it runs on every copy, which would answer (or "
+                          "write) differently");
+      // Functions whose value differs from one server or connection to the next.
+      static constexpr std::string_view varying[] = {
+          "LAST_INSERT_ID", "FOUND_ROWS", "ROW_COUNT",  "CONNECTION_ID", "NEXTVAL", "LASTVAL",
+          "RAND",           "UUID",       "UUID_SHORT", "SYS_GUID",      "SYSDATE"};
+      for (std::size_t i = 0; i + 1 < parsed_.tokens.size(); ++i) {
+        if (parsed_.tokens[i + 1].kind != sql::token_kind::lparen) continue;
+        for (const auto word : varying)
+          if (word_is(parsed_, i, word))
+            return refuse(plan, er::not_supported_yet, "42000",
+                          std::string(kind_word(kind)) + " with " + std::string(word) +
+                              "() on broadcast table " + table_name(*lead) +
+                              " is not supported: every copy would compute its own value, so "
+                              "the copies would diverge; compute it in the application");
+      }
+      plan.action = route_action::fan_out;
+      plan.combine = route_combine::broadcast;
+    }
+    plan.clusters = copies;
+    if (explain)
+      plan.reason = std::string(kind_word(kind)) + " on broadcast table " + table_name(*lead) +
+                    ": every copy (" + std::to_string(copies.size()) + " cluster(s))";
+    return;
+  }
+
+  // A read (or a write of an unsharded table): one cluster holding a copy of every
+  // broadcast table named.
+  scratch_.assign(lead_p.clusters().begin(), lead_p.clusters().end());
+  for (const auto& ref : parsed_.tables) {
+    if (ref.name.empty() || !ref.table || !ref.table->broadcast || &ref == lead) continue;
+    const auto& other = placement(*ref.table).clusters();
+    std::erase_if(scratch_, [&](int c) { return !contains(other, c); });
+    if (scratch_.empty())
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "broadcast tables " + table_name(*lead) + " and " + table_name(ref) +
+                        " have no cluster in common, so no one shard can answer");
+  }
+  if (unsharded) {
+    // Where the unsharded table is, if a copy is there too.
+    if (!contains(scratch_, unsharded_cluster))
+      return refuse(plan, er::not_supported_yet, "42000",
+                    "the statement combines broadcast table " + table_name(*lead) +
+                        " with unsharded table " + table_name(*unsharded) +
+                        ", which lives on cluster " + cfg.clusters[unsharded_cluster].name +
+                        " where " + lead->table->name + " has no copy");
+    plan.clusters.push_back(unsharded_cluster);
+    if (explain)
+      plan.reason = "broadcast table " + table_name(*lead) + " with unsharded table " +
+                    table_name(*unsharded) + " -> " + cfg.clusters[unsharded_cluster].name;
+    return;
+  }
+  const int first = lead_p.first_copy();
+  plan.clusters.push_back(contains(scratch_, first) ? first : scratch_.front());
+  plan.broadcast_read = true;
+  if (explain)
+    plan.reason = "read of broadcast table " + table_name(*lead) + ": one copy, " +
+                  cfg.clusters[plan.clusters[0]].name;
 }
 
 }  // namespace shardgate::routing

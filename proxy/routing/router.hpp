@@ -35,9 +35,14 @@ enum class route_combine : std::uint8_t {
   merge,  // reads merged by ShardGate as `merge` says (texts: the rewritten statement)
   ok,     // writes: sum affected rows; last insert id from the shard that got row 1
   ddl,    // every shard must succeed; a failure names the shards that did and did not
+  // A write to a broadcast table: every copy must succeed; the client gets one copy's OK
+  // (the first cluster's affected rows, not a sum); a failure names the shards where the
+  // write was and was not applied.
+  broadcast,
 };
 
 const char* route_action_name(route_action a) noexcept;
+const char* route_combine_name(route_combine c) noexcept;
 
 struct route_plan {
   route_action action = route_action::single;
@@ -53,6 +58,10 @@ struct route_plan {
   // No table decided the cluster (SELECT 1, SET, BEGIN, ...): the session may run it where
   // its transaction is.
   bool tableless = false;
+  // A read of broadcast tables only (single, on the first copy): the session may run it on
+  // any other cluster holding a copy of each (router::has_broadcast_copies), e.g. where
+  // its transaction is open.
+  bool broadcast_read = false;
   protocol::mysql_error error;
   std::string reason;  // why this plan (filled when explaining)
   // The sharded table that decided the route (null: none).
@@ -74,6 +83,10 @@ class router {
   // Where a key of `table` lives (for `shardgate route --table T --key V`).
   void route_key(const config::table_config& table, std::string_view key, route_plan& plan);
 
+  // After a plan with broadcast_read: whether `cluster` holds a copy of every broadcast
+  // table the statement reads.
+  bool has_broadcast_copies(int cluster) const;
+
   const topology& topo() const noexcept { return *topo_; }
   const parsed_statement& parsed() const noexcept { return parsed_; }
 
@@ -87,6 +100,12 @@ class router {
   void key_clusters(std::uint32_t r, std::vector<int>& out, bool& all);
   void route_insert(const session_view& s, route_plan& plan, bool explain);
   void route_ddl(route_plan& plan, bool explain);
+  // Statements whose tables are broadcast tables (and unsharded ones, for reads).
+  void route_broadcast(route_plan& plan, const table_ref* unsharded, int unsharded_cluster,
+                       bool explain);
+  // Sharded statements that also read broadcast tables: every cluster in `clusters` (or
+  // `fallback` when empty) must hold a copy of each; false: a refusal was written.
+  bool broadcast_covers(route_plan& plan, const std::vector<int>& clusters, int fallback);
   bool rewrite_in_lists(std::uint32_t r, route_plan& plan);
   std::string table_name(const table_ref& ref) const;
   // The session schema's configuration and a table's placement, remembered from the last

@@ -877,7 +877,7 @@ void parser::parse_insert(std::uint32_t i) {
         continue;
       }
       // The last name of a (possibly qualified) column.
-      if (is_name(j) && !is(j + 1, token_kind::dot) && table &&
+      if (is_name(j) && !is(j + 1, token_kind::dot) && table && !table->broadcast &&
           ident_equals(tok(j), sql_, table->shard_key))
         out_.key_column = position;
     }
@@ -938,7 +938,7 @@ void parser::parse_insert(std::uint32_t i) {
     return fail("VALUES, SET or SELECT was expected");
   }
   // Rows or columns that only some server versions see: the rows cannot be told.
-  if (table && conditional(after_name, i))
+  if (table && !table->broadcast && conditional(after_name, i))
     return fail(
         "a version-conditional comment (/*!NNNNN ... */ or /*M! ... */) holds part of "
         "the INSERT's columns or rows");
@@ -1197,7 +1197,7 @@ void parser::evaluate_keys() {
   for (std::uint32_t r = 0; r < out_.tables.size(); ++r) {
     table_ref& ref = out_.tables[r];
     ref.keys.reset();
-    if (ref.nested || !ref.table) continue;
+    if (ref.nested || !ref.table || ref.table->broadcast) continue;  // broadcast: no key
     if (!has_where_ || conditional(where_begin_, where_end_)) continue;
     target_ = r;
     collect_joins_ = !joins_from_where;
@@ -1569,7 +1569,7 @@ cset parser::eval_predicate(std::uint32_t& i, std::uint32_t end, bool top) {
 
 bool parser::column_is_key_of(const operand& col, std::uint32_t r) const {
   const table_ref& ref = out_.tables[r];
-  if (!ref.table || ref.nested) return false;
+  if (!ref.table || ref.nested || ref.table->broadcast) return false;
   const std::uint32_t parts = (col.last - col.first) / 2 + 1;
   if (!ident_equals(tok(col.last), sql_, ref.table->shard_key)) return false;
   if (parts == 1) return true;

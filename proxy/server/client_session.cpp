@@ -243,8 +243,15 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       std::string lower(table);
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (const auto* sc = config_->find_schema_ci(state_.schema))
-        if (const auto* t = sc->find_table(lower))
-          cluster = worker_.router().topo().placement(*t).clusters().front();
+        if (const auto* t = sc->find_table(lower)) {
+          const auto& p = worker_.router().topo().placement(*t);
+          // A broadcast table: the home cluster's copy if it has one.
+          if (!p.broadcast())
+            cluster = p.clusters().front();
+          else if (std::find(p.clusters().begin(), p.clusters().end(), cluster) ==
+                   p.clusters().end())
+            cluster = p.first_copy();
+        }
       co_return co_await run_on_backend(response_kind::field_list, cluster);
     }
     case command::statistics:
@@ -385,6 +392,14 @@ awaitable<client_session::next> client_session::query() {
 
   // Statements without a table follow the open transaction (SELECT 1, SET, ...).
   if (plan_.tableless) plan_.clusters[0] = home_cluster();
+  // A read of broadcast tables stays in the open transaction when its shard has copies.
+  if (plan_.broadcast_read) {
+    const int home = home_cluster();
+    const auto& slot = slots_[static_cast<std::size_t>(home)];
+    if (slot.conn && (slot.conn->status & status::in_trans) &&
+        worker_.router().has_broadcast_copies(home))
+      plan_.clusters[0] = home;
+  }
 
   const bool autocommit_off = autocommit_off_;  // cached with the sql_mode by route_view()
   if (autocommit_off && plan_.write && plan_.action == routing::route_action::fan_out &&
@@ -418,9 +433,15 @@ awaitable<client_session::next> client_session::query() {
       }
     }
     if (plan_.action == routing::route_action::fan_out) {
+      const bool copies = plan_.combine == routing::route_combine::broadcast;
       const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: this write spans several shards, which a transaction "
-                            "cannot do yet (transactions.cross_shard: reject)"};
+                            copies ? "ShardGate: this write to a broadcast table runs on every "
+                                     "copy (several shards) and cross-shard transactions are "
+                                     "not supported (transactions.cross_shard: reject); write "
+                                     "it outside the transaction"
+                                   : "ShardGate: this write spans several shards, which a "
+                                     "transaction cannot do yet (transactions.cross_shard: "
+                                     "reject)"};
       const bool sent = co_await send_error(err);
       co_return proceed(sent);
     }
@@ -565,9 +586,18 @@ awaitable<client_session::next> client_session::run_fan_out() {
   const mysql_error* first_error = nullptr;
   std::uint64_t affected = 0, last_id = 0;
   std::uint32_t warnings = 0;
+  const bool copies = combine == routing::route_combine::broadcast;
   for (std::size_t k = 0; k < replies.size(); ++k) {
     const auto& r = replies[k];
-    if (r.ok) {
+    if (copies && r.ok) {
+      // Every copy ran the same write: the client sees the first copy's OK.
+      if (applied.empty()) {
+        affected = r.affected_rows;
+        warnings = r.warnings;
+        last_id = r.last_insert_id;
+      }
+      applied += (applied.empty() ? "" : ", ") + names[k];
+    } else if (r.ok) {
       affected += r.affected_rows;
       warnings += r.warnings;
       if (plan_.clusters[k] == plan_.first_row_cluster || (!last_id && plan_.first_row_cluster < 0))
@@ -580,18 +610,23 @@ awaitable<client_session::next> client_session::run_fan_out() {
     }
   }
   if (first_error) {
-    const char* what = combine == routing::route_combine::ddl ? "DDL" : "statement";
+    const std::string what = combine == routing::route_combine::ddl ? std::string("DDL")
+                             : copies && plan_.table
+                                 ? "write to broadcast table " + plan_.table->name
+                                 : std::string("statement");
     mysql_error e{first_error->code, first_error->sql_state,
                   std::string("ShardGate: the ") + what + " failed on shard(s) " + failed +
                       (applied.empty() ? std::string("; it was applied nowhere")
                                        : "; it WAS applied on shard(s) " + applied +
-                                             " (not atomic across shards)")};
+                                             (copies ? " (not atomic across shards: the copies "
+                                                       "now differ; repair them)"
+                                                     : " (not atomic across shards)"))};
     spdlog::warn("client {}: {}", id_, e.message);
     const bool sent = co_await send_error(e);
     co_return proceed(sent);
   }
   if (last_id) state_.set_last_insert_id(last_id);
-  const std::string info = execution::combine_info(replies);
+  const std::string info = copies ? replies[0].info : execution::combine_info(replies);
   out_.clear();
   ok_packet ok;
   ok.affected_rows = affected;

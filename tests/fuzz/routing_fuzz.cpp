@@ -84,6 +84,8 @@ schemas:
         strategy: {kind: hash, function: crc32, shards: [s2, s3], buckets: 8}
         generations:
           - {since: 2025-06-01, shards: [s0, s1, s2, s3]}
+      rates: {broadcast: true}
+      zones: {broadcast: true, clusters: [s4, s1]}
   archive:
     tables:
       old_orders:
@@ -141,6 +143,11 @@ void check_plan(const route_plan& plan, const shardgate::config::config& cfg) {
     for (std::size_t k = 0; k < plan.clusters.size(); ++k)
       if (plan.texts[k].empty()) __builtin_trap();
   }
+  // A broadcast read is one copy; a broadcast write every copy.
+  if (plan.broadcast_read && (plan.action != route_action::single || plan.write)) __builtin_trap();
+  if (plan.combine == shardgate::routing::route_combine::broadcast &&
+      (plan.action != route_action::fan_out || plan.rewritten))
+    __builtin_trap();
   if (plan.first_row_cluster != -1) {
     bool found = false;
     for (int c : plan.clusters) found = found || c == plan.first_row_cluster;
@@ -151,7 +158,8 @@ void check_plan(const route_plan& plan, const shardgate::config::config& cfg) {
 bool same_plan(const route_plan& a, const route_plan& b) {
   if (a.action != b.action || a.clusters != b.clusters || a.rewritten != b.rewritten ||
       a.combine != b.combine || a.write != b.write || a.tableless != b.tableless ||
-      a.error.message != b.error.message || a.table != b.table)
+      a.error.message != b.error.message || a.table != b.table ||
+      a.broadcast_read != b.broadcast_read)
     return false;
   if (a.rewritten)
     for (std::size_t k = 0; k < a.clusters.size(); ++k)
@@ -201,10 +209,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  // The input as a key of every sharded table.
+  // The input as a key of every configured table (a broadcast table: every copy).
   for (const auto* t : st.tables) {
     st.r->route_key(*t, sql, st.plan);
     check_plan(st.plan, cfg);
+    if (t->broadcast) {
+      if (st.plan.clusters != st.topo->placement(*t).clusters()) __builtin_trap();
+      continue;
+    }
     if (st.plan.action == route_action::fan_out) __builtin_trap();
     if (st.plan.action == route_action::single) {
       const auto& all = st.topo->placement(*t).clusters();

@@ -4,7 +4,8 @@
 REPLACE, UPDATE and DELETE by key); then every backend is read directly and each row must
 sit on exactly the shard the strategy names, nowhere else. Point selects and IN-lists
 through ShardGate must return the rows; statements that cannot be routed safely must be
-refused with a clear error.
+refused with a clear error. A broadcast table (shops) has an identical copy on every shard
+after writes through the proxy, and joins with orders on whichever shard they run.
 """
 import datetime
 import os
@@ -44,6 +45,8 @@ def sharding_config(names):
                         {"below": 1000, "cluster": s[0]}, {"below": 2000, "cluster": s[1]},
                         {"below": 3000, "cluster": s[2]}, {"cluster": s[3]}]},
                 },
+                # A copy on every shard: reads go to one, writes to all.
+                "shops": {"broadcast": True},
             },
         }
     }
@@ -95,12 +98,12 @@ class ShardingTest(testbase.ProxyTestCase):
             cur.execute("CREATE TABLE order_items (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                         " order_no CHAR(19) NOT NULL, sku VARCHAR(20) NOT NULL, KEY (order_no))")
             cur.execute("CREATE TABLE members (member_id BIGINT PRIMARY KEY, name VARCHAR(50))")
-            cur.execute("CREATE TABLE shops (id INT PRIMARY KEY, name VARCHAR(50))")
+            cur.execute("CREATE TABLE notes (id INT PRIMARY KEY, text VARCHAR(50))")
         for s in self.shards:
             tables = {r[0] for r in self.direct_rows(s, "SHOW TABLES")}
             self.assertTrue({"orders", "order_items", "members"} <= tables, (s.name, tables))
             # The unsharded table lives on the default cluster only.
-            self.assertEqual("shops" in tables, s.name == self.names[0], (s.name, tables))
+            self.assertEqual("notes" in tables, s.name == self.names[0], (s.name, tables))
         # A DDL that fails on some shards says which ones (and where it was applied).
         with self.shards[2].connect(db=SCHEMA) as d, d.cursor() as cur:
             cur.execute("ALTER TABLE orders ADD COLUMN extra INT NULL")
@@ -229,7 +232,7 @@ class ShardingTest(testbase.ProxyTestCase):
             ("INSERT INTO orders (member_id, total) VALUES (1, 1)", 1364, "order_no"),
             ("SELECT COUNT(*) FROM orders", 1235, "aggregate"),
             ("SELECT * FROM orders ORDER BY total LIMIT 3", 1235, "ORDER BY"),
-            ("SELECT * FROM orders o JOIN shops s ON s.id = o.member_id", 1235, "unsharded table shops"),
+            ("SELECT * FROM orders o JOIN notes n ON n.id = o.member_id", 1235, "unsharded table notes"),
             ("SELECT * FROM orders WHERE order_no IN (SELECT order_no FROM order_items)", 1235, "subquery"),
         ]
         with c, c.cursor() as cur:
@@ -281,6 +284,149 @@ class ShardingTest(testbase.ProxyTestCase):
             self.assertEqual(sorted(r[0] for r in cur.fetchall()), ["b", "c"])
         for server, want in zip(self.shards, [[5], [1500], [2500], [99999]]):
             self.assertEqual([r[0] for r in self.direct_rows(server, "SELECT member_id FROM members")], want)
+
+    def copies(self, sql="SELECT id, name, city FROM shops ORDER BY id"):
+        """The rows of every shard's copy of shops (read directly); all must be equal."""
+        rows = [self.direct_rows(s, sql) for s in self.shards]
+        for s, r in zip(self.shards[1:], rows[1:]):
+            self.assertEqual(r, rows[0], f"the copy on {s.name} differs from the one on {self.names[0]}")
+        return rows[0]
+
+    def test_7_broadcast_table(self):
+        c = self.conn()
+        with c, c.cursor() as cur:
+            # DDL reaches every copy.
+            cur.execute("CREATE TABLE shops (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL,"
+                        " city VARCHAR(50) NULL) DEFAULT CHARSET=utf8mb4")
+            for s in self.shards:
+                self.assertIn("shops", {r[0] for r in self.direct_rows(s, "SHOW TABLES")}, s.name)
+            # Writes run on every copy; the client sees one copy's affected rows, not a sum.
+            n = cur.execute("INSERT INTO shops (id, name, city) VALUES (1, 'north', 'Oslo'), (2, 'south', 'Rome'),"
+                            " (3, 'east', 'Riga'), (4, 'west', 'Lima'), (5, 'spare', NULL)")
+            self.assertEqual(n, 5)
+            self.assertEqual(cur.execute("UPDATE shops SET city = 'Turin' WHERE id = 2"), 1)
+            self.assertEqual(cur.execute("UPDATE shops SET city = 'Turin' WHERE id = 2"), 0)  # unchanged
+            self.assertEqual(cur.execute("DELETE FROM shops WHERE id = 5"), 1)
+            self.assertEqual(cur.execute("INSERT INTO shops (id, name) VALUES (3, 'east') "
+                                         "ON DUPLICATE KEY UPDATE city = 'Tallinn'"), 2)
+            self.assertEqual(cur.execute("REPLACE INTO shops (id, name, city) VALUES (6, 'new', 'Bern')"), 1)
+            self.assertEqual(cur.execute("INSERT INTO shops SET id = 7, name = 'set', city = 'Kyiv'"), 1)
+        expected = ((1, "north", "Oslo"), (2, "south", "Turin"), (3, "east", "Tallinn"), (4, "west", "Lima"),
+                    (6, "new", "Bern"), (7, "set", "Kyiv"))
+        self.assertEqual(self.copies(), expected)
+
+        c = self.conn()
+        with c, c.cursor() as cur:
+            # A read of shops alone: one copy, with ORDER BY / aggregates as on one database.
+            cur.execute("SELECT id, name, city FROM shops ORDER BY id")
+            self.assertEqual(cur.fetchall(), expected)
+            cur.execute("SELECT COUNT(*), MAX(id) FROM shops")
+            self.assertEqual(cur.fetchall(), ((6, 7),))
+            cur.execute("SELECT @@port FROM shops WHERE id = 1")  # on the first copy
+            self.assertEqual(cur.fetchall(), ((self.shards[0].port,),))
+
+            # Orders joined with shops: routed by the order key, answered by that shard's copy.
+            day = CUTOVER + datetime.timedelta(days=40)
+            keys = [order_no(day, seq) for seq in range(201, 209)]  # two per shard
+            for i, k in enumerate(keys):
+                cur.execute("INSERT INTO orders (order_no, member_id, total) VALUES (%s, %s, 4242.42)",
+                            (k, [1, 2, 3, 4, 6, 7, 1, 2][i]))
+            names = {1: "north", 2: "south", 3: "east", 4: "west", 6: "new", 7: "set"}
+            for i, k in enumerate(keys):
+                cur.execute("SELECT o.order_no, s.name, @@port FROM orders o JOIN shops s ON s.id = o.member_id"
+                            " WHERE o.order_no = %s", (k,))
+                rows = cur.fetchall()
+                shard = expected_shard(k, self.names)
+                port = next(s.port for s in self.shards if s.name == shard)
+                self.assertEqual(rows, ((k, names[[1, 2, 3, 4, 6, 7, 1, 2][i]], port),), k)
+            # Several shards (an IN-list, or no key): each joins its orders with its own copy.
+            cur.execute("SELECT o.order_no, s.city FROM orders o JOIN shops s ON s.id = o.member_id"
+                        " WHERE o.order_no IN %s", (keys[:4],))
+            self.assertEqual(sorted(cur.fetchall()),
+                             [(keys[0], "Oslo"), (keys[1], "Turin"), (keys[2], "Tallinn"), (keys[3], "Lima")])
+            cur.execute("SELECT o.order_no, s.name FROM orders o JOIN shops s ON s.id = o.member_id"
+                        " WHERE o.total = 4242.42")
+            self.assertEqual(sorted(cur.fetchall()),
+                             sorted((k, names[m]) for k, m in zip(keys, [1, 2, 3, 4, 6, 7, 1, 2])))
+            cur.execute("SELECT order_no FROM orders WHERE order_no = %s AND member_id IN"
+                        " (SELECT id FROM shops WHERE city = 'Turin')", (keys[1],))
+            self.assertEqual(cur.fetchall(), ((keys[1],),))
+
+            # A write naming shops and orders is refused: nothing changes anywhere.
+            for sql in ["UPDATE shops s JOIN orders o ON o.member_id = s.id SET s.name = 'x' WHERE o.order_no = %s",
+                        "UPDATE orders o JOIN shops s ON o.member_id = s.id SET o.total = 1 WHERE o.order_no = %s",
+                        "DELETE o FROM orders o JOIN shops s ON o.member_id = s.id WHERE o.order_no = %s"]:
+                with self.assertRaises(pymysql.MySQLError, msg=sql) as e:
+                    cur.execute(sql, (keys[0],))
+                self.assertEqual(e.exception.args[0], 1235, e.exception.args)
+                self.assertIn("broadcast table shops and sharded table orders", e.exception.args[1])
+                self.assertIn("copies diverge", e.exception.args[1])
+            # Statements whose result would differ between the copies are refused too.
+            for sql, text in [("UPDATE shops SET city = 'x' LIMIT 1", "ORDER BY or LIMIT"),
+                              ("INSERT INTO shops (id, name) VALUES (99, UUID())", "UUID()")]:
+                with self.assertRaises(pymysql.MySQLError, msg=sql) as e:
+                    cur.execute(sql)
+                self.assertEqual(e.exception.args[0], 1235, e.exception.args)
+                self.assertIn(text, e.exception.args[1])
+        self.assertEqual(self.copies(), expected)
+        totals = [r for s in self.shards
+                  for r in self.direct_rows(s, "SELECT total FROM orders WHERE order_no IN ('%s')" % "', '".join(keys))]
+        self.assertEqual([float(r[0]) for r in totals], [4242.42] * len(keys))
+
+    def test_8_broadcast_failures_and_transactions(self):
+        # A copy that refuses the write: the client learns where it was and was not applied.
+        with self.shards[2].connect(db=SCHEMA) as d, d.cursor() as cur:
+            cur.execute("INSERT INTO shops (id, name) VALUES (100, 'only here')")
+        c = self.conn()
+        with c, c.cursor() as cur:
+            with self.assertRaises(pymysql.MySQLError) as e:
+                cur.execute("INSERT INTO shops (id, name) VALUES (100, 'everywhere')")
+            self.assertEqual(e.exception.args[0], 1062, e.exception.args)  # ER_DUP_ENTRY from shard 2
+            msg = e.exception.args[1]
+            self.assertIn("write to broadcast table shops failed on shard(s) " + self.names[2], msg)
+            self.assertIn("WAS applied on shard(s) " + ", ".join(n for n in self.names if n != self.names[2]), msg)
+            self.assertIn("copies now differ", msg)
+            # Repaired through the proxy: the DELETE runs on every copy.
+            self.assertEqual(cur.execute("DELETE FROM shops WHERE id = 100"), 1)
+        for s in self.shards:
+            self.assertEqual(self.direct_rows(s, "SELECT COUNT(*) FROM shops WHERE id = 100"), ((0,),), s.name)
+        before = self.copies()
+
+        day = CUTOVER + datetime.timedelta(days=41)
+        k1 = order_no(day, 301)  # shard 1
+        c = self.conn()
+        with c, c.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO orders (order_no, member_id, total) VALUES (%s, 1, 1)", (k1,))
+            # A read of shops joins the transaction on its shard (which has a copy).
+            cur.execute("SELECT @@port, name FROM shops WHERE id = 1")
+            self.assertEqual(cur.fetchall(), ((self.shards[1].port, "north"),))
+            # A write to every copy is a cross-shard write: refused, the transaction lives on.
+            with self.assertRaises(pymysql.MySQLError) as e:
+                cur.execute("UPDATE shops SET city = 'Bergen' WHERE id = 1")
+            self.assertEqual(e.exception.args[0], 1235, e.exception.args)
+            self.assertIn("cross-shard", e.exception.args[1])
+            cur.execute("SELECT COUNT(*) FROM orders WHERE order_no = %s", (k1,))
+            self.assertEqual(cur.fetchall(), ((1,),))
+            cur.execute("ROLLBACK")
+            # Outside the transaction: the first copy again.
+            cur.execute("SELECT @@port FROM shops WHERE id = 1")
+            self.assertEqual(cur.fetchall(), ((self.shards[0].port,),))
+            # With autocommit off every write is in a transaction.
+            cur.execute("SET autocommit = 0")
+            with self.assertRaises(pymysql.MySQLError) as e:
+                cur.execute("DELETE FROM shops WHERE id = 1")
+            self.assertIn("cross-shard", e.exception.args[1])
+            cur.execute("ROLLBACK")
+            cur.execute("SET autocommit = 1")
+        self.assertEqual(self.copies(), before)
+        self.assertEqual(self.direct_rows(self.shards[1], f"SELECT 1 FROM orders WHERE order_no = '{k1}'"), ())
+        # DROP reaches every copy.
+        c = self.conn()
+        with c, c.cursor() as cur:
+            cur.execute("DROP TABLE shops")
+        for s in self.shards:
+            self.assertNotIn("shops", {r[0] for r in self.direct_rows(s, "SHOW TABLES")}, s.name)
 
 
 if __name__ == "__main__":

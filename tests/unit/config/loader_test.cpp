@@ -955,5 +955,193 @@ users:
   for (const auto& c : cases) check_error(c);
 }
 
+// ---- broadcast tables ----------------------------------------------------------------
+
+// Lines 1-12; the schema's tables start at line 13 (column 7 for a table's keys).
+const char* const kBroadcastBase = R"(
+users: [{name: app, password: app}]
+clusters:
+  main: {writer: 127.0.0.1:3306, user: app}
+  s1: {writer: 127.0.0.1:3307, user: app}
+  s2: {writer: 127.0.0.1:3308, user: app}
+  s3: {writer: 127.0.0.1:3309, user: app}
+  s4: {writer: 127.0.0.1:3310, user: app}
+  spare: {writer: 127.0.0.1:3311, user: app}
+default_cluster: main
+schemas:
+  shop:
+    tables:
+)";
+
+std::string with_tables(const char* tables) {
+  return yaml(kBroadcastBase) + yaml(tables);
+}
+
+const table_config* find(const config& cfg, std::string_view schema, std::string_view table) {
+  const auto* sc = cfg.find_schema(schema);
+  return sc ? sc->find_table(table) : nullptr;
+}
+
+TEST(config_loader, broadcast_tables) {
+  auto cfg = expect_ok(with_tables(R"(
+      orders:
+        shard_key: order_no
+        key: {kind: order_number, pattern: '^ORD(?<date>\d{8})(?<seq>\d{8})$'}
+        strategy: {kind: hash, function: modulo, shards: [s2, s1]}
+        generations: [{since: 2026-12-01, shards: [s1, s2, s3]}]
+      members:
+        shard_key: id
+        key: integer
+        strategy: {kind: range, ranges: [{below: 10, cluster: s1}, {cluster: s4}]}
+      shops: {broadcast: true}
+      regions:
+        broadcast: true
+        clusters: [s3, s1]
+      plain: {broadcast: false, shard_key: id, key: integer, strategy: {kind: hash, shards: [s1]}}
+      followers: {shard_key: id, same_as: plain}
+  lonely:
+    default_cluster: s4
+    tables:
+      codes: {broadcast: true}
+)"));
+  ASSERT_TRUE(cfg);
+  const auto* shops = find(*cfg, "shop", "shops");
+  ASSERT_TRUE(shops);
+  EXPECT_TRUE(shops->broadcast);
+  EXPECT_TRUE(shops->shard_key.empty());
+  EXPECT_EQ(shops->colocation, "shops");
+  // Every cluster of every strategy and generation, plus the default cluster, in the order
+  // of the clusters section (spare is used by no table).
+  EXPECT_EQ(shops->copies, (std::vector<std::string>{"main", "s1", "s2", "s3", "s4"}));
+  const auto* regions = find(*cfg, "shop", "regions");
+  ASSERT_TRUE(regions);
+  EXPECT_EQ(regions->copies, (std::vector<std::string>{"s3", "s1"}));  // as written
+  const auto* plain = find(*cfg, "shop", "plain");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->broadcast);
+  EXPECT_TRUE(plain->copies.empty());
+  EXPECT_FALSE(find(*cfg, "shop", "orders")->broadcast);
+  // A schema without sharded tables: its default cluster only.
+  const auto* codes = find(*cfg, "lonely", "codes");
+  ASSERT_TRUE(codes);
+  EXPECT_EQ(codes->copies, (std::vector<std::string>{"s4"}));
+}
+
+TEST(config_loader, broadcast_table_errors) {
+  const std::vector<error_case> cases = {
+      {"shard_key",
+       with_tables(R"(
+      shops:
+        broadcast: true
+        shard_key: id
+)"),
+       15,
+       20,
+       {"schemas.shop.tables.shops.shard_key: a broadcast table", "no shard key"}},
+      {"key",
+       with_tables(R"(
+      shops: {broadcast: true, key: integer}
+)"),
+       13,
+       37,
+       {"shops.key: a broadcast table"}},
+      {"strategy",
+       with_tables(R"(
+      shops:
+        strategy: {kind: hash, shards: [s1]}
+        broadcast: true
+)"),
+       14,
+       19,
+       {"shops.strategy: a broadcast table", "no shard key, key or strategy"}},
+      {"generations",
+       with_tables(R"(
+      shops:
+        broadcast: true
+        generations: [{since: 2026-12-01, shards: [s1]}]
+)"),
+       15,
+       22,
+       {"shops.generations: a broadcast table"}},
+      {"same_as",
+       with_tables(R"(
+      orders: {shard_key: id, key: integer, strategy: {kind: hash, shards: [s1]}}
+      shops: {broadcast: true, same_as: orders}
+)"),
+       14,
+       41,
+       {"shops.same_as: a broadcast table", "cannot follow the placement"}},
+      {"keyless_writes",
+       with_tables(R"(
+      shops: {broadcast: true, keyless_writes: all_shards}
+)"),
+       13,
+       48,
+       {"shops.keyless_writes", "every copy"}},
+      {"same_as_target",
+       with_tables(R"(
+      shops: {broadcast: true}
+      stock: {shard_key: id, same_as: shops}
+)"),
+       14,
+       39,
+       {"stock.same_as: 'shops' is a broadcast table"}},
+      {"clusters_without_broadcast",
+       with_tables(R"(
+      orders:
+        shard_key: id
+        key: integer
+        strategy: {kind: hash, shards: [s1]}
+        clusters: [s1]
+)"),
+       17,
+       19,
+       {"orders.clusters applies to broadcast tables"}},
+      {"clusters_with_broadcast_false",
+       with_tables(R"(
+      shops: {broadcast: false, clusters: [s1]}
+)"),
+       13,
+       43,
+       {"shops.clusters applies to broadcast tables"}},
+      {"unknown_cluster",
+       with_tables(R"(
+      shops: {broadcast: true, clusters: [s1, nowhere]}
+)"),
+       13,
+       47,
+       {"shops.clusters: cluster 'nowhere' is not defined"}},
+      {"cluster_twice",
+       with_tables(R"(
+      shops: {broadcast: true, clusters: [s1, s1]}
+)"),
+       13,
+       47,
+       {"cluster 's1' is listed twice"}},
+      {"empty_clusters",
+       with_tables(R"(
+      shops: {broadcast: true, clusters: []}
+)"),
+       13,
+       42,
+       {"shops.clusters must be a non-empty list"}},
+      {"broadcast_not_boolean",
+       with_tables(R"(
+      shops: {broadcast: everywhere}
+)"),
+       13,
+       26,
+       {"shops.broadcast must be true or false"}},
+      {"no_shard_key_mentions_broadcast",
+       with_tables(R"(
+      shops: {key: integer}
+)"),
+       13,
+       14,
+       {"shard_key (the column) is required", "broadcast: true"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
 }  // namespace
 }  // namespace shardgate::config

@@ -1,5 +1,5 @@
-// Shared by the table-driven router tests: the test configuration (4 clusters s0..s3 and a
-// table per strategy) and check(), which routes each case and compares the clusters (or the
+// Shared by the table-driven router tests: the test configuration (4 clusters s0..s3, a
+// table per strategy and two broadcast tables) and check(), which routes each case and compares the clusters (or the
 // refusal) and the per-shard rewritten text, and checks what every plan must satisfy.
 #pragma once
 
@@ -62,6 +62,9 @@ schemas:
         shard_key: token
         key: string
         strategy: {kind: hash, function: xxhash64, shards: [s0, s1, s2, s3], buckets: 16}
+      # Broadcast: a copy on every cluster the sharded tables use (s0..s3), and on two.
+      currencies: {broadcast: true}
+      regions: {broadcast: true, clusters: [s2, s1]}
 )";
 
 inline std::shared_ptr<const topology> make_topology() {
