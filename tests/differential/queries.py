@@ -402,6 +402,122 @@ def build(data):
     add(q(b + "_distinct", "SELECT DISTINCT s.region FROM orders o JOIN shops s ON o.shop_id = s.id"
                            " WHERE o.amount < 0", group=b))
 
+    # --- review probes (adversarial review of the merge engine; these pass) ------------------
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING SUM(qty) BETWEEN 1800 AND 3000"
+                       " ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) NOT BETWEEN 200 AND 300"
+                       " ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) BETWEEN 300 AND NULL"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) NOT BETWEEN 300 AND NULL"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) IN (NULL, 319)"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) NOT IN (NULL, 319)"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING NOT (COUNT(*) IN (NULL, 319))"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) <=> 319"))
+    add(q("rv_having", "SELECT shop_id, MAX(amount) FROM orders GROUP BY shop_id HAVING shop_id <=> NULL"))
+    add(q("rv_having", "SELECT status, MAX(amount) FROM orders GROUP BY status HAVING MAX(amount) <=> NULL"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING status IS NULL"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status"
+                       " HAVING status IS NOT NULL AND NOT COUNT(*) > 300 ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > 300 OR status IS NULL"
+                       " ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING COUNT(*) > 100 XOR shop_id > 10"
+                       " ORDER BY shop_id", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING SUM(qty) > 2000 && COUNT(*) < 500"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING SUM(qty) > 2000 || COUNT(*) < 200"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING ! (COUNT(*) > 300)"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING NULL"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING -1 ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > TRUE"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > '3e2'"))
+    add(q("rv_having", "SELECT status, SUM(amount) s FROM orders GROUP BY status HAVING s ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id ORDER BY shop_id",
+          "ordered"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING NOT shop_id"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id = '15'"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id = .1e1"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id = - 1"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING COUNT(*) = 0x6E"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING orders.shop_id > 18"
+                       " ORDER BY shop_id", "ordered"))
+    add(q("rv_having", "SELECT shop_id s, COUNT(*) FROM orders GROUP BY s HAVING s IN (1, 2, 99) ORDER BY s",
+          "ordered"))
+    add(q("rv_having", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id"
+                       " HAVING shop_id = 1 XOR shop_id = 2 AND COUNT(*) > 0"))
+    add(q("rv_having", "SELECT status FROM orders GROUP BY status HAVING AVG(qty) > 9 ORDER BY AVG(amount)",
+          "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status"
+                       " HAVING MIN(created) < '2019-01-03' ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, COUNT(*) FROM orders GROUP BY status"
+                       " HAVING MAX(big) >= 18446744073709551615 ORDER BY status", "ordered"))
+    add(q("rv_having", "SELECT status, SUM(qty) AS amount FROM orders GROUP BY status HAVING amount > 2000"
+                       " ORDER BY status", "ordered"))
+    add(q("rv_group", "SELECT YEAR(created) y, COUNT(*) FROM orders GROUP BY y DESC", "ordered"))
+    add(q("rv_group", "SELECT YEAR(created), COUNT(*) FROM orders GROUP BY 1 DESC LIMIT 3", "ordered"))
+    add(q("rv_group", "SELECT COUNT(*), YEAR(created) FROM orders GROUP BY 2 ORDER BY 1 DESC, 2 LIMIT 4", "ordered"))
+    add(q("rv_group", "SELECT COUNT(*) FROM orders GROUP BY YEAR(created), MONTH(created)"
+                      " ORDER BY COUNT(*) DESC, MIN(order_no) LIMIT 5", "ordered"))
+    add(q("rv_group", "SELECT status, shop_id, COUNT(*) FROM orders GROUP BY shop_id DESC, status LIMIT 10",
+          "ordered"))
+    add(q("rv_group", "SELECT member_id IS NULL, shop_id IS NULL, COUNT(*) FROM orders GROUP BY 1, 2", "ordered"))
+    add(q("rv_group", "SELECT DISTINCT COUNT(*) c FROM orders GROUP BY shop_id ORDER BY c DESC LIMIT 3", "ordered"))
+    add(q("rv_group", "SELECT shop_id, COUNT(*) n FROM orders GROUP BY shop_id ORDER BY n DESC, shop_id LIMIT 0",
+          "ordered"))
+    add(q("rv_group", "SELECT shop_id, COUNT(*) n FROM orders GROUP BY shop_id ORDER BY n DESC, shop_id LIMIT 100, 5",
+          "ordered"))
+    add(q("rv_group", "SELECT status, COUNT(*) FROM orders WHERE qty > 1000 GROUP BY status"))
+    add(q("rv_group", "SELECT COUNT(*), SUM(qty), AVG(qty), MIN(note), MAX(created), COUNT(DISTINCT status)"
+                      " FROM orders WHERE qty > 1000"))
+    add(q("rv_group", "SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY COUNT(DISTINCT shop_id), status",
+          "ordered"))
+    add(q("rv_order", "SELECT amount AS qty, order_no FROM orders ORDER BY qty, order_no LIMIT 10", "ordered"))
+    add(q("rv_order", "SELECT qty AS amount, order_no FROM orders ORDER BY amount DESC, order_no LIMIT 10",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, -amount AS amount FROM orders ORDER BY orders.amount, order_no LIMIT 5",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, -amount AS amount FROM orders ORDER BY `amount`, order_no LIMIT 5",
+          "ordered"))
+    add(q("rv_order", "SELECT amount * 2 AS dbl, orders.* FROM orders ORDER BY dbl DESC, order_no LIMIT 3",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, amount FROM orders ORDER BY amount DESC, order_no LIMIT 18446744073709551615",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, amount FROM orders ORDER BY amount DESC, order_no"
+                      " LIMIT 1990, 18446744073709551615", "ordered"))
+    add(q("rv_order", "SELECT order_no, amount FROM orders ORDER BY amount DESC, order_no LIMIT 5000, 10",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, note FROM orders ORDER BY CONVERT(note USING latin1), order_no LIMIT 30",
+          "ordered"))
+    add(q("rv_order", "SELECT order_no, note FROM orders ORDER BY LENGTH(note) DESC, note, order_no LIMIT 30",
+          "ordered"))
+    add(q("rv_order", "SELECT o.amount AS price, i.price AS amount FROM orders o JOIN order_items i USING (order_no)"
+                      " ORDER BY price, amount, o.order_no, i.line_no LIMIT 10", "ordered"))
+    add(q("rv_syntax", "/* lead */ SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status -- trail",
+          "ordered"))
+    add(q("rv_syntax", "select `status`, count(*) AS `n` from `orders` group by `status` order by `n` desc, `status`",
+          "ordered"))
+    add(q("rv_syntax", "SELECT status /* c1 */, /* c2 */ COUNT(*) /* c3 */ FROM orders GROUP BY status /* c4 */"
+                       " ORDER BY status /* c5 */ LIMIT 3", "ordered"))
+    add(q("rv_syntax", "SELECT `order_no` `o`, amount `a` FROM orders ORDER BY `a` DESC, o LIMIT 4", "ordered"))
+    add(q("rv_syntax", "SELECT order_no, amount FROM orders ORDER BY amount DESC, order_no LIMIT 5 FOR UPDATE",
+          "ordered"))
+    add(q("rv_syntax", "SELECT order_no, amount FROM orders ORDER BY amount DESC, order_no LIMIT 5 LOCK IN SHARE MODE",
+          "ordered"))
+    add(q("rv_syntax", "SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status FOR UPDATE", "ordered"))
+    add(q("rv_syntax", "SELECT order_no FROM orders ORDER BY order_no LIMIT 2 OFFSET 1 FOR UPDATE SKIP LOCKED",
+          "ordered"))
+    add(q("rv_syntax", "SELECT DISTINCTROW status FROM orders ORDER BY status", "ordered"))
+    add(q("rv_join", "SELECT o.status s, SUM(i.qty) q FROM orders o JOIN order_items i USING (order_no) GROUP BY s"
+                     " HAVING q > 100 ORDER BY q DESC", "ordered"))
+    add(q("rv_join", "SELECT i.line_no, COUNT(*), MIN(o.created), MAX(i.price) FROM orders o"
+                     " JOIN order_items i ON o.order_no = i.order_no GROUP BY i.line_no", "ordered"))
+    add(q("rv_join", "SELECT o.status, COUNT(i.line_no) FROM orders o LEFT JOIN order_items i"
+                     " ON o.order_no = i.order_no GROUP BY o.status", "ordered"))
+    add(q("rv_join", "SELECT COUNT(*) FROM orders o LEFT JOIN order_items i ON o.order_no = i.order_no"
+                     " WHERE i.order_no IS NULL"))
+    add(q("rv_avg", "SELECT AVG(CASE WHEN qty = 20 AND shop_id = 1 THEN 1 ELSE 0 END) FROM orders"
+                    " WHERE created < '2019-03-01'"))
+    add(q("rv_avg", "SELECT status, AVG(CASE WHEN qty = 3 THEN -1.05 ELSE 0 END) FROM orders GROUP BY status",
+          "ordered"))
+
     # --- merge exactly or refuse (1235): constructs the merge may decline, never answer wrongly --
     e = "either"
     add(q("agg_expr", "SELECT SUM(amount) / COUNT(*) FROM orders", group=e))
@@ -424,6 +540,12 @@ def build(data):
     add(q("distinct_agg", "SELECT DISTINCT COUNT(*) FROM orders GROUP BY status", group=e))
     add(q("agg_limit", "SELECT COUNT(*) FROM orders LIMIT 1 OFFSET 1", "ordered", group=e))
     add(q("group_order_null", "SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY NULL", group=e))
+    add(q("rv_having_either", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > 300 = 1",
+          group=e))
+    add(q("rv_having_either", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING COUNT(*) = b'1101110'",
+          group=e))
+    add(q("rv_having_either", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id = X'01'",
+          group=e))
     return out
 
 
