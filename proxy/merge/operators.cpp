@@ -62,6 +62,13 @@ bool row_layout::resolve(const merge_spec& spec,
       r.cls = classes[static_cast<std::size_t>(r.value)];
       r.use_weight = r.cls == value_class::collated && r.weight >= 0;
       if (r.cls == value_class::collated && r.weight < 0) r.cls = value_class::bytes;
+      if (types[static_cast<std::size_t>(r.value)] == protocol::column_type::float_) {
+        // FLOAT arrives rounded to about 6 digits: distinct values can print the same.
+        error = "ordering, grouping or DISTINCT by FLOAT column '" +
+                std::string(cols[static_cast<std::size_t>(r.value)].name) +
+                "' (its text is rounded; use DOUBLE or DECIMAL)";
+        return false;
+      }
       if (ordered && r.cls == value_class::unordered) {
         error = std::string("ordering by a column of type ") + value_class_name(r.cls) + " '" +
                 std::string(cols[static_cast<std::size_t>(r.value)].name) +
@@ -315,7 +322,7 @@ void aggregator::finalize(group& g) {
             if (d.parse(*cell)) cell = d.to_string(scale);
           }
         } else {
-          const int s = a.output == a.partial ? std::min(scale + 4, 30) : std::min<int>(scale, 30);
+          const int s = a.output == a.partial ? std::min(scale + 4, 38) : std::min<int>(scale, 38);
           cell = acc.sum.divide(acc.count, s).to_string(s);
         }
         break;
@@ -345,26 +352,69 @@ namespace {
 struct operand {
   std::optional<std::string_view> text;
   value_class cls = value_class::decimal;
+  bool single_float = false;
   bool string_literal = false;
   bool literal = false;
 };
 
-// -1, 0, 1; or 2 when the values cannot be compared here.
+// -1, 0, 1; or 2 when the values cannot be compared here. Columns compare as numbers
+// only: integers, DECIMAL and DOUBLE (dates, times, BIT and text convert by rules of their
+// own, FLOAT arrives rounded).
+// 'YYYY-MM-DD[ HH:MM:SS[.f...]]' as 'YYYY-MM-DD HH:MM:SS.ffffff' (how MySQL compares a
+// DATE/DATETIME with a date string: as DATETIME); false for anything else.
+bool canonical_datetime(std::string_view t, std::string& out) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    if (t.size() < from + n) return false;
+    for (std::size_t i = from; i < from + n; ++i)
+      if (t[i] < '0' || t[i] > '9') return false;
+    return true;
+  };
+  if (!digits(0, 4) || t.size() < 10 || t[4] != '-' || !digits(5, 2) || t[7] != '-' ||
+      !digits(8, 2))
+    return false;
+  out.assign(t.substr(0, 10));
+  if (t.size() == 10) {
+    out += " 00:00:00.000000";
+    return true;
+  }
+  if (t.size() < 19 || t[10] != ' ' || !digits(11, 2) || t[13] != ':' || !digits(14, 2) ||
+      t[16] != ':' || !digits(17, 2))
+    return false;
+  out.append(t.substr(10, 9));
+  std::string frac;
+  if (t.size() > 19) {
+    if (t[19] != '.' || t.size() == 20 || t.size() > 26 || !digits(20, t.size() - 20)) return false;
+    frac.assign(t.substr(20));
+  }
+  frac.resize(6, '0');
+  out += '.';
+  out += frac;
+  return true;
+}
+
 int compare_operands(const operand& a, const operand& b) {
+  const bool ta = !a.literal && a.cls == value_class::temporal;
+  const bool tb = !b.literal && b.cls == value_class::temporal;
+  if (ta || tb) {
+    // A date/time column with another or with a date string.
+    if ((!ta && !(a.literal && a.string_literal)) || (!tb && !(b.literal && b.string_literal)))
+      return 2;
+    std::string x, y;
+    if (!canonical_datetime(*a.text, x) || !canonical_datetime(*b.text, y)) return 2;
+    const int c = x.compare(y);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  auto numeric = [](const operand& o) {
+    if (o.literal) return true;
+    return o.cls == value_class::signed_int || o.cls == value_class::unsigned_int ||
+           o.cls == value_class::decimal || (o.cls == value_class::floating && !o.single_float);
+  };
+  if (!numeric(a) || !numeric(b)) return 2;
   decimal x, y;
   if (x.parse(*a.text) && y.parse(*b.text)) return x.compare(y);
   double dx = 0, dy = 0;
   if (parse_double(*a.text, dx) && parse_double(*b.text, dy))
     return dx < dy ? -1 : (dx > dy ? 1 : 0);
-  auto bytes_ok = [](const operand& o) {
-    return o.literal ? true
-                     : (o.cls == value_class::temporal || o.cls == value_class::bytes ||
-                        o.cls == value_class::time);
-  };
-  if (bytes_ok(a) && bytes_ok(b) && !(a.literal && b.literal && !a.string_literal)) {
-    const int c = a.text->compare(*b.text);
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-  }
   return 2;
 }
 
@@ -383,7 +433,11 @@ int aggregator::having(const owned_row& row, std::int32_t index, std::string& er
       const int i = layout_.index(c.column);
       if (i >= 0 && static_cast<std::size_t>(i) < row.size() && row[static_cast<std::size_t>(i)])
         o.text = std::string_view(*row[static_cast<std::size_t>(i)]);
-      if (i >= 0) o.cls = layout_.classes[static_cast<std::size_t>(i)];
+      if (i >= 0) {
+        o.cls = layout_.classes[static_cast<std::size_t>(i)];
+        o.single_float =
+            layout_.types[static_cast<std::size_t>(i)] == protocol::column_type::float_;
+      }
     }
     return o;
   };
@@ -407,10 +461,10 @@ int aggregator::having(const owned_row& row, std::int32_t index, std::string& er
     }
     out = compare_operands(a, b);
     if (out == 2) {
-      error = "HAVING compares text under a collation (" + std::string(a.text ? *a.text : "") +
-              ", " + std::string(b.text ? *b.text : "") +
-              "); only numbers, dates and binary "
-              "strings are compared by the merge";
+      error = "HAVING compares " + std::string(a.text ? *a.text : "") + " with " +
+              std::string(b.text ? *b.text : "") +
+              " (the merge compares numbers, and dates with 'YYYY-MM-DD[ HH:MM:SS]' strings - "
+              "not text, times, BIT or FLOAT)";
       return false;
     }
     return true;

@@ -402,22 +402,18 @@ bool parse_double(std::string_view text, double& out) noexcept {
 }
 
 std::string format_double(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  std::string s(buf, ec == std::errc() ? p : buf);
-  // "1e+20" -> "1e20", "1e-07" -> "1e-7" (MySQL's exponent form).
-  const auto e = s.find('e');
-  if (e != std::string::npos) {
-    std::string exp = s.substr(e + 1);
-    bool neg = false;
-    if (!exp.empty() && (exp[0] == '+' || exp[0] == '-')) {
-      neg = exp[0] == '-';
-      exp.erase(0, 1);
-    }
-    while (exp.size() > 1 && exp[0] == '0') exp.erase(0, 1);
-    s = s.substr(0, e) + "e" + (neg ? "-" : "") + exp;
-  }
-  return s;
+  // MariaDB prints DOUBLE in plain digits for exponents -5..14 (0.00001, 100000000000000)
+  // and in exponent form outside them (1e15, 1e-6), with the shortest round-trip digits.
+  char buf[400];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  if (ec != std::errc()) return "0";
+  const std::string sci(buf, p);
+  const auto e = sci.find('e');
+  const int exp = std::atoi(sci.c_str() + e + 1);
+  if (v != 0 && (exp < -5 || exp > 14)) return sci.substr(0, e) + "e" + std::to_string(exp);
+  auto [q, ec2] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  if (ec2 != std::errc()) return sci;
+  return std::string(buf, q);
 }
 
 }  // namespace shardgate::merge

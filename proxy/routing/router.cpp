@@ -96,6 +96,8 @@ bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) {
 void router::refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message) {
   plan.action = route_action::refuse;
   plan.clusters.clear();
+  plan.rewritten = false;  // a piece of a multi-statement text may have been rewritten
+  plan.combine = route_combine::none;
   plan.error = protocol::mysql_error{code, state, "ShardGate: " + message};
   plan.reason = plan.error.message;
 }

@@ -86,6 +86,15 @@ constexpr std::array<sql::keyword, 19> aggregate_words = {keyword_id("COUNT"),
                                                           keyword_id("JSON_OBJECTAGG"),
                                                           keyword_id("PERCENTILE_CONT")};
 
+// Words that would end or restructure an expression moved to another clause (an
+// aggregate's argument copied into the select list or GROUP BY).
+constexpr std::array<sql::keyword, 20> clause_words = {
+    keyword_id("SELECT"), keyword_id("FROM"),      keyword_id("WHERE"), keyword_id("GROUP"),
+    keyword_id("HAVING"), keyword_id("ORDER"),     keyword_id("LIMIT"), keyword_id("UNION"),
+    keyword_id("EXCEPT"), keyword_id("INTERSECT"), keyword_id("INTO"),  keyword_id("FOR"),
+    keyword_id("LOCK"),   keyword_id("WINDOW"),    keyword_id("ON"),    keyword_id("USING"),
+    keyword_id("JOIN"),   keyword_id("AS"),        keyword_id("SET"),   keyword_id("VALUES")};
+
 struct select_item {
   std::uint32_t begin = 0, end = 0;  // the whole item
   std::uint32_t expr_end = 0;        // the expression (before any alias)
@@ -138,8 +147,13 @@ class planner {
     hidden_.push_back(std::move(expr));
     return {true, static_cast<std::int32_t>(hidden_.size() - 1)};
   }
+  // WEIGHT_STRING keeps trailing spaces, which PAD SPACE collations (all but the
+  // *_nopad_* ones) ignore when comparing: weigh the value without them.
+  static std::string weight_text(std::string_view expr) {
+    return "WEIGHT_STRING(RTRIM(" + std::string(expr) + "))";
+  }
   column_slot weight_of(std::uint32_t b, std::uint32_t e) {
-    return add_hidden("WEIGHT_STRING(" + std::string(slice(b, e)) + ")");
+    return add_hidden(weight_text(slice(b, e)));
   }
   column_slot visible(std::size_t item) const { return {false, static_cast<std::int32_t>(item)}; }
   bool split_items();
@@ -316,6 +330,18 @@ int planner::aggregate_call(std::uint32_t b, std::uint32_t e, column_slot out) {
     fail("an aggregate without an argument: " + a.text);
     return -2;
   }
+  for (std::uint32_t i = ab; i < ae; ++i) {
+    if (is(i, token_kind::lparen)) {
+      i = partner(i);
+      continue;
+    }
+    if (is(i, token_kind::semicolon) ||
+        (is(i, token_kind::identifier) && tok(i).code != 0 &&
+         std::find(clause_words.begin(), clause_words.end(), tok(i).code) != clause_words.end())) {
+      fail("an unreadable aggregate argument: " + a.text);
+      return -2;
+    }
+  }
   if (contains_aggregate(ab, ae)) {
     fail("a nested aggregate: " + a.text);
     return -2;
@@ -351,6 +377,15 @@ int planner::aggregate_call(std::uint32_t b, std::uint32_t e, column_slot out) {
     fail("an aggregate of *: " + a.text);
     return -2;
   }
+  if (a.kind == aggregate_kind::sum || a.kind == aggregate_kind::avg) {
+    for (std::uint32_t i = ab; i < ae; ++i)
+      if (op(i, operator_id("/"))) {
+        // Each shard's partial sum of a division arrives rounded to the result's scale;
+        // adding rounded partials can miss the last digit.
+        fail(a.text + " (a sum of a division: the shards' partial sums are rounded)");
+        return -2;
+      }
+  }
   const std::string arg(slice(ab, ae));
   switch (a.kind) {
     case aggregate_kind::count:
@@ -363,7 +398,7 @@ int planner::aggregate_call(std::uint32_t b, std::uint32_t e, column_slot out) {
     case aggregate_kind::min:
     case aggregate_kind::max:
       a.output = a.partial = out.valid() ? out : add_hidden(a.text);
-      a.weight = add_hidden("WEIGHT_STRING(" + a.text + ")");
+      a.weight = add_hidden(weight_text(a.text));
       break;
     case aggregate_kind::avg:
       a.partial = add_hidden("SUM(" + arg + ")");
@@ -386,7 +421,7 @@ int planner::aggregate_call(std::uint32_t b, std::uint32_t e, column_slot out) {
       distinct_e_ = ae;
       a.output = out.valid() ? out : add_hidden(a.text);
       a.distinct_value = add_hidden(arg);
-      a.distinct_weight = add_hidden("WEIGHT_STRING(" + arg + ")");
+      a.distinct_weight = add_hidden(weight_text(arg));
       break;
     }
   }
@@ -419,7 +454,12 @@ bool planner::key_list(std::uint32_t b, std::uint32_t e, bool group, std::vector
       return fail(std::string(group ? "GROUP BY " : "ORDER BY ") + std::string(text(kb)) +
                   (star_ ? " (a position with SELECT *)" : " (no such select list column)"));
     const int item = item_of(kb, ke, true);
-    if (item >= 0) {
+    if (item >= 0 && star_) {
+      // After a `*` an item's column number is not known: sort by a copy of it.
+      const select_item& it = items_[static_cast<std::size_t>(item)];
+      key.value = add_hidden(std::string(slice(it.begin, it.expr_end)));
+      key.weight = weight_of(it.begin, it.expr_end);
+    } else if (item >= 0) {
       const select_item& it = items_[static_cast<std::size_t>(item)];
       if (it.aggregate >= 0) {
         if (group) return fail("GROUP BY an aggregate (" + std::string(slice(kb, ke)) + ")");
@@ -560,6 +600,14 @@ int planner::having_expr(std::uint32_t& i, std::uint32_t e, int level) {
 int planner::having_predicate(std::uint32_t& i, std::uint32_t e) {
   const int left = having_operand(i, e);
   if (left < 0) return -1;
+  const auto left_kind = spec_.having[static_cast<std::size_t>(left)].kind;
+  if (left_kind != having_node::op::column && left_kind != having_node::op::literal && i < e &&
+      (is(i, token_kind::op) || kw(i, keyword_id("IS")) || kw(i, keyword_id("BETWEEN")) ||
+       kw(i, keyword_id("IN")) || kw(i, keyword_id("NOT")))) {
+    fail("a condition used as a value in HAVING (" +
+         std::string(slice(s_.having_begin, s_.having_end)) + ")");
+    return -1;
+  }
   having_node n;
   n.children.push_back(static_cast<std::uint32_t>(left));
   if (i < e && kw(i, keyword_id("IS"))) {

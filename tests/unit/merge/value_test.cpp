@@ -133,6 +133,13 @@ TEST(format_double, as_mysql_prints) {
   EXPECT_EQ(format_double(1.5e-7), "1.5e-7");
   EXPECT_EQ(format_double(-2.5), "-2.5");
   EXPECT_EQ(format_double(100), "100");
+  // Plain digits for exponents -5..14, as MariaDB prints DOUBLE.
+  EXPECT_EQ(format_double(1.702e9), "1702000000");
+  EXPECT_EQ(format_double(4e-5), "0.00004");
+  EXPECT_EQ(format_double(1e14), "100000000000000");
+  EXPECT_EQ(format_double(1e15), "1e15");
+  EXPECT_EQ(format_double(1.25e-6), "1.25e-6");
+  EXPECT_EQ(format_double(0), "0");
   double d = 0;
   EXPECT_TRUE(parse_double("1e3", d));
   EXPECT_EQ(d, 1000);

@@ -27,7 +27,8 @@ TEST(scatter_plan, order_by_and_limit_stream) {
   auto p = plan_of("SELECT order_no, total FROM orders ORDER BY total DESC, 1 LIMIT 10, 5");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT order_no, total, WEIGHT_STRING(total) AS `__sg0`, WEIGHT_STRING(order_no) AS "
+            "SELECT order_no, total, WEIGHT_STRING(RTRIM(total)) AS `__sg0`, "
+            "WEIGHT_STRING(RTRIM(order_no)) AS "
             "`__sg1` FROM orders ORDER BY total DESC, 1 LIMIT 15");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::sort);
@@ -50,8 +51,9 @@ TEST(scatter_plan, order_by_alias_and_hidden_expression) {
       "FOR UPDATE");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT order_no AS n, WEIGHT_STRING(order_no) AS `__sg0`, created AS `__sg1`, "
-            "WEIGHT_STRING(created) AS `__sg2` FROM orders WHERE total > 5 ORDER BY n, created ASC "
+            "SELECT order_no AS n, WEIGHT_STRING(RTRIM(order_no)) AS `__sg0`, created AS `__sg1`, "
+            "WEIGHT_STRING(RTRIM(created)) AS `__sg2` FROM orders WHERE total > 5 ORDER BY n, "
+            "created ASC "
             "LIMIT 5 FOR UPDATE");
   EXPECT_EQ(p.plan.merge.order[1].value, (column_slot{true, 1}));
   EXPECT_EQ(p.plan.merge.offset, 2u);
@@ -61,9 +63,10 @@ TEST(scatter_plan, order_by_alias_and_hidden_expression) {
 TEST(scatter_plan, select_star_sorts_by_hidden_copies) {
   auto p = plan_of("SELECT * FROM orders ORDER BY created DESC LIMIT 10");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
-  EXPECT_EQ(p.sql,
-            "SELECT *, created AS `__sg0`, WEIGHT_STRING(created) AS `__sg1` FROM orders ORDER BY "
-            "created DESC LIMIT 10");
+  EXPECT_EQ(
+      p.sql,
+      "SELECT *, created AS `__sg0`, WEIGHT_STRING(RTRIM(created)) AS `__sg1` FROM orders ORDER BY "
+      "created DESC LIMIT 10");
   EXPECT_EQ(p.plan.merge.visible_items, -1);
 }
 
@@ -71,10 +74,11 @@ TEST(scatter_plan, aggregates_without_group) {
   auto p =
       plan_of("SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no) FROM orders WHERE total > 0");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
-  EXPECT_EQ(p.sql,
-            "SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no), SUM(total) AS `__sg0`, "
-            "COUNT(total) AS `__sg1`, WEIGHT_STRING(MIN(order_no)) AS `__sg2` FROM orders WHERE "
-            "total > 0");
+  EXPECT_EQ(
+      p.sql,
+      "SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no), SUM(total) AS `__sg0`, "
+      "COUNT(total) AS `__sg1`, WEIGHT_STRING(RTRIM(MIN(order_no))) AS `__sg2` FROM orders WHERE "
+      "total > 0");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::aggregate);
   EXPECT_TRUE(m.group.empty());
@@ -92,10 +96,11 @@ TEST(scatter_plan, group_by_having_order_limit) {
       "SUM(total) >= 10.5 ORDER BY c DESC, member_id LIMIT 5");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   // No HAVING, ORDER BY or LIMIT on the shards: they hold partial groups.
-  EXPECT_EQ(p.sql,
-            "SELECT member_id, COUNT(*) AS c, WEIGHT_STRING(member_id) AS `__sg0`, SUM(total) AS "
-            "`__sg1`, WEIGHT_STRING(member_id) AS `__sg2` FROM orders GROUP BY member_id ORDER BY "
-            "NULL");
+  EXPECT_EQ(
+      p.sql,
+      "SELECT member_id, COUNT(*) AS c, WEIGHT_STRING(RTRIM(member_id)) AS `__sg0`, SUM(total) AS "
+      "`__sg1`, WEIGHT_STRING(RTRIM(member_id)) AS `__sg2` FROM orders GROUP BY member_id ORDER BY "
+      "NULL");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::aggregate);
   ASSERT_EQ(m.group.size(), 1u);
@@ -111,20 +116,23 @@ TEST(scatter_plan, count_distinct_groups_the_shards_by_its_argument) {
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
             "SELECT status, COUNT(DISTINCT member_id), member_id AS `__sg0`, "
-            "WEIGHT_STRING(member_id) AS `__sg1`, WEIGHT_STRING(status) AS `__sg2` FROM orders "
+            "WEIGHT_STRING(RTRIM(member_id)) AS `__sg1`, WEIGHT_STRING(RTRIM(status)) AS `__sg2` "
+            "FROM orders "
             "GROUP BY status, member_id ORDER BY NULL");
   auto q = plan_of("SELECT COUNT(DISTINCT member_id) FROM orders");
-  EXPECT_EQ(q.sql,
-            "SELECT COUNT(DISTINCT member_id), member_id AS `__sg0`, WEIGHT_STRING(member_id) AS "
-            "`__sg1` FROM orders GROUP BY member_id ORDER BY NULL");
+  EXPECT_EQ(
+      q.sql,
+      "SELECT COUNT(DISTINCT member_id), member_id AS `__sg0`, WEIGHT_STRING(RTRIM(member_id)) AS "
+      "`__sg1` FROM orders GROUP BY member_id ORDER BY NULL");
 }
 
 TEST(scatter_plan, distinct) {
   auto p = plan_of("SELECT DISTINCT status, member_id FROM orders ORDER BY member_id LIMIT 4");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT DISTINCT status, member_id, WEIGHT_STRING(status) AS `__sg0`, "
-            "WEIGHT_STRING(member_id) AS `__sg1`, WEIGHT_STRING(member_id) AS `__sg2` FROM orders "
+            "SELECT DISTINCT status, member_id, WEIGHT_STRING(RTRIM(status)) AS `__sg0`, "
+            "WEIGHT_STRING(RTRIM(member_id)) AS `__sg1`, WEIGHT_STRING(RTRIM(member_id)) AS "
+            "`__sg2` FROM orders "
             "ORDER BY member_id LIMIT 4");
   EXPECT_TRUE(p.plan.merge.distinct);
   EXPECT_EQ(p.plan.merge.distinct_keys.size(), 2u);
@@ -154,6 +162,11 @@ TEST(scatter_plan, refusals_name_the_construct) {
       {"SELECT member_id FROM orders GROUP BY member_id ORDER BY SUM(total) / COUNT(*)",
        "ORDER BY an expression over an aggregate"},
       {"SELECT ROW_NUMBER() OVER (ORDER BY total) FROM orders", "a window function"},
+      {"SELECT SUM(total / 9) FROM orders", "a sum of a division"},
+      {"SELECT AVG(total / 9) FROM orders", "a sum of a division"},
+      {"SELECT member_id FROM orders GROUP BY member_id HAVING (COUNT(*) > 3) = 1",
+       "a condition used as a value"},
+      {"SELECT COUNT(DISTINCT a FROM b) FROM orders", "an unreadable aggregate argument"},
       {"SELECT * FROM orders UNION ALL SELECT * FROM orders", "UNION"},
       {"(SELECT * FROM orders) ORDER BY total", "cannot"},
       {"SELECT /*!50000 order_no */ FROM orders ORDER BY order_no", "executable comments"},
@@ -164,6 +177,17 @@ TEST(scatter_plan, refusals_name_the_construct) {
     EXPECT_NE(p.plan.error.message.find(why), std::string::npos)
         << sql << " -> " << p.plan.error.message;
   }
+}
+
+TEST(scatter_plan, after_a_star_items_are_sorted_by_copies) {
+  // The item's column number after `*` is unknown: a hidden copy of its expression.
+  auto p = plan_of("SELECT *, order_no AS k FROM orders ORDER BY k LIMIT 5");
+  ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
+  EXPECT_EQ(
+      p.sql,
+      "SELECT *, order_no AS k, order_no AS `__sg0`, WEIGHT_STRING(RTRIM(order_no)) AS `__sg1` "
+      "FROM orders ORDER BY k LIMIT 5");
+  EXPECT_EQ(p.plan.merge.order[0].value, (column_slot{true, 0}));
 }
 
 TEST(scatter_plan, single_shard_statements_are_not_rewritten) {
