@@ -450,6 +450,8 @@ bool planner::key_list(std::uint32_t b, std::uint32_t e, bool group, std::vector
       }
       continue;  // sorts nothing
     }
+    if (is(ke - 1, token_kind::op))
+      return fail("a key that ends with the operator '" + std::string(text(ke - 1)) + "'");
     if (is(kb, token_kind::number) && ke - kb == 1 && item_of(kb, ke, true) < 0)
       return fail(std::string(group ? "GROUP BY " : "ORDER BY ") + std::string(text(kb)) +
                   (star_ ? " (a position with SELECT *)" : " (no such select list column)"));
@@ -851,6 +853,14 @@ void planner::write_sql(bool aggregate) {
 
 bool planner::run() {
   no_backslash_escapes_ = p_.no_backslash_escapes;
+  // Text is appended after these clauses: one that ends in an operator (invalid SQL anyway)
+  // could join with it ('-' then ' ' makes a '-- ' comment).
+  for (std::uint32_t end : {s_.list_end, s_.body_end, s_.group_end, s_.order_end}) {
+    if (end == 0) continue;
+    const std::uint32_t last = end - 1;
+    if (is(last, token_kind::op) && !op(last, operator_id("*")))
+      return fail("a clause that ends with the operator '" + std::string(text(last)) + "'");
+  }
   if (!s_.simple) return fail("this form of SELECT (a parenthesised query)");
   if (p_.executable_comments) return fail("executable comments (/*! ... */) in a merged SELECT");
   if (s_.rollup) return fail("GROUP BY ... WITH ROLLUP");

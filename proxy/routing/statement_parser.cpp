@@ -536,6 +536,7 @@ void parser::parse_select_body(std::uint32_t& i, bool nested) {
   }
   if (shape) shape->body_end = i;
   if (kw(i, "GROUP")) {
+    if (!kw(i + 1, "BY")) return fail("GROUP without BY");
     mergeable("GROUP BY", nested);
     i += 2;
     if (shape) shape->group_begin = i;

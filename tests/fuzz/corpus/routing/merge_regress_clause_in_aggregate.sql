@@ -1,0 +1,1 @@
+SELECT COUNT(DISTINCT mem i USING (order_no) WHERE ber_id), MIN(order_no) FROM orders

@@ -1,0 +1,1 @@
+SELECT status, COUN, _SUM(total), AVG(total) FROM orders WHERE total > 2 GROUP ÅYGP TABLE ordeder_õrder_no-= 'unterminaTed\'õ 
