@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 import pymysql  # noqa: E402
 
 from harness.mariadb_server import MariaDBServer  # noqa: E402
+from harness.netutil import rss_kib  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
 
 DB = "scatterbench"
@@ -84,14 +85,6 @@ def load_shard(server, index, rows):
             f" FROM seq_1_to_{rows}")
         c.commit()
     return True
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def pct(values, p):

@@ -478,13 +478,11 @@ awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,
       deadline->conns.clear();
     });
   }
-  const std::uint8_t seq_before = client_seq;
   merger m(legs, shard_names, spec, client, client_seq, client_caps, terminator_status, settings,
            deadline);
   const gather_status status = co_await m.run();
   deadline->conns.clear();  // the connections go back to their pools now
   if (timer) timer->cancel();
-  (void)seq_before;
   co_return status;
 }
 

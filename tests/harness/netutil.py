@@ -79,3 +79,12 @@ def pid_alive(pid):
         return state != "Z"
     except (OSError, IndexError):
         return False
+
+
+def rss_kib(pid):
+    """Resident set size of a process in KiB (VmRSS of /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")

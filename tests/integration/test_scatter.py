@@ -17,21 +17,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pymysql  # noqa: E402
 
-from harness.netutil import LOOPBACK, free_port  # noqa: E402
+from harness.netutil import LOOPBACK, free_port, rss_kib  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
 from harness.testbase import ADMIN_PORTS, DIRECT, PROXY_PORTS, fixture_servers, main, workdir  # noqa: E402
 from test_wire_translation import RawClient  # noqa: E402
 
 SCHEMA = "scattertest"
 ROWS_PER_SHARD = 50000  # 200,000 rows of ~210 bytes: about 42 MB merged
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 @unittest.skipIf(DIRECT, "tests the proxy's scatter-gather")

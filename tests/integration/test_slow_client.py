@@ -13,19 +13,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pymysql  # noqa: E402
 
-from harness.netutil import LOOPBACK  # noqa: E402
+from harness.netutil import LOOPBACK, rss_kib  # noqa: E402
 from harness.testbase import DIRECT, fixture_servers, main, start_proxy  # noqa: E402
 from test_wire_translation import RawClient  # noqa: E402
 
 BIG = "SELECT seq, REPEAT('x', 200) FROM seq_1_to_200000"  # about 41 MB of rows
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 @unittest.skipIf(DIRECT, "tests the proxy's buffering")
