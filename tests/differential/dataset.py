@@ -5,9 +5,11 @@ reference server, so both hold exactly the same rows. Values are chosen to stres
 NULLs in every nullable column, many ties, negatives, zero, DECIMAL extremes, BIGINT
 UNSIGNED values above 2^63, dates over eight years, Korean and mixed-case ASCII text.
 
-No two distinct strings of a column compare equal under utf8mb4_general_ci (no 'abc'/'ABC',
-no trailing-space or accent variants): MySQL picks any member of such a group for GROUP BY /
-DISTINCT, so the two sides could legitimately differ there.
+No two distinct strings of a column of orders / order_items / members / shops compare equal
+under utf8mb4_general_ci (no 'abc'/'ABC', no trailing-space or accent variants): MySQL picks any
+member of such a group for GROUP BY / DISTINCT, so the two sides could legitimately differ there.
+Table pads has exactly such variants on purpose (PAD SPACE regression); its queries compare such
+values folded (compare.py, modes *_fold) or select only what is decided.
 """
 import datetime
 import random
@@ -55,8 +57,43 @@ DDL = {
         " region VARCHAR(20) NULL,"
         " rating DECIMAL(3,1) NULL,"
         " opened DATE NULL)" + TABLE_OPTIONS),
+    # Regression tables of the merge review (hashed by id, pads co-located with edge).
+    # edge: one column per type whose merge needs care (FLOAT, exactly summable DOUBLEs, wide
+    # DECIMAL, TIME beyond 24 h and negative, DATETIME(6), BIT, ENUM, BIGINT UNSIGNED near 2^64).
+    "edge": (
+        "CREATE TABLE edge ("
+        " id INT NOT NULL PRIMARY KEY,"
+        " grp VARCHAR(8) NOT NULL,"
+        " qty INT NULL,"
+        " f FLOAT NULL,"
+        " d DOUBLE NULL,"
+        " dbig DOUBLE NULL,"
+        " dtiny DOUBLE NULL,"
+        " dec6 DECIMAL(20,6) NULL,"
+        " t TIME NULL,"
+        " dd DATE NULL,"
+        " dt DATETIME NULL,"
+        " dt6 DATETIME(6) NULL,"
+        " bits BIT(8) NULL,"
+        " e ENUM('small','medium','large','x-large') NULL,"
+        " u BIGINT UNSIGNED NULL,"
+        " txt VARCHAR(20) NULL)" + TABLE_OPTIONS),
+    # pads: text that differs only by trailing spaces (and case) under PAD SPACE collations:
+    # 'a' = 'a ' = 'A  ' in g/u/l/c, 'a' = 'a ' <> 'A' in b.
+    "pads": (
+        "CREATE TABLE pads ("
+        " id INT NOT NULL PRIMARY KEY,"
+        " n INT NOT NULL,"
+        " g VARCHAR(12) COLLATE utf8mb4_general_ci NULL,"
+        " u VARCHAR(12) COLLATE utf8mb4_unicode_ci NULL,"
+        " b VARCHAR(12) COLLATE utf8mb4_bin NULL,"
+        " l VARCHAR(12) CHARACTER SET latin1 COLLATE latin1_swedish_ci NULL,"
+        " c CHAR(6) COLLATE utf8mb4_general_ci NULL,"
+        " tx TEXT COLLATE utf8mb4_general_ci NULL)" + TABLE_OPTIONS),
 }
-SHARDED_TABLES = ("orders", "order_items", "members")
+SHARDED_TABLES = ("orders", "order_items", "members", "edge", "pads")
+# Every table in load order (the proxy side creates shops only as a broadcast table).
+ALL_TABLES = ("orders", "order_items", "members", "shops", "edge", "pads")
 
 STATUSES = ["PAID"] * 6 + ["SHIPPED"] * 4 + ["NEW"] * 3 + ["CANCELLED"] * 2 + ["refunded"] * 2 + [None] * 2
 NOTES = ["서울", "부산", "한글 메모", "대구 지점", "서울특별시 강남구", "mixed 한글 text", "Seoul office", "busan",
@@ -74,6 +111,24 @@ SHOP_NAMES = ["강남점", "홍대점", "Busan Central", "해운대", "Incheon P
               "Suwon", "ulsan", "제주점", "Pohang", "Changwon", "청주점", "Ansan", "Goyang", "용인점",
               "Seongnam", "Bucheon", "Hwaseong"]
 REGIONS = ["서울", "부산", "Incheon", "daegu", None]
+
+# pads: base words and their PAD SPACE variants ('' = ' ' too); latin1 gets no Korean.
+PAD_BASES = ["a", "b", "ab", "a b", "", "zz", "한글", "x-1"]
+PAD_BASES_LATIN1 = ["a", "b", "ab", "a b", "", "zz", "x-1"]
+PAD_VARIANTS = [lambda w: w, lambda w: w + " ", lambda w: w + "   ", lambda w: w.upper(),
+                lambda w: w.upper() + " "]
+N_EDGE = 160
+N_PADS = 180
+N_EDGE_GROUPS = 16  # ~10 rows a group: MIN/MAX of a group differ from group to group
+EDGE_TIMES = ["-838:59:59", "838:59:59", "-00:00:01", "00:00:00", "25:00:00", "100:30:00", "-25:00:00",
+              "12:00:00", "23:59:59", "-100:00:00", "24:00:00", "09:05:00", "-00:00:00.5"]
+NOON = datetime.datetime(2026, 6, 1, 12, 0, 0)
+# around 2026-06-01 12:00 (midnight and noon exactly too), rarely far away
+EDGE_DAY_OFFSETS = [-3, -2, -1, -1, 0, 0, 0, 1, 1, 2, 3]
+EDGE_SECOND_OFFSETS = [-43200, -43200, -43201, -1, 0, 0, 1, 3600, 43199, -86400]
+EDGE_MICROS = [0, 0, 1, -1, 500000, 99999, -999999]
+EDGE_U = [2**64 - 1, 2**64 - 2, 2**64 - 1000, 2**63, 2**63 - 1, 0, 1, 18446744073709551000]
+EDGE_TXT = ["m", "mm", "M ", "n", "", "zeta"]
 
 
 def order_no(day, seq):
@@ -151,6 +206,45 @@ class Dataset:
                                "rating": None if i % 6 == 0 else Decimal(rng.randint(10, 50)) / 10,
                                "opened": datetime.date(2015 + i % 8, 1 + i % 12, 1 + i)})
         self.keys = [o["order_no"] for o in self.orders]
+        self._edge_rows(random.Random(seed + 1))
+
+    def _edge_rows(self, rng):
+        """Rows of edge and pads (their own generator: orders & co. stay as they were)."""
+        def maybe(v, p=0.08):
+            return None if rng.random() < p else v
+
+        self.edge = []
+        for i in range(1, N_EDGE + 1):
+            g = rng.randrange(N_EDGE_GROUPS)
+            far = rng.random() < 0.08
+            dt = datetime.datetime(2019, 1, 3) if far else NOON + datetime.timedelta(
+                seconds=rng.choice(EDGE_SECOND_OFFSETS))
+            self.edge.append({
+                "id": i, "grp": f"g{g:02d}", "qty": maybe(rng.randint(-3, 30)),
+                "f": maybe(rng.choice([1.5, -2.25, 0.1, 3.3, 1e-3, 1234.5, 0.0])),
+                # exactly representable and exactly summable in any order within a group (multiples
+                # of 1/4, of 1e6, of 1e14, of 2^-20): sums and averages are the same on one server
+                # and merged. Not summed over all groups (1e15 + 1e6 * k would round).
+                "d": maybe(1e6 if g % 5 == 0 else rng.randint(-400, 400) / 4),
+                "dbig": maybe([1e14, 1e15, 1e6 * rng.randint(1, 9), 1e14 * rng.randint(1, 30)][g % 4]),
+                "dtiny": maybe(rng.choice([2 ** -16, 3 * 2 ** -16, 2 ** -20, 5 * 2 ** -14, 7 * 2 ** -18])),
+                "dec6": maybe(Decimal(rng.randint(-9999999, 9999999)) / 1000000),
+                "t": maybe(rng.choice(EDGE_TIMES)),
+                "dd": maybe(datetime.date(2030, 12, 31) if far else
+                            NOON.date() + datetime.timedelta(days=rng.choice(EDGE_DAY_OFFSETS))),
+                "dt": maybe(dt),
+                "dt6": maybe(f"{dt + datetime.timedelta(microseconds=rng.choice(EDGE_MICROS)):%Y-%m-%d %H:%M:%S.%f}"),
+                "bits": maybe(rng.randint(0, 255)),
+                "e": maybe(rng.choice(["small", "medium", "large", "x-large"])),
+                "u": maybe(rng.choice(EDGE_U) if rng.random() < 0.7 else rng.randint(2**63, 2**64 - 1)),
+                "txt": maybe(rng.choice(EDGE_TXT))})
+
+        def pad(bases):
+            return maybe(rng.choice(PAD_VARIANTS)(rng.choice(bases)), 0.06)
+
+        self.pads = [{"id": i, "n": rng.randint(1, 9), "g": pad(PAD_BASES), "u": pad(PAD_BASES),
+                      "b": pad(PAD_BASES), "l": pad(PAD_BASES_LATIN1), "c": pad(PAD_BASES), "tx": pad(PAD_BASES)}
+                     for i in range(1, N_PADS + 1)]
 
     @staticmethod
     def inserts(table, rows, batch):
@@ -163,9 +257,11 @@ class Dataset:
         return out
 
     def statements(self, table):
-        rows = {"orders": self.orders, "order_items": self.items, "members": self.members,
-                "shops": self.shops}[table]
-        return self.inserts(table, rows, 100 if table == "orders" else 200)
+        return self.inserts(table, self.rows(table), 100 if table == "orders" else 200)
+
+    def rows(self, table):
+        return {"orders": self.orders, "order_items": self.items, "members": self.members,
+                "shops": self.shops, "edge": self.edge, "pads": self.pads}[table]
 
 
 def sharding_config(names, broadcast=True):
@@ -181,6 +277,9 @@ def sharding_config(names, broadcast=True):
                     "strategy": {"kind": "range", "ranges": [
                         {"below": 100, "cluster": names[0]}, {"below": 200, "cluster": names[1]},
                         {"below": 300, "cluster": names[2]}, {"cluster": names[3]}]}},
+        "edge": {"shard_key": "id", "key": "integer",
+                 "strategy": {"kind": "hash", "function": "modulo", "shards": list(names)}},
+        "pads": {"shard_key": "id", "same_as": "edge"},
     }
     if broadcast:
         tables["shops"] = {"broadcast": True}

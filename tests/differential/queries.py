@@ -11,6 +11,9 @@ Each query is a Q(tag, sql, mode, k, group):
          'broadcast'  must merge exactly (with the broadcast table shops)
          'either'     must merge exactly OR refuse with 1235 - constructs the merge may decline
                       (expressions over aggregates, GROUP_CONCAT, WITH ROLLUP, ...), never wrong rows
+  mode '..._fold' (ordered_fold, multiset_fold): as without _fold, but text values are compared
+         without trailing spaces and in lower case - for groups of PAD SPACE / _ci equal strings
+         ('a', 'a ', 'A'), where a server may show any member
 
 LIMIT queries always use an ORDER BY that decides the order completely (ties at the LIMIT
 boundary may legitimately pick different rows).
@@ -546,6 +549,161 @@ def build(data):
           group=e))
     add(q("rv_having_either", "SELECT shop_id, COUNT(*) FROM orders GROUP BY shop_id HAVING shop_id = X'01'",
           group=e))
+    out += review_regressions(keys)
+    return out
+
+
+PAD_COLS = ["g", "u", "b", "l", "c", "tx"]  # pads: general_ci, unicode_ci, bin, latin1_swedish_ci, CHAR, TEXT
+
+
+def review_regressions(keys):
+    """Regression queries for the merge bugs of the review (tables edge and pads, and orders)."""
+    out = []
+    add = out.append
+
+    # --- 1. text equal under PAD SPACE ('a' = 'a ' = 'A  '; in utf8mb4_bin 'a' = 'a ' <> 'A') ----
+    # Full rows of ORDER BY s, id are decided; which member a group / DISTINCT / MIN / MAX shows
+    # is not, so those compare folded (trailing spaces and case ignored), or select counts only.
+    for c in PAD_COLS:
+        add(q("rg_pad_order", f"SELECT id, {c}, n FROM pads ORDER BY {c}, id", "ordered"))
+        add(q("rg_pad_order", f"SELECT id, {c} FROM pads ORDER BY {c} DESC, id DESC LIMIT 40", "ordered"))
+        add(q("rg_pad_count_distinct", f"SELECT COUNT(DISTINCT {c}) FROM pads"))
+        add(q("rg_pad_group", f"SELECT COUNT(*), SUM(n), MIN(id) FROM pads GROUP BY {c}"))
+        add(q("rg_pad_group", f"SELECT {c}, COUNT(*), MAX(id) FROM pads GROUP BY {c} ORDER BY {c}", "ordered_fold"))
+        add(q("rg_pad_distinct", f"SELECT DISTINCT {c} FROM pads", "multiset_fold"))
+        add(q("rg_pad_distinct", f"SELECT DISTINCT {c} FROM pads ORDER BY {c} DESC", "ordered_fold"))
+        add(q("rg_pad_minmax", f"SELECT MIN({c}), MAX({c}) FROM pads", "multiset_fold"))
+    add(q("rg_pad_order", "SELECT id, g, b FROM pads ORDER BY g, b DESC, id LIMIT 60", "ordered"))
+    add(q("rg_pad_order", "SELECT id, g FROM pads ORDER BY g COLLATE utf8mb4_bin, id", "ordered"))
+    add(q("rg_pad_order", "SELECT id, u FROM pads WHERE u LIKE 'a%' ORDER BY u DESC, id LIMIT 5, 20", "ordered"))
+    add(q("rg_pad_order", "SELECT id, l, c FROM pads ORDER BY l, c, id", "ordered"))
+    add(q("rg_pad_order", "SELECT id, g AS k FROM pads ORDER BY k DESC, id LIMIT 25", "ordered"))
+    add(q("rg_pad_group", "SELECT COUNT(*) FROM pads GROUP BY g, b"))
+    add(q("rg_pad_group", "SELECT UPPER(RTRIM(g)) AS k, COUNT(*) FROM pads GROUP BY g ORDER BY g", "ordered"))
+    add(q("rg_pad_group", "SELECT g, n, COUNT(*) FROM pads GROUP BY g, n ORDER BY g DESC, n LIMIT 12",
+          "ordered_fold"))
+    add(q("rg_pad_group", "SELECT b, COUNT(*) AS cnt FROM pads GROUP BY b ORDER BY cnt DESC, MIN(id)",
+          "ordered_fold"))
+    add(q("rg_pad_group", "SELECT u, COUNT(*) FROM pads GROUP BY u HAVING COUNT(*) > 20", "multiset_fold"))
+    add(q("rg_pad_group", "SELECT n, MIN(g), MAX(b), COUNT(DISTINCT u) FROM pads GROUP BY n ORDER BY n",
+          "ordered_fold"))
+    add(q("rg_pad_group", "SELECT p.l, COUNT(*), SUM(e.qty) FROM pads p JOIN edge e ON p.id = e.id GROUP BY p.l",
+          "multiset_fold"))
+    add(q("rg_pad_distinct", "SELECT DISTINCT g, b FROM pads", "multiset_fold"))
+    add(q("rg_pad_distinct", "SELECT DISTINCT u FROM pads ORDER BY u LIMIT 3", "ordered_fold"))
+    add(q("rg_pad_distinct", "SELECT DISTINCT l, n FROM pads ORDER BY l DESC, n LIMIT 10 OFFSET 4", "ordered_fold"))
+    add(q("rg_pad_count_distinct", "SELECT n, COUNT(DISTINCT b) FROM pads GROUP BY n"))
+    add(q("rg_pad_count_distinct", "SELECT COUNT(DISTINCT tx) FROM pads WHERE n > 4"))
+
+    # --- 2. items after a star, sorted by (hidden copies of) them; t.*, other.col in a join -----
+    add(q("rg_star", "SELECT *, qty FROM orders ORDER BY qty, order_no LIMIT 10", "ordered"))
+    add(q("rg_star", "SELECT *, qty AS k FROM orders ORDER BY k DESC, order_no LIMIT 10", "ordered"))
+    add(q("rg_star", "SELECT *, note FROM orders ORDER BY note DESC, order_no LIMIT 12", "ordered"))
+    add(q("rg_star", "SELECT *, amount * 2 AS dbl FROM orders ORDER BY dbl, order_no LIMIT 5 OFFSET 100", "ordered"))
+    add(q("rg_star", "SELECT orders.*, created AS c FROM orders ORDER BY c DESC, order_no LIMIT 8", "ordered"))
+    add(q("rg_star", "SELECT *, shop_id FROM orders WHERE amount < 0 ORDER BY shop_id, order_no", "ordered"))
+    add(q("rg_star", "SELECT *, t FROM edge ORDER BY t DESC, id LIMIT 7", "ordered"))
+    add(q("rg_star", "SELECT *, u AS k FROM edge ORDER BY k DESC, id LIMIT 12", "ordered"))
+    add(q("rg_star", "SELECT *, g AS k FROM pads ORDER BY k, id LIMIT 25", "ordered"))
+    add(q("rg_star_join", "SELECT i.*, o.amount FROM orders o JOIN order_items i ON o.order_no = i.order_no"
+                          " ORDER BY o.amount DESC, i.order_no, i.line_no LIMIT 15", "ordered"))
+    add(q("rg_star_join", "SELECT i.*, o.created FROM orders o JOIN order_items i USING (order_no)"
+                          " ORDER BY o.created DESC, i.order_no, i.line_no LIMIT 12", "ordered"))
+    add(q("rg_star_join", "SELECT o.*, i.sku FROM orders o JOIN order_items i ON o.order_no = i.order_no"
+                          " ORDER BY i.sku DESC, o.order_no, i.line_no LIMIT 10", "ordered"))
+    add(q("rg_star_join", "SELECT e.*, p.g FROM edge e JOIN pads p ON e.id = p.id ORDER BY p.g DESC, e.id LIMIT 20",
+          "ordered"))
+    add(q("rg_star_join", "SELECT p.*, e.u FROM pads p JOIN edge e ON p.id = e.id ORDER BY e.u DESC, p.id LIMIT 20",
+          "ordered"))
+
+    # --- 3. DOUBLE sums / averages printed in plain digits (exact in any order of addition) -----
+    add(q("rg_double", "SELECT SUM(qty * 1e5), AVG(qty * 1e5) FROM orders"))
+    add(q("rg_double", "SELECT status, SUM(qty * 1e5), AVG(qty * 1e5) FROM orders GROUP BY status"))
+    add(q("rg_double", "SELECT status, SUM(IF(qty = 7, 1e6, 0e0)), AVG(IF(qty = 7, 1e6, 0e0)) FROM orders"
+                       " GROUP BY status ORDER BY status", "ordered"))
+    add(q("rg_double", "SELECT SUM(d), AVG(d), SUM(dtiny), AVG(dtiny) FROM edge"))
+    add(q("rg_double", "SELECT grp, SUM(d), AVG(d), COUNT(d) FROM edge GROUP BY grp"))
+    add(q("rg_double", "SELECT grp, SUM(dbig), MIN(dbig), MAX(dbig) FROM edge GROUP BY grp"))
+    add(q("rg_double", "SELECT grp, SUM(dtiny), AVG(dtiny), MIN(dtiny), MAX(dtiny) FROM edge GROUP BY grp"))
+    add(q("rg_double", "SELECT AVG(d), SUM(d) FROM edge WHERE d = 1e6"))
+    add(q("rg_double", "SELECT SUM(dbig), AVG(dbig) FROM edge WHERE dbig >= 1e14"))
+    add(q("rg_double", "SELECT AVG(dbig), SUM(dbig) FROM edge WHERE dbig = 1e15"))
+    add(q("rg_double", "SELECT AVG(dbig), SUM(dbig) FROM edge WHERE dbig = 1e14"))
+    add(q("rg_double", "SELECT SUM(IF(id = 7, 4e-5, 0)), SUM(IF(id = 7, 1e-5, 0e0)), SUM(IF(id = 9, 0.00001234, 0e0)),"
+                       " SUM(IF(id = 7, 1e14, 0)), SUM(IF(id = 9, 1e15, 0)), SUM(IF(id = 7, 123456789012345.5, 0e0))"
+                       " FROM edge"))
+    add(q("rg_double", f"SELECT SUM(IF(order_no = '{keys[5]}', 4e-5, 0e0)) FROM orders"))
+    add(q("rg_double", "SELECT grp, SUM(d) AS s FROM edge GROUP BY grp ORDER BY s DESC, grp", "ordered"))
+    add(q("rg_double", "SELECT grp, AVG(dtiny) AS a FROM edge GROUP BY grp HAVING AVG(dtiny) > 0.0001"
+                       " ORDER BY a, grp", "ordered"))
+    add(q("rg_double", "SELECT MIN(d), MAX(d), MIN(dbig), MAX(dbig), MIN(dtiny), MAX(dtiny) FROM edge"))
+
+    # --- 4. AVG of DECIMALs with a large scale (result scale up to 38) --------------------------
+    add(q("rg_avg_scale", "SELECT AVG(CAST(dec6 AS DECIMAL(38,30))) FROM edge"))
+    add(q("rg_avg_scale", "SELECT grp, AVG(CAST(dec6 AS DECIMAL(38,30))) FROM edge GROUP BY grp"))
+    add(q("rg_avg_scale", "SELECT AVG(CAST(qty AS DECIMAL(38,30))), SUM(CAST(qty AS DECIMAL(38,30))) FROM edge"))
+    add(q("rg_avg_scale", "SELECT AVG(CAST(dtiny AS DECIMAL(38,36))), SUM(CAST(dtiny AS DECIMAL(38,36))) FROM edge"))
+    add(q("rg_avg_scale", "SELECT AVG(CAST(price AS DECIMAL(38,30))) FROM order_items"))
+    add(q("rg_avg_scale", "SELECT status, AVG(CAST(amount AS DECIMAL(30,27))) FROM orders"
+                          " WHERE amount BETWEEN -1000 AND 1000 GROUP BY status"))
+    add(q("rg_avg_scale", "SELECT grp, AVG(CAST(dec6 AS DECIMAL(38,30))) AS a FROM edge GROUP BY grp"
+                          " ORDER BY a DESC, grp LIMIT 5", "ordered"))
+
+    # --- 5. HAVING: MIN/MAX of DATE / DATETIME against canonical date strings -------------------
+    for h in ["MIN(dd) >= '2026-06-01'", "MAX(dd) = '2026-06-01'", "MAX(dd) = '2026-06-01 00:00:00'",
+              "MIN(dd) < '2026-05-30 12:00:00'", "MIN(dd) IN ('2026-05-29', '2026-05-30')",
+              "MIN(dd) <> '2026-05-29'", "MAX(dd) BETWEEN '2026-06-02' AND '2026-06-04'",
+              "MAX(dt) > '2026-06-01 12:00:00'", "MAX(dt) = '2026-06-01 13:00:00'", "MIN(dt) = '2026-05-31 12:00:00'",
+              "MIN(dt) BETWEEN '2026-05-31' AND '2026-06-01'", "MIN(dt) <= '2026-06-01'",
+              "MAX(dt6) > '2026-06-01 12:00:00'", "MAX(dt6) = '2026-06-01 12:00:01'",
+              "MIN(dt6) < '2026-05-31 12:00:00'", "MIN(dt6) = '2026-05-31 12:00:00'",
+              "MAX(dt) >= '2026-06-01 23:59:59' AND COUNT(*) > 9"]:
+        add(q("rg_having_date", f"SELECT grp, COUNT(*), MIN(dd), MAX(dt) FROM edge GROUP BY grp HAVING {h}"
+                                " ORDER BY grp", "ordered"))
+
+    # --- 8. FLOAT: MIN / MAX merge (ordering / grouping / DISTINCT are refused, see REFUSALS) ----
+    add(q("rg_float", "SELECT MIN(f), MAX(f), COUNT(f) FROM edge"))
+    add(q("rg_float", "SELECT grp, MIN(f), MAX(f) FROM edge GROUP BY grp"))
+    add(q("rg_float", "SELECT id, f FROM edge WHERE f > 1 ORDER BY id", "ordered"))
+
+    # --- 9. ENUM: grouping merges, ordered by anything but the ENUM (that is refused) -----------
+    add(q("rg_enum", "SELECT e, COUNT(*) FROM edge GROUP BY e"))
+    add(q("rg_enum", "SELECT e, COUNT(*) FROM edge GROUP BY e ORDER BY COUNT(*) DESC, MIN(id)", "ordered"))
+    add(q("rg_enum", "SELECT e, COUNT(*) AS n, SUM(qty) FROM edge GROUP BY e ORDER BY n, MAX(id)", "ordered"))
+    add(q("rg_enum", "SELECT grp, e, COUNT(*) FROM edge GROUP BY grp, e ORDER BY grp, COUNT(*) DESC, MIN(id)",
+          "ordered"))
+    add(q("rg_enum", "SELECT DISTINCT e FROM edge"))
+    add(q("rg_enum", "SELECT MIN(e), MAX(e), COUNT(DISTINCT e) FROM edge"))
+
+    # --- TIME (negative, beyond 24 h), BIGINT UNSIGNED near 2^64, DATETIME(6), FOR UPDATE ---------
+    add(q("rg_time", "SELECT id, t FROM edge ORDER BY t, id", "ordered"))
+    add(q("rg_time", "SELECT id, t FROM edge ORDER BY t DESC, id LIMIT 15", "ordered"))
+    add(q("rg_time", "SELECT id, t FROM edge WHERE t < '00:00:00' ORDER BY t DESC, id", "ordered"))
+    add(q("rg_time", "SELECT MIN(t), MAX(t) FROM edge"))
+    add(q("rg_time", "SELECT grp, MIN(t), MAX(t) FROM edge GROUP BY grp"))
+    add(q("rg_time", "SELECT MIN(t), MAX(t) FROM edge WHERE t BETWEEN '-30:00:00' AND '30:00:00'"))
+    add(q("rg_time", "SELECT DISTINCT t FROM edge ORDER BY t", "ordered"))
+    add(q("rg_time", "SELECT t, COUNT(*) FROM edge GROUP BY t ORDER BY t DESC", "ordered"))
+    add(q("rg_ubig", "SELECT id, u FROM edge ORDER BY u DESC, id LIMIT 20", "ordered"))
+    add(q("rg_ubig", "SELECT id, u FROM edge ORDER BY u, id", "ordered"))
+    add(q("rg_ubig", "SELECT MIN(u), MAX(u), SUM(u), AVG(u), COUNT(DISTINCT u) FROM edge"))
+    add(q("rg_ubig", "SELECT grp, SUM(u), MIN(u), MAX(u) FROM edge GROUP BY grp"))
+    add(q("rg_ubig", "SELECT SUM(u), MIN(u) FROM edge WHERE u > 18446744073709551000"))
+    add(q("rg_ubig", "SELECT DISTINCT u FROM edge ORDER BY u DESC LIMIT 5", "ordered"))
+    add(q("rg_ubig", "SELECT u, COUNT(*) FROM edge GROUP BY u ORDER BY u DESC LIMIT 4", "ordered"))
+    add(q("rg_dt6", "SELECT id, dt6 FROM edge ORDER BY dt6, id", "ordered"))
+    add(q("rg_dt6", "SELECT id, dt6 FROM edge ORDER BY dt6 DESC, id LIMIT 10", "ordered"))
+    add(q("rg_dt6", "SELECT grp, MIN(dt6), MAX(dt6) FROM edge GROUP BY grp"))
+    add(q("rg_dt6", "SELECT DISTINCT dt6 FROM edge ORDER BY dt6", "ordered"))
+    add(q("rg_dt6", "SELECT dt6, COUNT(*) FROM edge GROUP BY dt6 ORDER BY dt6 DESC LIMIT 5", "ordered"))
+    add(q("rg_dt6", "SELECT id, dt6 FROM edge WHERE dt6 BETWEEN '2026-06-01 12:00:00' AND '2026-06-01 12:00:00.5'"
+                    " ORDER BY dt6, id", "ordered"))
+    add(q("rg_for_update", "SELECT id, dt6 FROM edge ORDER BY dt6 DESC, id LIMIT 5 FOR UPDATE", "ordered"))
+    add(q("rg_for_update", "SELECT * FROM edge ORDER BY u, id LIMIT 3 FOR UPDATE", "ordered"))
+    add(q("rg_for_update", "SELECT id, g FROM pads ORDER BY g, id LIMIT 10 FOR UPDATE", "ordered"))
+    add(q("rg_for_update", "SELECT *, qty FROM orders ORDER BY qty DESC, order_no LIMIT 4 FOR UPDATE", "ordered"))
+    add(q("rg_for_update", "SELECT grp, COUNT(*) FROM edge GROUP BY grp ORDER BY grp LIMIT 3 FOR UPDATE", "ordered"))
+    add(q("rg_for_update", "SELECT id, t FROM edge ORDER BY t, id LIMIT 4 LOCK IN SHARE MODE", "ordered"))
     return out
 
 
@@ -561,4 +719,43 @@ REFUSALS = [
     ("derived table", "SELECT COUNT(*) FROM (SELECT status FROM orders GROUP BY status) t", r"(?i)derived"),
     ("non-key join", "SELECT o.order_no, i.line_no FROM orders o JOIN order_items i ON o.member_id = i.qty",
      r"(?i)shard key"),
+    # --- review regressions: merges that cannot be exact ---
+    # 5. HAVING compares dates only with 'YYYY-MM-DD[ HH:MM:SS]' strings; no text, TIME, BIT, FLOAT
+    ("HAVING date vs number", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MIN(dd) > 20190103",
+     r"HAVING compares"),
+    ("HAVING datetime vs number", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(dt) < 20260601120000",
+     r"HAVING compares"),
+    ("HAVING date vs non-canonical string", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MIN(dd) > '2019-1-9'",
+     r"HAVING compares"),
+    ("HAVING datetime vs non-canonical string",
+     "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(dt) >= '2026-6-1 12:00'", r"HAVING compares"),
+    ("HAVING TIME", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(t) > '100:00:00'", r"HAVING compares"),
+    ("HAVING TIME vs number", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MIN(t) < 0", r"HAVING compares"),
+    ("HAVING BIT", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(bits) > 200", r"HAVING compares"),
+    ("HAVING FLOAT", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(f) > 1000", r"HAVING compares"),
+    ("HAVING FLOAT", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MIN(f) = 0.1", r"HAVING compares"),
+    ("HAVING text", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING MAX(txt) > 'm'", r"HAVING compares"),
+    ("HAVING text (PAD SPACE)", "SELECT n, COUNT(*) FROM pads GROUP BY n HAVING MIN(g) = 'a'", r"HAVING compares"),
+    # 6. SUM / AVG of a division (each shard's partial sum is rounded)
+    ("SUM of a division", "SELECT SUM(qty / 9) FROM edge", r"sum of a division"),
+    ("AVG of a division", "SELECT AVG(qty / 7) FROM edge", r"sum of a division"),
+    ("AVG of a division", "SELECT status, AVG(amount / 7) FROM orders GROUP BY status", r"sum of a division"),
+    ("SUM of a division", "SELECT grp, SUM(dec6 / 3) FROM edge GROUP BY grp ORDER BY grp", r"sum of a division"),
+    # 7. a condition used as a value in HAVING
+    ("HAVING condition as value", "SELECT grp, COUNT(*) FROM edge GROUP BY grp HAVING (COUNT(*) > 3) = 1",
+     r"condition used as a value"),
+    ("HAVING condition as value", "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING (SUM(qty) > 10) <> 0",
+     r"condition used as a value"),
+    # 8. FLOAT keys (the text of a FLOAT is rounded)
+    ("ORDER BY FLOAT", "SELECT id, f FROM edge ORDER BY f, id", r"FLOAT column"),
+    ("ORDER BY FLOAT", "SELECT id FROM edge ORDER BY f DESC, id LIMIT 5", r"FLOAT column"),
+    ("GROUP BY FLOAT", "SELECT f, COUNT(*) FROM edge GROUP BY f", r"FLOAT column"),
+    ("GROUP BY FLOAT", "SELECT f, COUNT(*) FROM edge GROUP BY f ORDER BY COUNT(*) DESC, MIN(id)", r"FLOAT column"),
+    ("DISTINCT FLOAT", "SELECT DISTINCT f FROM edge", r"FLOAT column"),
+    ("DISTINCT FLOAT", "SELECT DISTINCT grp, f FROM edge", r"FLOAT column"),
+    # 9. ordering by an ENUM (its order is its index, not its text)
+    ("ORDER BY ENUM", "SELECT e, COUNT(*) FROM edge GROUP BY e ORDER BY e", r"ENUM"),
+    ("ORDER BY ENUM", "SELECT id, e FROM edge ORDER BY e, id", r"ENUM"),
+    ("ORDER BY ENUM", "SELECT id FROM edge ORDER BY e DESC, id LIMIT 5", r"ENUM"),
+    ("ORDER BY ENUM", "SELECT DISTINCT e FROM edge ORDER BY e", r"ENUM"),
 ]

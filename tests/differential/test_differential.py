@@ -120,8 +120,8 @@ class DifferentialTest(unittest.TestCase):
     @classmethod
     def _load_reference(cls):
         direct_sql(cls.ref_server, [f"CREATE DATABASE {SCHEMA}"])
-        stmts = cls._ddl(("orders", "order_items", "members", "shops"))
-        for t in ("orders", "order_items", "members", "shops"):
+        stmts = cls._ddl(dataset.ALL_TABLES)
+        for t in dataset.ALL_TABLES:
             stmts += cls.data.statements(t)
         direct_sql(cls.ref_server, stmts, db=SCHEMA)
 
@@ -132,9 +132,8 @@ class DifferentialTest(unittest.TestCase):
         direct_sql(server, [f"CREATE DATABASE {SCHEMA}"])
         stmts = [s.replace("ENGINE=InnoDB", "ENGINE=MyISAM") for s in cls._ddl(dataset.DDL)]
         rng = random.Random(5)
-        for t, rows in (("orders", cls.data.orders), ("order_items", cls.data.items),
-                        ("members", cls.data.members), ("shops", cls.data.shops)):
-            rows = list(rows)
+        for t in dataset.ALL_TABLES:
+            rows = list(cls.data.rows(t))
             rng.shuffle(rows)
             stmts += dataset.Dataset.inserts(t, rows, 150)
         direct_sql(server, stmts, db=SCHEMA)
@@ -162,10 +161,10 @@ class DifferentialTest(unittest.TestCase):
         with compare.connect(cls.proxy.port) as c, c.cursor() as cur:
             cur.execute(f"CREATE DATABASE {SCHEMA}")
             cur.execute(f"USE {SCHEMA}")
-            for s in cls._ddl(("orders", "order_items", "members")):
+            for s in cls._ddl(dataset.SHARDED_TABLES):
                 cur.execute(s)
-            for t in ("orders", "order_items", "members"):
-                rows = {"orders": cls.data.orders, "order_items": cls.data.items, "members": cls.data.members}[t]
+            for t in dataset.SHARDED_TABLES:
+                rows = cls.data.rows(t)
                 n = sum(cur.execute(s) for s in cls.data.statements(t))
                 assert n == len(rows), f"{t}: {n} rows inserted through the proxy, expected {len(rows)}"
             if cls.broadcast_skip is None:
@@ -181,6 +180,7 @@ class DifferentialTest(unittest.TestCase):
                     cls.broadcast_skip = f"the proxy refused writing broadcast table shops: {e.args}"
         # The rows really are sharded: each on the shard its key names, and nowhere else.
         total = 0
+        spread = {}
         for i, s in enumerate(cls.shards):
             with s.connect(db=SCHEMA) as c, c.cursor() as cur:
                 cur.execute("SELECT order_no FROM orders")
@@ -188,6 +188,11 @@ class DifferentialTest(unittest.TestCase):
                 wrong = [k for k in keys if dataset.expected_shard_index(k) != i]
                 assert keys and not wrong, f"{s.name}: {len(keys)} orders, misplaced {wrong[:3]}"
                 total += len(keys)
+                for t in ("edge", "pads"):  # hashed by id: every shard holds some, the whole sums up
+                    cur.execute(f"SELECT COUNT(*) FROM {t}")
+                    n = cur.fetchone()[0]
+                    assert n > 0, f"{s.name}: no rows of {t}"
+                    spread[t] = spread.get(t, 0) + n
                 if cls.broadcast_skip is None:
                     cur.execute("SELECT COUNT(*) FROM shops")
                     n = cur.fetchone()[0]
@@ -195,6 +200,8 @@ class DifferentialTest(unittest.TestCase):
                         cls.broadcast_problem = (f"broadcast table shops has {n} rows on {s.name}, "
                                                  f"expected all {len(cls.data.shops)} on every shard")
         assert total == len(cls.data.orders), total
+        for t, n in spread.items():
+            assert n == len(cls.data.rows(t)), f"{t}: {n} rows over the shards, expected {len(cls.data.rows(t))}"
 
     # ----- running -----------------------------------------------------------------------------
     def _run_group(self, group, refusal_ok=False):
