@@ -80,6 +80,16 @@ bool row_layout::resolve(const merge_spec& spec,
     }
     return true;
   };
+  for (const auto& a : spec.aggregates) {
+    const int v = index(a.distinct_value);
+    if (v >= 0 && static_cast<std::size_t>(v) < columns &&
+        types[static_cast<std::size_t>(v)] == protocol::column_type::float_) {
+      error = "COUNT(DISTINCT) of FLOAT column '" +
+              std::string(cols[static_cast<std::size_t>(v)].name) +
+              "' (its text is rounded; use DOUBLE or DECIMAL)";
+      return false;
+    }
+  }
   return resolve_keys(spec.order, order, true) && resolve_keys(spec.group, group, false) &&
          resolve_keys(spec.distinct_keys, distinct, false);
 }

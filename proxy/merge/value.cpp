@@ -402,15 +402,20 @@ bool parse_double(std::string_view text, double& out) noexcept {
 }
 
 std::string format_double(double v) {
-  // MariaDB prints DOUBLE in plain digits for exponents -5..14 (0.00001, 100000000000000)
-  // and in exponent form outside them (1e15, 1e-6), with the shortest round-trip digits.
+  // As MariaDB prints DOUBLE: the shortest round-trip digits, in plain notation unless
+  // the exponent is below -15, or the number is 1e15 or more and plain notation would
+  // need zeros beyond its digits (1e15, 1.5e15, but 2355555555555555.5 and 100000000000000).
   char buf[400];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   if (ec != std::errc()) return "0";
   const std::string sci(buf, p);
   const auto e = sci.find('e');
   const int exp = std::atoi(sci.c_str() + e + 1);
-  if (v != 0 && (exp < -5 || exp > 14)) return sci.substr(0, e) + "e" + std::to_string(exp);
+  int digits = 0;
+  for (std::size_t i = 0; i < e; ++i) digits += sci[i] >= '0' && sci[i] <= '9';
+  const int decpt = exp + 1;
+  if (v != 0 && (exp < -15 || (decpt > 15 && decpt >= digits)))
+    return sci.substr(0, e) + "e" + std::to_string(exp);
   auto [q, ec2] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   if (ec2 != std::errc()) return sci;
   return std::string(buf, q);

@@ -637,6 +637,13 @@ def review_regressions(keys):
     add(q("rg_double", "SELECT grp, AVG(dtiny) AS a FROM edge GROUP BY grp HAVING AVG(dtiny) > 0.0001"
                        " ORDER BY a, grp", "ordered"))
     add(q("rg_double", "SELECT MIN(d), MAX(d), MIN(dbig), MAX(dbig), MIN(dtiny), MAX(dtiny) FROM edge"))
+    # MariaDB's plain / exponent forms of DOUBLE: tiny values down to 1e-15, and 1e15 or more
+    # with a fraction (exact sums: one non-zero term).
+    add(q("rg_double", "SELECT SUM(IF(id = 7, 1e-6, 0e0)), SUM(IF(id = 7, 1e-7, 0e0)), "
+                       "SUM(IF(id = 7, 1.234e-15, 0e0)), SUM(IF(id = 7, 1e-16, 0e0)) FROM edge"))
+    add(q("rg_double", "SELECT SUM(IF(id = 7, 2355555555555555.5e0, 0e0)), "
+                       "SUM(IF(id = 7, 1234567890123456.7e0, 0e0)), SUM(IF(id = 7, 1.5e15, 0e0)) FROM edge"))
+    add(q("rg_double", "SELECT grp, AVG(dbig) FROM edge GROUP BY grp"))
 
     # --- 4. AVG of DECIMALs with a large scale (result scale up to 38) --------------------------
     add(q("rg_avg_scale", "SELECT AVG(CAST(dec6 AS DECIMAL(38,30))) FROM edge"))
@@ -753,6 +760,8 @@ REFUSALS = [
     ("GROUP BY FLOAT", "SELECT f, COUNT(*) FROM edge GROUP BY f ORDER BY COUNT(*) DESC, MIN(id)", r"FLOAT column"),
     ("DISTINCT FLOAT", "SELECT DISTINCT f FROM edge", r"FLOAT column"),
     ("DISTINCT FLOAT", "SELECT DISTINCT grp, f FROM edge", r"FLOAT column"),
+    ("COUNT(DISTINCT) FLOAT", "SELECT COUNT(DISTINCT f) FROM edge", r"FLOAT column"),
+    ("COUNT(DISTINCT) FLOAT", "SELECT grp, COUNT(DISTINCT f) FROM edge GROUP BY grp", r"FLOAT column"),
     # 9. ordering by an ENUM (its order is its index, not its text)
     ("ORDER BY ENUM", "SELECT e, COUNT(*) FROM edge GROUP BY e ORDER BY e", r"ENUM"),
     ("ORDER BY ENUM", "SELECT id, e FROM edge ORDER BY e, id", r"ENUM"),

@@ -130,15 +130,22 @@ TEST(class_of, column_types) {
 TEST(format_double, as_mysql_prints) {
   EXPECT_EQ(format_double(0.1), "0.1");
   EXPECT_EQ(format_double(1e20), "1e20");
-  EXPECT_EQ(format_double(1.5e-7), "1.5e-7");
+  EXPECT_EQ(format_double(1.5e-17), "1.5e-17");
   EXPECT_EQ(format_double(-2.5), "-2.5");
   EXPECT_EQ(format_double(100), "100");
-  // Plain digits for exponents -5..14, as MariaDB prints DOUBLE.
+  // Plain digits as MariaDB prints DOUBLE (checked against MariaDB 10.11).
   EXPECT_EQ(format_double(1.702e9), "1702000000");
   EXPECT_EQ(format_double(4e-5), "0.00004");
   EXPECT_EQ(format_double(1e14), "100000000000000");
   EXPECT_EQ(format_double(1e15), "1e15");
-  EXPECT_EQ(format_double(1.25e-6), "1.25e-6");
+  EXPECT_EQ(format_double(1.5e15), "1.5e15");
+  EXPECT_EQ(format_double(1.234567890123456e15), "1.234567890123456e15");
+  EXPECT_EQ(format_double(2355555555555555.5), "2355555555555555.5");
+  EXPECT_EQ(format_double(1234567890123456.7), "1234567890123456.8");
+  EXPECT_EQ(format_double(1e-6), "0.000001");
+  EXPECT_EQ(format_double(1.234e-15), "0.000000000000001234");
+  EXPECT_EQ(format_double(1e-16), "1e-16");
+  EXPECT_EQ(format_double(1.2500000000000002e-7), "0.00000012500000000000002");
   EXPECT_EQ(format_double(0), "0");
   double d = 0;
   EXPECT_TRUE(parse_double("1e3", d));
