@@ -102,8 +102,9 @@ int compare_rows(const row_fields& a, const row_fields& b, const std::vector<res
     if (!va || !vb) {
       c = va ? 1 : (vb ? -1 : 0);
     } else if (k.use_weight) {
-      c = compare_fields(value_class::bytes, a[static_cast<std::size_t>(k.weight)],
-                         b[static_cast<std::size_t>(k.weight)]);
+      const field& wa = a[static_cast<std::size_t>(k.weight)];
+      const field& wb = b[static_cast<std::size_t>(k.weight)];
+      c = wa && wb ? compare_weights(*wa, *wb) : compare_fields(value_class::bytes, wa, wb);
     } else {
       c = compare_values(k.cls, *va, *vb);
     }
@@ -116,7 +117,8 @@ void key_of(const row_fields& row, const std::vector<resolved_key>& keys, std::s
   out.clear();
   for (const auto& k : keys) {
     const field& v = row[static_cast<std::size_t>(k.value)];
-    const field& f = v && k.use_weight ? row[static_cast<std::size_t>(k.weight)] : v;
+    field f = v && k.use_weight ? row[static_cast<std::size_t>(k.weight)] : v;
+    if (f && k.use_weight) f = canonical_weight(*f);  // 'a' and 'a ' are one value
     if (!f) {
       out.push_back('\0');
       continue;
@@ -257,7 +259,7 @@ bool aggregator::fold(group& g, const row_fields& row, std::string& error) {
           const value_class cls = layout_.classes[static_cast<std::size_t>(p)];
           int c;
           if (cls == value_class::collated && wf && acc.best_weight)
-            c = compare_values(value_class::bytes, *wf, *acc.best_weight);
+            c = compare_weights(*wf, *acc.best_weight);
           else
             c = compare_values(cls == value_class::collated ? value_class::bytes : cls, *f,
                                *acc.best);
@@ -291,7 +293,8 @@ bool aggregator::fold(group& g, const row_fields& row, std::string& error) {
         if (!v) break;
         const bool collated =
             layout_.classes[static_cast<std::size_t>(dv)] == value_class::collated;
-        const field key = collated && dw >= 0 ? row[static_cast<std::size_t>(dw)] : v;
+        field key = collated && dw >= 0 ? row[static_cast<std::size_t>(dw)] : v;
+        if (key && collated && dw >= 0) key = canonical_weight(*key);
         if (!acc.distinct) acc.distinct = std::make_unique<std::unordered_set<std::string>>();
         acc.distinct->emplace(key ? *key : std::string_view());
         break;

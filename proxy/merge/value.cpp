@@ -186,6 +186,48 @@ int compare_fields(value_class c, const field& a, const field& b) noexcept {
   return compare_values(c, *a, *b);
 }
 
+// ---- collation weights -----------------------------------------------------------------
+
+weight_parts split_weight(std::string_view f) noexcept {
+  if (f.empty()) return {};
+  const std::size_t n = static_cast<unsigned char>(f[0]);
+  if (n == 0 || 1 + n > f.size()) return {{}, f};
+  return {f.substr(1, n), f.substr(1 + n)};
+}
+
+int compare_weights(std::string_view a, std::string_view b) noexcept {
+  const weight_parts pa = split_weight(a), pb = split_weight(b);
+  const std::string_view space = pa.space.empty() ? pb.space : pa.space;
+  const std::string_view x = pa.weights, y = pb.weights;
+  const std::size_t n = std::min(x.size(), y.size());
+  const int c = n ? std::memcmp(x.data(), y.data(), n) : 0;
+  if (c != 0) return c < 0 ? -1 : 1;
+  if (x.size() == y.size()) return 0;
+  // The longer one's rest against the spaces the shorter one is padded with.
+  const bool a_longer = x.size() > y.size();
+  const std::string_view rest = (a_longer ? x : y).substr(n);
+  int r = 1;  // without a known space weight: the longer value is greater
+  if (!space.empty()) {
+    r = 0;
+    for (std::size_t i = 0; i < rest.size() && r == 0; ++i) {
+      const auto have = static_cast<unsigned char>(rest[i]);
+      const auto pad = static_cast<unsigned char>(space[i % space.size()]);
+      if (have != pad) r = have < pad ? -1 : 1;
+    }
+  }
+  return a_longer ? r : -r;
+}
+
+std::string_view canonical_weight(std::string_view field) noexcept {
+  const weight_parts p = split_weight(field);
+  std::string_view w = p.weights;
+  const std::size_t unit = p.space.size();
+  if (unit == 0) return w;
+  while (w.size() >= unit && w.size() % unit == 0 && w.substr(w.size() - unit) == p.space)
+    w.remove_suffix(unit);
+  return w;
+}
+
 // ---- decimal -------------------------------------------------------------------------
 
 bool decimal::parse(std::string_view s) {

@@ -39,6 +39,21 @@ int compare_values(value_class c, std::string_view a, std::string_view b) noexce
 // NULL first (MySQL's ascending order).
 int compare_fields(value_class c, const field& a, const field& b) noexcept;
 
+// A weight column as the scatter planner builds it for text: one byte n, the collation's
+// weight of a space (n bytes), then the value's weights (WEIGHT_STRING). A field not in
+// that form is all weights.
+struct weight_parts {
+  std::string_view space;
+  std::string_view weights;
+};
+weight_parts split_weight(std::string_view field) noexcept;
+// Orders two weight fields as a PAD SPACE collation orders the values: the shorter one
+// as if padded with spaces ('a\t' < 'a' == 'a ' < 'ab').
+int compare_weights(std::string_view a, std::string_view b) noexcept;
+// The weights without trailing spaces: equal exactly when the values are equal under a
+// PAD SPACE collation (for grouping and DISTINCT).
+std::string_view canonical_weight(std::string_view field) noexcept;
+
 // An exact decimal number: sign, digits and scale (digits after the point).
 class decimal {
  public:

@@ -147,10 +147,15 @@ class planner {
     hidden_.push_back(std::move(expr));
     return {true, static_cast<std::int32_t>(hidden_.size() - 1)};
   }
-  // WEIGHT_STRING keeps trailing spaces, which PAD SPACE collations (all but the
-  // *_nopad_* ones) ignore when comparing: weigh the value without them.
+  // The collation weights of text, for ordering and grouping exactly as the server does.
+  // WEIGHT_STRING keeps trailing characters as they are, while PAD SPACE collations (all
+  // but *_nopad_*) compare as if the shorter value were padded with spaces ('a\t' < 'a' =
+  // 'a '): so the column carries the weight of a space in the value's collation too, as
+  // one length byte, that weight, then the value's weights (see merge::weight_parts).
   static std::string weight_text(std::string_view expr) {
-    return "WEIGHT_STRING(RTRIM(" + std::string(expr) + "))";
+    const std::string space = "WEIGHT_STRING(CONCAT(LEFT(" + std::string(expr) + ", 0), ' '))";
+    return "CONCAT(CHAR(LENGTH(" + space + ") USING binary), " + space + ", WEIGHT_STRING(" +
+           std::string(expr) + "))";
   }
   column_slot weight_of(std::uint32_t b, std::uint32_t e) {
     return add_hidden(weight_text(slice(b, e)));

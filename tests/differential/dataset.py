@@ -116,7 +116,9 @@ REGIONS = ["서울", "부산", "Incheon", "daegu", None]
 PAD_BASES = ["a", "b", "ab", "a b", "", "zz", "한글", "x-1"]
 PAD_BASES_LATIN1 = ["a", "b", "ab", "a b", "", "zz", "x-1"]
 PAD_VARIANTS = [lambda w: w, lambda w: w + " ", lambda w: w + "   ", lambda w: w.upper(),
-                lambda w: w.upper() + " "]
+                lambda w: w.upper() + " ",
+                # characters that sort below a space: 'a\t' < 'a' = 'a ' under PAD SPACE
+                lambda w: w + "\t", lambda w: w + "\n"]
 N_EDGE = 160
 N_PADS = 180
 N_EDGE_GROUPS = 16  # ~10 rows a group: MIN/MAX of a group differ from group to group

@@ -98,6 +98,10 @@ class ShardGate:
         configured - accept TCP connections (the two listeners open one after the other)."""
         if not os.access(self.binary, os.X_OK):
             raise FileNotFoundError(f"ShardGate binary not found: {self.binary} (set SHARDGATE_BIN)")
+        if self.port and port_accepts(self.port):
+            # Another process (a proxy left over from an earlier run?) holds the port: the
+            # new one could not bind, and the checks below would talk to the old one.
+            raise RuntimeError(f"port {self.port} is already in use; is another shardgate running?")
         log = open(self.log_path, "wb")  # fresh log per start
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path], stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)

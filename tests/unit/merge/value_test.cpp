@@ -156,3 +156,38 @@ TEST(format_double, as_mysql_prints) {
 
 }  // namespace
 }  // namespace shardgate::merge
+
+namespace shardgate::merge {
+namespace {
+
+// Weight fields as the planner's CONCAT(CHAR(n), <space weight>, WEIGHT_STRING(x)) builds
+// them; weights below as utf8mb4_unicode_ci gives them ('a' 0E33, space 0209, tab 0201).
+std::string wf(std::string_view weights, std::string_view space = std::string_view("\x02\x09", 2)) {
+  std::string f(1, static_cast<char>(space.size()));
+  f += space;
+  f += weights;
+  return f;
+}
+
+TEST(weights, pad_space_order_and_equality) {
+  const std::string a = wf("\x0E\x33");
+  const std::string a_space = wf(std::string_view("\x0E\x33\x02\x09", 4));
+  const std::string a_tab = wf(std::string_view("\x0E\x33\x02\x01", 4));
+  const std::string ab = wf("\x0E\x33\x0E\x4A");
+  const std::string empty = wf("");
+  EXPECT_EQ(compare_weights(a, a_space), 0);  // 'a' = 'a '
+  EXPECT_LT(compare_weights(a_tab, a), 0);    // 'a\t' < 'a' (padded with spaces)
+  EXPECT_GT(compare_weights(a, a_tab), 0);
+  EXPECT_LT(compare_weights(a_space, ab), 0);  // 'a ' < 'ab'
+  EXPECT_LT(compare_weights(empty, a), 0);
+  EXPECT_EQ(canonical_weight(a_space), canonical_weight(a));
+  EXPECT_NE(canonical_weight(a_tab), canonical_weight(a));
+  // Not in the planner's form (no space weight): plain byte order.
+  EXPECT_GT(compare_weights("ab", "a"), 0);
+  EXPECT_EQ(canonical_weight("ab "), "ab ");
+  // A one-byte space weight (latin1): trailing units stripped only whole.
+  EXPECT_EQ(canonical_weight(wf("\x41\x20\x20", "\x20")), "\x41");
+}
+
+}  // namespace
+}  // namespace shardgate::merge

@@ -128,13 +128,19 @@ TEST(router, scatter_reads_only_when_concatenation_is_exact) {
       // Merged by ShardGate (see scatter_plan_test for the plans).
       {"SELECT COUNT(*) FROM orders", "s0,s1,s2,s3", "SELECT COUNT(*) FROM orders"},
       {"SELECT * FROM orders ORDER BY total", "s0,s1,s2,s3",
-       "SELECT *, total AS `__sg0`, WEIGHT_STRING(RTRIM(total)) AS `__sg1` FROM orders ORDER BY "
+       "SELECT *, total AS `__sg0`, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(total, 0), ' '))) "
+       "USING binary), WEIGHT_STRING(CONCAT(LEFT(total, 0), ' ')), WEIGHT_STRING(total)) AS "
+       "`__sg1` FROM orders ORDER BY "
        "total"},
       {"SELECT * FROM orders LIMIT 10", "s0,s1,s2,s3", "SELECT * FROM orders LIMIT 10"},
       {"SELECT DISTINCT member_id FROM orders", "s0,s1,s2,s3",
-       "SELECT DISTINCT member_id, WEIGHT_STRING(RTRIM(member_id)) AS `__sg0` FROM orders"},
+       "SELECT DISTINCT member_id, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' "
+       "'))) USING binary), WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), "
+       "WEIGHT_STRING(member_id)) AS `__sg0` FROM orders"},
       {"SELECT member_id, SUM(total) FROM orders GROUP BY member_id", "s0,s1,s2,s3",
-       "SELECT member_id, SUM(total), WEIGHT_STRING(RTRIM(member_id)) AS `__sg0` FROM orders GROUP "
+       "SELECT member_id, SUM(total), CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), "
+       "' '))) USING binary), WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), "
+       "WEIGHT_STRING(member_id)) AS `__sg0` FROM orders GROUP "
        "BY "
        "member_id ORDER BY NULL"},
       {"SELECT member_id FROM orders GROUP BY member_id", "s0,s1,s2,s3"},

@@ -27,8 +27,11 @@ TEST(scatter_plan, order_by_and_limit_stream) {
   auto p = plan_of("SELECT order_no, total FROM orders ORDER BY total DESC, 1 LIMIT 10, 5");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT order_no, total, WEIGHT_STRING(RTRIM(total)) AS `__sg0`, "
-            "WEIGHT_STRING(RTRIM(order_no)) AS "
+            "SELECT order_no, total, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(total, 0), ' "
+            "'))) USING binary), WEIGHT_STRING(CONCAT(LEFT(total, 0), ' ')), WEIGHT_STRING(total)) "
+            "AS `__sg0`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' ')), WEIGHT_STRING(order_no)) AS "
             "`__sg1` FROM orders ORDER BY total DESC, 1 LIMIT 15");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::sort);
@@ -51,8 +54,12 @@ TEST(scatter_plan, order_by_alias_and_hidden_expression) {
       "FOR UPDATE");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT order_no AS n, WEIGHT_STRING(RTRIM(order_no)) AS `__sg0`, created AS `__sg1`, "
-            "WEIGHT_STRING(RTRIM(created)) AS `__sg2` FROM orders WHERE total > 5 ORDER BY n, "
+            "SELECT order_no AS n, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' "
+            "'))) USING binary), WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' ')), "
+            "WEIGHT_STRING(order_no)) AS `__sg0`, created AS `__sg1`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(created, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(created, 0), ' ')), WEIGHT_STRING(created)) AS `__sg2` FROM "
+            "orders WHERE total > 5 ORDER BY n, "
             "created ASC "
             "LIMIT 5 FOR UPDATE");
   EXPECT_EQ(p.plan.merge.order[1].value, (column_slot{true, 1}));
@@ -63,10 +70,11 @@ TEST(scatter_plan, order_by_alias_and_hidden_expression) {
 TEST(scatter_plan, select_star_sorts_by_hidden_copies) {
   auto p = plan_of("SELECT * FROM orders ORDER BY created DESC LIMIT 10");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
-  EXPECT_EQ(
-      p.sql,
-      "SELECT *, created AS `__sg0`, WEIGHT_STRING(RTRIM(created)) AS `__sg1` FROM orders ORDER BY "
-      "created DESC LIMIT 10");
+  EXPECT_EQ(p.sql,
+            "SELECT *, created AS `__sg0`, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(created, "
+            "0), ' '))) USING binary), WEIGHT_STRING(CONCAT(LEFT(created, 0), ' ')), "
+            "WEIGHT_STRING(created)) AS `__sg1` FROM orders ORDER BY "
+            "created DESC LIMIT 10");
   EXPECT_EQ(p.plan.merge.visible_items, -1);
 }
 
@@ -74,11 +82,12 @@ TEST(scatter_plan, aggregates_without_group) {
   auto p =
       plan_of("SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no) FROM orders WHERE total > 0");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
-  EXPECT_EQ(
-      p.sql,
-      "SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no), SUM(total) AS `__sg0`, "
-      "COUNT(total) AS `__sg1`, WEIGHT_STRING(RTRIM(MIN(order_no))) AS `__sg2` FROM orders WHERE "
-      "total > 0");
+  EXPECT_EQ(p.sql,
+            "SELECT COUNT(*), SUM(total), AVG(total), MIN(order_no), SUM(total) AS `__sg0`, "
+            "COUNT(total) AS `__sg1`, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(MIN(order_no), "
+            "0), ' '))) USING binary), WEIGHT_STRING(CONCAT(LEFT(MIN(order_no), 0), ' ')), "
+            "WEIGHT_STRING(MIN(order_no))) AS `__sg2` FROM orders WHERE "
+            "total > 0");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::aggregate);
   EXPECT_TRUE(m.group.empty());
@@ -98,8 +107,12 @@ TEST(scatter_plan, group_by_having_order_limit) {
   // No HAVING, ORDER BY or LIMIT on the shards: they hold partial groups.
   EXPECT_EQ(
       p.sql,
-      "SELECT member_id, COUNT(*) AS c, WEIGHT_STRING(RTRIM(member_id)) AS `__sg0`, SUM(total) AS "
-      "`__sg1`, WEIGHT_STRING(RTRIM(member_id)) AS `__sg2` FROM orders GROUP BY member_id ORDER BY "
+      "SELECT member_id, COUNT(*) AS c, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, "
+      "0), ' '))) USING binary), WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), "
+      "WEIGHT_STRING(member_id)) AS `__sg0`, SUM(total) AS "
+      "`__sg1`, CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' '))) USING binary), "
+      "WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), WEIGHT_STRING(member_id)) AS `__sg2` FROM "
+      "orders GROUP BY member_id ORDER BY "
       "NULL");
   const merge_spec& m = p.plan.merge;
   EXPECT_EQ(m.mode, merge_mode::aggregate);
@@ -116,22 +129,31 @@ TEST(scatter_plan, count_distinct_groups_the_shards_by_its_argument) {
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
             "SELECT status, COUNT(DISTINCT member_id), member_id AS `__sg0`, "
-            "WEIGHT_STRING(RTRIM(member_id)) AS `__sg1`, WEIGHT_STRING(RTRIM(status)) AS `__sg2` "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), WEIGHT_STRING(member_id)) AS `__sg1`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(status, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(status, 0), ' ')), WEIGHT_STRING(status)) AS `__sg2` "
             "FROM orders "
             "GROUP BY status, member_id ORDER BY NULL");
   auto q = plan_of("SELECT COUNT(DISTINCT member_id) FROM orders");
-  EXPECT_EQ(
-      q.sql,
-      "SELECT COUNT(DISTINCT member_id), member_id AS `__sg0`, WEIGHT_STRING(RTRIM(member_id)) AS "
-      "`__sg1` FROM orders GROUP BY member_id ORDER BY NULL");
+  EXPECT_EQ(q.sql,
+            "SELECT COUNT(DISTINCT member_id), member_id AS `__sg0`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), WEIGHT_STRING(member_id)) AS "
+            "`__sg1` FROM orders GROUP BY member_id ORDER BY NULL");
 }
 
 TEST(scatter_plan, distinct) {
   auto p = plan_of("SELECT DISTINCT status, member_id FROM orders ORDER BY member_id LIMIT 4");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
   EXPECT_EQ(p.sql,
-            "SELECT DISTINCT status, member_id, WEIGHT_STRING(RTRIM(status)) AS `__sg0`, "
-            "WEIGHT_STRING(RTRIM(member_id)) AS `__sg1`, WEIGHT_STRING(RTRIM(member_id)) AS "
+            "SELECT DISTINCT status, member_id, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(status, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(status, 0), ' ')), WEIGHT_STRING(status)) AS `__sg0`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), WEIGHT_STRING(member_id)) AS `__sg1`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(member_id, 0), ' ')), WEIGHT_STRING(member_id)) AS "
             "`__sg2` FROM orders "
             "ORDER BY member_id LIMIT 4");
   EXPECT_TRUE(p.plan.merge.distinct);
@@ -183,10 +205,11 @@ TEST(scatter_plan, after_a_star_items_are_sorted_by_copies) {
   // The item's column number after `*` is unknown: a hidden copy of its expression.
   auto p = plan_of("SELECT *, order_no AS k FROM orders ORDER BY k LIMIT 5");
   ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
-  EXPECT_EQ(
-      p.sql,
-      "SELECT *, order_no AS k, order_no AS `__sg0`, WEIGHT_STRING(RTRIM(order_no)) AS `__sg1` "
-      "FROM orders ORDER BY k LIMIT 5");
+  EXPECT_EQ(p.sql,
+            "SELECT *, order_no AS k, order_no AS `__sg0`, "
+            "CONCAT(CHAR(LENGTH(WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' '))) USING binary), "
+            "WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' ')), WEIGHT_STRING(order_no)) AS `__sg1` "
+            "FROM orders ORDER BY k LIMIT 5");
   EXPECT_EQ(p.plan.merge.order[0].value, (column_slot{true, 0}));
 }
 
