@@ -25,6 +25,26 @@ mysql_error shard_error(const backend::backend_connection& be, const std::string
   return {err.code, std::string(err.sql_state), "shard " + shard + ": " + std::string(err.message)};
 }
 
+bool read_terminator(backend::backend_connection& be, byte_span payload, std::uint16_t& warnings) {
+  std::uint16_t flags = 0;
+  warnings = 0;
+  bool ok = false;
+  if (be.capabilities() & cap::deprecate_eof) {
+    ok_packet packet;
+    ok = decode_ok(payload, be.capabilities(), packet);
+    flags = packet.status;
+    warnings = packet.warnings;
+  } else {
+    eof_packet packet;
+    ok = decode_eof(payload, packet);
+    flags = packet.status;
+    warnings = packet.warnings;
+  }
+  // Unknown state: keep IN_TRANS so a transaction is never handed to another session.
+  be.status = ok ? flags : static_cast<std::uint16_t>(be.status | status::in_trans);
+  return ok;
+}
+
 awaitable<bool> drain_resultset(backend::backend_connection& be, bytes& payload) {
   const bool deprecate_eof = be.capabilities() & cap::deprecate_eof;
   std::uint8_t seq = 0;
@@ -123,170 +143,6 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
                           "ShardGate: a statement split over several shards returned rows; "
                           "that is not supported"};
   }
-}
-
-awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
-                                     const std::vector<std::string>& shard_names,
-                                     tcp::socket& client, std::uint8_t& client_seq,
-                                     std::uint32_t client_caps, std::uint16_t terminator_status,
-                                     std::chrono::milliseconds write_timeout) {
-  bytes payload;
-  bytes out;
-  std::vector<asio::const_buffer> gather(1);
-  std::optional<mysql_error> failure;
-  std::uint64_t columns = 0;
-  std::uint32_t warnings = 0;
-  bool header_sent = false;  // column count and definitions went to the client
-
-  auto flush = [&](bool force) -> awaitable<bool> {
-    if (out.empty() || (!force && out.size() < 64 * 1024)) co_return true;
-    gather[0] = asio::buffer(out);
-    auto ec = co_await net::write_all(client, gather, write_timeout);
-    out.clear();
-    co_return !ec;
-  };
-
-  for (std::size_t k = 0; k < legs.size(); ++k) {
-    fan_leg& leg = legs[k];
-    backend::backend_connection& be = *leg.conn;
-    const std::string& shard = shard_names[k];
-    if (!leg.sent) {
-      if (!failure) failure = lost_error(be, "while sending the statement");
-      continue;
-    }
-    if (failure) {
-      // Another shard failed: read and drop this one's reply to keep its connection usable.
-      std::uint8_t seq = 0;
-      auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
-      const std::uint8_t first = payload.empty() ? 0 : payload[0];
-      bool ok = !ec;
-      if (ok && first != err_header && first != ok_header)
-        ok = co_await drain_resultset(be, payload);
-      if (!ok) {
-        be.mark_broken();
-        leg.lost = true;
-      }
-      continue;
-    }
-    const bool deprecate_eof = be.capabilities() & cap::deprecate_eof;
-    std::uint8_t seq = 0;
-    // Phase: 0 = column count, 1 = column definitions, 2 = rows.
-    int phase = 0;
-    std::uint64_t defs_left = 0;
-    for (;;) {
-      auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
-      if (ec) {
-        be.mark_broken();
-        leg.lost = true;
-        failure = lost_error(be, "while reading rows");
-        break;
-      }
-      const std::uint8_t first = payload.empty() ? 0 : payload[0];
-      if (phase == 0) {
-        if (first == err_header) {
-          failure = shard_error(be, shard, payload);
-          break;
-        }
-        if (first == ok_header) {
-          failure = mysql_error{er::not_supported_yet, "42000",
-                                "ShardGate: shard " + shard + " returned no resultset"};
-          break;
-        }
-        byte_reader r(payload);
-        const std::uint64_t n = r.lenenc_int();
-        if (!r.ok() || n == 0) {
-          be.mark_broken();
-          leg.lost = true;
-          failure = lost_error(be, "(malformed column count)");
-          break;
-        }
-        if (header_sent && n != columns) {
-          failure = mysql_error{er::unknown_error, "HY000",
-                                "ShardGate: shard " + shard + " returned " + std::to_string(n) +
-                                    " columns, another shard " + std::to_string(columns) +
-                                    " (is the table's definition the same on every shard?)"};
-          const bool drained = co_await drain_resultset(be, payload);
-          if (!drained) {
-            be.mark_broken();
-            leg.lost = true;
-          }
-          break;
-        }
-        columns = n;
-        defs_left = n;
-        phase = 1;
-        if (!header_sent) append_packet(out, payload, client_seq);
-        continue;
-      }
-      if (phase == 1) {
-        if (defs_left > 0) {
-          --defs_left;
-          if (!header_sent) append_packet(out, payload, client_seq);
-          if (defs_left == 0 && deprecate_eof) {
-            phase = 2;
-            header_sent = true;
-          }
-          continue;
-        }
-        // The EOF after the definitions (no DEPRECATE_EOF).
-        if (!header_sent) append_packet(out, payload, client_seq);
-        header_sent = true;
-        phase = 2;
-        continue;
-      }
-      // Rows.
-      if (first == err_header) {
-        failure = shard_error(be, shard, payload);
-        break;
-      }
-      if (is_terminator(first, payload.size())) {
-        std::uint16_t st = 0, w = 0;
-        if (payload.size() < 9) {
-          eof_packet eof;
-          if (decode_eof(payload, eof)) {
-            st = eof.status;
-            w = eof.warnings;
-          }
-        } else {
-          ok_packet ok;
-          if (decode_ok(payload, be.capabilities(), ok)) {
-            st = ok.status;
-            w = ok.warnings;
-          }
-        }
-        be.status = st;
-        warnings += w;
-        if (st & status::more_results_exist) {
-          be.mark_broken();
-          leg.lost = true;
-          failure = mysql_error{er::not_supported_yet, "42000",
-                                "ShardGate: multiple results from a scattered statement"};
-        }
-        break;
-      }
-      append_packet(out, payload, client_seq);
-      const bool written = co_await flush(false);
-      if (!written) co_return gather_status::client_lost;
-    }
-  }
-
-  // One terminator for all shards - or the error, after whatever rows were sent.
-  bytes tail;
-  if (failure) {
-    encode_error(tail, *failure, client_caps);
-  } else if (client_caps & cap::deprecate_eof) {
-    ok_packet ok;
-    ok.status = terminator_status;
-    ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings, 0xffff));
-    encode_ok(tail, ok, client_caps, eof_header);
-  } else {
-    encode_eof(tail, {static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings, 0xffff)),
-                      terminator_status});
-  }
-  append_packet(out, tail, client_seq);
-  const bool written = co_await flush(true);
-  if (!written) co_return gather_status::client_lost;
-  co_return gather_status::complete;
 }
 
 std::string combine_info(const std::vector<leg_reply>& replies) {

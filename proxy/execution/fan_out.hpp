@@ -1,10 +1,7 @@
 // Running one statement on several shards at once: the text goes to every shard before
 // any reply is read (the shards work in parallel), then the replies are read shard by
-// shard. Two ways to combine them:
-//  - gather_rows: one resultset made of every shard's rows (column definitions from the
-//    first shard), streamed - only one shard is read at a time, the others wait in their
-//    socket buffers, so memory stays bounded by the read buffers;
-//  - collect_replies: OK/ERR of writes and DDL, combined by the caller.
+// shard. Resultsets are combined by execution/scatter_merge (merge_rows: concatenated or
+// merged, streamed); collect_replies reads the OK/ERR of writes and DDL for the caller.
 #pragma once
 
 #include <chrono>
@@ -36,6 +33,13 @@ protocol::mysql_error lost_error(const backend::backend_connection& be, std::str
 // A shard's ERR packet as the client's error, naming the shard.
 protocol::mysql_error shard_error(const backend::backend_connection& be, const std::string& shard,
                                   protocol::byte_span payload);
+// The status flags and warnings of a resultset's last packet: an EOF, or - when the
+// backend connection has CLIENT_DEPRECATE_EOF - an OK with the EOF header. Also sets
+// be.status (which decides whether the connection holds a transaction). False if the
+// packet is malformed.
+bool read_terminator(backend::backend_connection& be, protocol::byte_span payload,
+                     std::uint16_t& warnings);
+
 // Reads the rest of a resultset (after the column count) and drops it; false if the
 // connection failed.
 awaitable<bool> drain_resultset(backend::backend_connection& be, protocol::bytes& payload);
@@ -61,15 +65,6 @@ enum class gather_status : std::uint8_t {
   complete,     // the whole resultset (or an ERR naming the shard) reached the client
   client_lost,  // writing to the client failed
 };
-
-// Streams every sent leg's resultset to the client as one. `terminator_status` is the
-// status the client sees in the final EOF/OK. If a shard fails, the client gets an ERR
-// naming it (after any rows already sent - never a result that looks complete).
-awaitable<gather_status> gather_rows(std::vector<fan_leg>& legs,
-                                     const std::vector<std::string>& shard_names,
-                                     tcp::socket& client, std::uint8_t& client_seq,
-                                     std::uint32_t client_caps, std::uint16_t terminator_status,
-                                     std::chrono::milliseconds write_timeout);
 
 // Sums "Label: N" counters of OK infos that share their labels ("Records: 3  Duplicates:
 // 0  Warnings: 0", "Rows matched: 2  Changed: 2  Warnings: 0"); empty if they differ.

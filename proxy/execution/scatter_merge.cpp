@@ -84,6 +84,14 @@ class merger {
       fail(lost_error(be, what));
     }
   }
+  // DISTINCT remembers every row it let through: bounded like the aggregator's groups.
+  bool distinct_full() {
+    if (distinct_.size() <= settings_.max_rows) return false;
+    fail(mysql_error{er::out_of_sort_memory, "HY001",
+                     "ShardGate: the merge needs more than " + std::to_string(settings_.max_rows) +
+                         " distinct rows in memory (routing.merge_max_rows)"});
+    return true;
+  }
   void fail_merge(const std::string& why) {
     fail(mysql_error{er::not_supported_yet, "42000",
                      "ShardGate: cannot merge the shards' rows: " + why});
@@ -243,23 +251,10 @@ awaitable<next_row> merger::read_row(std::size_t k) {
   }
   if (is_terminator(first, st.payload.size())) {
     st.done = true;
-    std::uint16_t status_flags = 0, warnings = 0;
-    if (st.payload.size() < 9) {
-      eof_packet eof;
-      if (decode_eof(st.payload, eof)) {
-        status_flags = eof.status;
-        warnings = eof.warnings;
-      }
-    } else {
-      ok_packet ok;
-      if (decode_ok(st.payload, be.capabilities(), ok)) {
-        status_flags = ok.status;
-        warnings = ok.warnings;
-      }
-    }
-    be.status = status_flags;
+    std::uint16_t warnings = 0;
+    const bool readable = read_terminator(be, st.payload, warnings);
     warnings_ += warnings;
-    if (status_flags & status::more_results_exist) {
+    if (!readable || (be.status & status::more_results_exist)) {
       be.mark_broken();
       legs_[k].lost = true;
       fail(mysql_error{er::not_supported_yet, "42000",
@@ -297,6 +292,10 @@ awaitable<void> merger::drain_all() {
       continue;
     }
     for (;;) {
+      if (deadline_->expired) {
+        fail_lost(k, "");
+        break;
+      }
       auto ec =
           co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
       if (ec) {
@@ -305,7 +304,15 @@ awaitable<void> merger::drain_all() {
         break;
       }
       const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
-      if (first == err_header || is_terminator(first, st.payload.size())) break;
+      if (first == err_header) break;
+      if (is_terminator(first, st.payload.size())) {
+        std::uint16_t ignored = 0;
+        if (!read_terminator(be, st.payload, ignored) || (be.status & status::more_results_exist)) {
+          be.mark_broken();
+          legs_[k].lost = true;
+        }
+        break;
+      }
     }
     st.done = true;
   }
@@ -320,6 +327,7 @@ awaitable<bool> merger::concat() {
         break;
       }
       if (spec_.distinct && !distinct_.first_time(streams_[k].fields, layout_.distinct)) continue;
+      if (spec_.distinct && distinct_full()) co_return false;
       const auto v = limit_.next();
       if (v == merge::limiter::verdict::skip) continue;
       if (v == merge::limiter::verdict::done) break;
@@ -350,6 +358,7 @@ awaitable<bool> merger::sort() {
   while (!heap.empty() && !limit_.finished()) {
     const std::size_t k = heap.pop(rows);
     bool wanted = !spec_.distinct || distinct_.first_time(rows[k], layout_.distinct);
+    if (wanted && spec_.distinct && distinct_full()) co_return false;
     if (wanted) {
       const auto v = limit_.next();
       if (v == merge::limiter::verdict::done) break;
@@ -377,6 +386,8 @@ awaitable<bool> merger::aggregate() {
       if (!agg.add(streams_[k].fields, error)) {
         if (agg.over_limit())
           fail(mysql_error{er::out_of_sort_memory, "HY001", "ShardGate: " + error});
+        else if (agg.out_of_range())
+          fail(mysql_error{er::data_out_of_range, "22003", "ShardGate: " + error});
         else
           fail_merge(error);
         co_return false;
@@ -385,7 +396,10 @@ awaitable<bool> merger::aggregate() {
   }
   std::vector<merge::owned_row> rows;
   if (!agg.finish(rows, error)) {
-    fail_merge(error);
+    if (agg.out_of_range())
+      fail(mysql_error{er::data_out_of_range, "22003", error});
+    else
+      fail_merge(error);
     co_return false;
   }
   merge::row_fields view;
@@ -393,6 +407,7 @@ awaitable<bool> merger::aggregate() {
     if (spec_.distinct) {
       merge::view_of(row, view);
       if (!distinct_.first_time(view, layout_.distinct)) continue;
+      if (distinct_full()) co_return false;
     }
     const auto v = limit_.next();
     if (v == merge::limiter::verdict::skip) continue;
@@ -472,7 +487,10 @@ awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,
       if (ec) return;
       deadline->expired = true;
       for (auto* conn : deadline->conns) {
+        // Shut down, not only cancel: a read issued after this moment fails at once too.
         error_code ignored;
+        conn->mark_broken();
+        conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
         conn->socket().cancel(ignored);
       }
       deadline->conns.clear();

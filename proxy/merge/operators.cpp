@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <numeric>
 
 #include "sql/lexer.hpp"
@@ -27,7 +28,8 @@ std::size_t prefix_length(protocol::byte_span payload, std::size_t columns) {
 bool row_layout::resolve(const merge_spec& spec,
                          const std::vector<protocol::column_definition>& cols, std::string& error) {
   columns = cols.size();
-  if (spec.hidden < 0 || static_cast<std::size_t>(spec.hidden) >= columns + (columns == 0)) {
+  // At least one visible column besides the hidden ones.
+  if (spec.hidden < 0 || columns == 0 || static_cast<std::size_t>(spec.hidden) >= columns) {
     error = "the shards returned " + std::to_string(columns) + " columns, fewer than the " +
             std::to_string(spec.hidden + 1) + " the merge needs";
     return false;
@@ -80,7 +82,18 @@ bool row_layout::resolve(const merge_spec& spec,
     }
     return true;
   };
+  auto fits = [&](const column_slot& slot) {
+    return !slot.valid() || static_cast<std::size_t>(index(slot)) < columns;
+  };
   for (const auto& a : spec.aggregates) {
+    if (!fits(a.output) || !fits(a.partial) || !fits(a.weight) || !fits(a.count) ||
+        !fits(a.distinct_value) || !fits(a.distinct_weight) ||
+        (a.kind == routing::aggregate_kind::avg && !a.count.valid()) ||
+        (a.kind == routing::aggregate_kind::count_distinct &&
+         (!a.distinct_value.valid() || !a.distinct_weight.valid()))) {
+      error = "an aggregate's columns are missing from the shards' rows";
+      return false;
+    }
     const int v = index(a.distinct_value);
     if (v >= 0 && static_cast<std::size_t>(v) < columns &&
         types[static_cast<std::size_t>(v)] == protocol::column_type::float_) {
@@ -189,10 +202,10 @@ bool aggregator::add(const row_fields& row, std::string& error) {
   key_of(row, layout_.group, key_);
   auto it = index_.find(key_);
   if (it == index_.end()) {
-    if (groups_.size() >= max_groups_) {
+    if (groups_.size() + distinct_values_ >= max_rows_) {
       over_limit_ = true;
-      error = "the merge needs more than " + std::to_string(max_groups_) +
-              " groups in memory (routing.merge_max_rows)";
+      error = "the merge needs more than " + std::to_string(max_rows_) +
+              " groups or distinct values in memory (routing.merge_max_rows)";
       return false;
     }
     it = index_.emplace(key_, groups_.size()).first;
@@ -258,7 +271,8 @@ bool aggregator::fold(group& g, const row_fields& row, std::string& error) {
         if (!better) {
           const value_class cls = layout_.classes[static_cast<std::size_t>(p)];
           int c;
-          if (cls == value_class::collated && wf && acc.best_weight)
+          if ((cls == value_class::collated || cls == value_class::unordered) && wf &&
+              acc.best_weight)
             c = compare_weights(*wf, *acc.best_weight);
           else
             c = compare_values(cls == value_class::collated ? value_class::bytes : cls, *f,
@@ -296,7 +310,13 @@ bool aggregator::fold(group& g, const row_fields& row, std::string& error) {
         field key = collated && dw >= 0 ? row[static_cast<std::size_t>(dw)] : v;
         if (key && collated && dw >= 0) key = canonical_weight(*key);
         if (!acc.distinct) acc.distinct = std::make_unique<std::unordered_set<std::string>>();
-        acc.distinct->emplace(key ? *key : std::string_view());
+        if (acc.distinct->emplace(key ? *key : std::string_view()).second &&
+            groups_.size() + ++distinct_values_ > max_rows_) {
+          over_limit_ = true;
+          error = "the merge needs more than " + std::to_string(max_rows_) +
+                  " groups or distinct values in memory (routing.merge_max_rows)";
+          return false;
+        }
         break;
       }
     }
@@ -318,10 +338,14 @@ void aggregator::finalize(group& g) {
         cell = std::to_string(acc.count);
         break;
       case aggregate_kind::sum:
-        if (!acc.any)
+        if (!acc.any) {
           cell.reset();
-        else
+        } else if (floating && !std::isfinite(acc.fsum)) {
+          out_of_range_ = true;
+          range_error_ = "DOUBLE value is out of range in '" + a.text + "'";
+        } else {
           cell = floating ? format_double(acc.fsum) : acc.sum.to_string(std::min<int>(scale, 38));
+        }
         break;
       case aggregate_kind::avg:
         if (!acc.any || acc.count == 0) {
@@ -329,7 +353,11 @@ void aggregator::finalize(group& g) {
         } else if (floating ||
                    layout_.classes[static_cast<std::size_t>(layout_.index(a.partial))] ==
                        value_class::floating) {
-          cell = format_double((acc.any ? acc.fsum : 0) / static_cast<double>(acc.count));
+          if (!std::isfinite(acc.fsum)) {
+            out_of_range_ = true;
+            range_error_ = "DOUBLE value is out of range in '" + a.text + "'";
+          }
+          cell = format_double(acc.fsum / static_cast<double>(acc.count));
           if (!floating) {  // a DECIMAL column of a floating sum: keep the column's scale
             decimal d;
             if (d.parse(*cell)) cell = d.to_string(scale);
@@ -462,9 +490,18 @@ int aggregator::having(const owned_row& row, std::int32_t index, std::string& er
     if (!is_operand(child)) return having(row, static_cast<std::int32_t>(child), error);
     const operand o = value(child);
     if (!o.text) return -1;
+    const bool number =
+        o.literal ? !o.string_literal
+                  : (o.cls == value_class::signed_int || o.cls == value_class::unsigned_int ||
+                     o.cls == value_class::decimal ||
+                     (o.cls == value_class::floating && !o.single_float));
     double d = 0;
-    if (parse_double(*o.text, d)) return d != 0;
-    return 0;  // text is false (as MySQL converts it to 0) unless it starts with a number
+    if (!number || !parse_double(*o.text, d)) {
+      error = "HAVING uses " + std::string(*o.text) +
+              " as a condition (the merge reads only numbers as conditions)";
+      return 0;
+    }
+    return d != 0;
   };
   auto cmp = [&](std::uint32_t ca, std::uint32_t cb, int& out) -> bool {
     const operand a = value(ca), b = value(cb);
@@ -572,6 +609,10 @@ bool aggregator::finish(std::vector<owned_row>& out, std::string& error) {
   }
   for (auto& g : groups_) {
     finalize(g);
+    if (out_of_range_) {
+      error = range_error_;
+      return false;
+    }
     if (spec_.having_root >= 0) {
       // Operand nodes (a bare column) are evaluated through `truth` in having().
       const int t = having(g.row, spec_.having_root, error);

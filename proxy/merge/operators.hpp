@@ -93,6 +93,7 @@ class distinct_filter {
  public:
   // True the first time a row with these key values is seen.
   bool first_time(const row_fields& row, const std::vector<resolved_key>& keys);
+  // Rows remembered so far (callers bound it: routing.merge_max_rows).
   std::size_t size() const { return seen_.size(); }
 
  private:
@@ -104,6 +105,7 @@ class distinct_filter {
 class merge_heap {
  public:
   explicit merge_heap(const std::vector<resolved_key>& keys) : keys_(keys) {}
+  explicit merge_heap(std::vector<resolved_key>&&) = delete;  // keys_ must outlive the heap
   // `rows[k]` is source k's current row; push k when it has one.
   void push(std::size_t source, const std::vector<row_fields>& rows);
   // The source with the smallest row (ties: the lower source, so the merge is stable);
@@ -126,8 +128,11 @@ void encode_row(protocol::bytes& out, const owned_row& row, std::size_t columns)
 
 class aggregator {
  public:
-  aggregator(const merge_spec& spec, const row_layout& layout, std::size_t max_groups)
-      : spec_(spec), layout_(layout), max_groups_(max_groups) {}
+  // `max_rows` bounds what the merge holds: groups plus COUNT(DISTINCT) values.
+  aggregator(const merge_spec& spec, const row_layout& layout, std::size_t max_rows)
+      : spec_(spec), layout_(layout), max_rows_(max_rows) {}
+  aggregator(merge_spec&&, const row_layout&, std::size_t) = delete;
+  aggregator(const merge_spec&, row_layout&&, std::size_t) = delete;
   // Folds one shard row in; false with `error` (too many groups, a malformed partial).
   bool add(const row_fields& row, std::string& error);
   // The merged rows after HAVING, in ORDER BY order (or GROUP BY order), before LIMIT
@@ -135,6 +140,7 @@ class aggregator {
   bool finish(std::vector<owned_row>& out, std::string& error);
   std::size_t groups() const { return groups_.size(); }
   bool over_limit() const { return over_limit_; }
+  bool out_of_range() const { return out_of_range_; }
 
  private:
   struct accumulator {
@@ -158,11 +164,14 @@ class aggregator {
 
   const merge_spec& spec_;
   const row_layout& layout_;
-  std::size_t max_groups_;
+  std::size_t max_rows_;
+  std::size_t distinct_values_ = 0;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<group> groups_;
   std::string key_;
   bool over_limit_ = false;
+  bool out_of_range_ = false;
+  std::string range_error_;
 };
 
 }  // namespace shardgate::merge

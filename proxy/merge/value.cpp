@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -54,7 +55,7 @@ bool parse_time(std::string_view s, long long& out) noexcept {
     s.remove_prefix(static_cast<std::size_t>(p - s.data()));
     return true;
   };
-  if (!num(h) || s.empty() || s[0] != ':') return false;
+  if (!num(h) || h > 100000 || s.empty() || s[0] != ':') return false;
   s.remove_prefix(1);
   if (!num(m) || s.empty() || s[0] != ':') return false;
   s.remove_prefix(1);
@@ -447,11 +448,13 @@ std::string format_double(double v) {
   // As MariaDB prints DOUBLE: the shortest round-trip digits, in plain notation unless
   // the exponent is below -15, or the number is 1e15 or more and plain notation would
   // need zeros beyond its digits (1e15, 1.5e15, but 2355555555555555.5 and 100000000000000).
+  if (!std::isfinite(v)) return v != v ? "nan" : (v < 0 ? "-inf" : "inf");  // callers refuse these
   char buf[400];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   if (ec != std::errc()) return "0";
   const std::string sci(buf, p);
   const auto e = sci.find('e');
+  if (e == std::string::npos) return sci;
   const int exp = std::atoi(sci.c_str() + e + 1);
   int digits = 0;
   for (std::size_t i = 0; i < e; ++i) digits += sci[i] >= '0' && sci[i] <= '9';

@@ -31,6 +31,7 @@ inline constexpr std::uint16_t not_supported_yet = 1235;     // 42000
 inline constexpr std::uint16_t bad_null = 1048;              // 23000 column cannot be null
 inline constexpr std::uint16_t unknown_error = 1105;         // HY000
 inline constexpr std::uint16_t out_of_sort_memory = 1038;    // HY001
+inline constexpr std::uint16_t data_out_of_range = 1690;     // 22003
 inline constexpr std::uint16_t statement_timeout = 1969;     // 70100 (MariaDB max_statement_time)
 inline constexpr std::uint16_t no_default_for_field = 1364;  // HY000
 inline constexpr std::uint16_t wrong_value = 1525;           // HY000 incorrect %s value

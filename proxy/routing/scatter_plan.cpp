@@ -88,12 +88,21 @@ constexpr std::array<sql::keyword, 19> aggregate_words = {keyword_id("COUNT"),
 
 // Words that would end or restructure an expression moved to another clause (an
 // aggregate's argument copied into the select list or GROUP BY).
-constexpr std::array<sql::keyword, 20> clause_words = {
-    keyword_id("SELECT"), keyword_id("FROM"),      keyword_id("WHERE"), keyword_id("GROUP"),
-    keyword_id("HAVING"), keyword_id("ORDER"),     keyword_id("LIMIT"), keyword_id("UNION"),
-    keyword_id("EXCEPT"), keyword_id("INTERSECT"), keyword_id("INTO"),  keyword_id("FOR"),
-    keyword_id("LOCK"),   keyword_id("WINDOW"),    keyword_id("ON"),    keyword_id("USING"),
-    keyword_id("JOIN"),   keyword_id("AS"),        keyword_id("SET"),   keyword_id("VALUES")};
+constexpr std::array<sql::keyword, 21> clause_words = {
+    keyword_id("WITH"),  keyword_id("SELECT"), keyword_id("FROM"),      keyword_id("WHERE"),
+    keyword_id("GROUP"), keyword_id("HAVING"), keyword_id("ORDER"),     keyword_id("LIMIT"),
+    keyword_id("UNION"), keyword_id("EXCEPT"), keyword_id("INTERSECT"), keyword_id("INTO"),
+    keyword_id("FOR"),   keyword_id("LOCK"),   keyword_id("WINDOW"),    keyword_id("ON"),
+    keyword_id("USING"), keyword_id("JOIN"),   keyword_id("AS"),        keyword_id("SET"),
+    keyword_id("VALUES")};
+
+// Words after which a name is an operand, never an alias.
+constexpr std::array<sql::keyword, 19> operator_words = {
+    keyword_id("COLLATE"), keyword_id("DIV"),      keyword_id("MOD"),     keyword_id("AND"),
+    keyword_id("OR"),      keyword_id("XOR"),      keyword_id("NOT"),     keyword_id("IS"),
+    keyword_id("IN"),      keyword_id("BETWEEN"),  keyword_id("LIKE"),    keyword_id("REGEXP"),
+    keyword_id("RLIKE"),   keyword_id("INTERVAL"), keyword_id("ESCAPE"),  keyword_id("BINARY"),
+    keyword_id("CASE"),    keyword_id("SOUNDS"),   keyword_id("DISTINCT")};
 
 struct select_item {
   std::uint32_t begin = 0, end = 0;  // the whole item
@@ -132,6 +141,37 @@ class planner {
            std::find(aggregate_words.begin(), aggregate_words.end(), tok(i).code) !=
                aggregate_words.end() &&
            is(i + 1, token_kind::lparen);
+  }
+  // Whether token i can be the last token of an expression (so a name after it is an
+  // alias): not an operator, a dot, or an operator word (`name COLLATE utf8mb4_bin`).
+  bool ends_expression(std::uint32_t i) const {
+    if (is(i, token_kind::op) || is(i, token_kind::dot) || is(i, token_kind::comma) ||
+        is(i, token_kind::lparen))
+      return false;
+    if (is(i, token_kind::identifier) && tok(i).code != 0)
+      return std::find(operator_words.begin(), operator_words.end(), tok(i).code) ==
+                 operator_words.end() &&
+             !(identifier_lower(text(i)) == "when" || identifier_lower(text(i)) == "then" ||
+               identifier_lower(text(i)) == "else");
+    return true;
+  }
+  // Whether [b, e) can be copied into another clause and read the same there: no clause
+  // word (FROM, WITH, AS, ...) or ';' outside parentheses, no subquery.
+  bool plain_expression(std::uint32_t b, std::uint32_t e) const {
+    for (std::uint32_t i = b; i < e; ++i) {
+      if (is(i, token_kind::lparen)) {
+        if (kw(i + 1, keyword_id("SELECT")) || kw(i + 1, keyword_id("WITH")) ||
+            is(i + 1, token_kind::lparen))
+          return false;
+        i = partner(i);
+        continue;
+      }
+      if (is(i, token_kind::semicolon) ||
+          (is(i, token_kind::identifier) && tok(i).code != 0 &&
+           std::find(clause_words.begin(), clause_words.end(), tok(i).code) != clause_words.end()))
+        return false;
+    }
+    return true;
   }
   bool same_tokens(std::uint32_t b1, std::uint32_t e1, std::uint32_t b2, std::uint32_t e2) const;
   void split_commas(std::uint32_t b, std::uint32_t e,
@@ -176,6 +216,7 @@ class planner {
   int having_expr(std::uint32_t& i, std::uint32_t e, int level);
   int having_predicate(std::uint32_t& i, std::uint32_t e);
   int having_operand(std::uint32_t& i, std::uint32_t e);
+  bool having_value(int node);
   int node(having_node n) {
     spec_.having.push_back(std::move(n));
     return static_cast<int>(spec_.having.size() - 1);
@@ -193,6 +234,7 @@ class planner {
   // COUNT(DISTINCT x): x's tokens (the shards group by it too).
   std::uint32_t distinct_b_ = 0, distinct_e_ = 0;
   bool no_backslash_escapes_ = false;
+  int having_depth_ = 0;
 };
 
 bool planner::same_tokens(std::uint32_t b1, std::uint32_t e1, std::uint32_t b2,
@@ -261,10 +303,13 @@ bool planner::split_items() {
     } else if (e - b >= 2 &&
                (is(e - 1, token_kind::quoted_identifier) ||
                 (is(e - 1, token_kind::identifier) && tok(e - 1).code == 0)) &&
-               !is(e - 2, token_kind::dot) && !is(e - 2, token_kind::op)) {
+               ends_expression(e - 2)) {
       it.alias = identifier_lower(text(e - 1));
       it.expr_end = e - 1;
     }
+    if (!it.star && !plain_expression(it.begin, it.expr_end))
+      return fail("a select list item with a subquery or clause word (" +
+                  std::string(slice(it.begin, it.expr_end)) + ") in a merged SELECT");
     items_.push_back(std::move(it));
   }
   spec_.visible_items = star_ ? -1 : static_cast<std::int32_t>(items_.size());
@@ -335,17 +380,9 @@ int planner::aggregate_call(std::uint32_t b, std::uint32_t e, column_slot out) {
     fail("an aggregate without an argument: " + a.text);
     return -2;
   }
-  for (std::uint32_t i = ab; i < ae; ++i) {
-    if (is(i, token_kind::lparen)) {
-      i = partner(i);
-      continue;
-    }
-    if (is(i, token_kind::semicolon) ||
-        (is(i, token_kind::identifier) && tok(i).code != 0 &&
-         std::find(clause_words.begin(), clause_words.end(), tok(i).code) != clause_words.end())) {
-      fail("an unreadable aggregate argument: " + a.text);
-      return -2;
-    }
+  if (!plain_expression(ab, ae)) {
+    fail("an unreadable aggregate argument: " + a.text);
+    return -2;
   }
   if (contains_aggregate(ab, ae)) {
     fail("a nested aggregate: " + a.text);
@@ -457,6 +494,9 @@ bool planner::key_list(std::uint32_t b, std::uint32_t e, bool group, std::vector
     }
     if (is(ke - 1, token_kind::op))
       return fail("a key that ends with the operator '" + std::string(text(ke - 1)) + "'");
+    if (!plain_expression(kb, ke))
+      return fail(std::string(group ? "GROUP BY " : "ORDER BY ") + std::string(slice(kb, ke)) +
+                  " (a subquery or clause word in a merged key)");
     if (is(kb, token_kind::number) && ke - kb == 1 && item_of(kb, ke, true) < 0)
       return fail(std::string(group ? "GROUP BY " : "ORDER BY ") + std::string(text(kb)) +
                   (star_ ? " (a position with SELECT *)" : " (no such select list column)"));
@@ -554,6 +594,11 @@ bool planner::plan_aggregate() {
     return false;
   if (spec_.group.empty() && spec_.aggregates.empty())
     return fail("HAVING without GROUP BY or an aggregate (write the condition in WHERE)");
+  if (spec_.group.empty() && distinct_e_ > 0)
+    for (const auto& it : items_)
+      if (it.aggregate < 0)
+        return fail("COUNT(DISTINCT) without GROUP BY next to a column that is not an aggregate (" +
+                    std::string(slice(it.begin, it.expr_end)) + ")");
   if (spec_.distinct) {
     for (std::size_t k = 0; k < items_.size(); ++k) {
       const select_item& it = items_[k];
@@ -573,8 +618,28 @@ bool planner::plan_aggregate() {
 
 int planner::having_expr(std::uint32_t& i, std::uint32_t e, int level) {
   // level 0: OR / ||, 1: XOR, 2: AND / &&
+  if (spec_.having.size() > 256 || ++having_depth_ > 64) {
+    fail("a HAVING clause this long or deep (over 256 terms or 64 levels)");
+    return -1;
+  }
+  struct leave {
+    int& depth;
+    ~leave() { --depth; }
+  } guard{having_depth_};
   if (level == 3) {
-    if (i < e && (kw(i, keyword_id("NOT")) || op(i, operator_id("!")))) {
+    // '!' binds tighter than a comparison (unlike NOT): `!(cond)` alone is NOT (cond), but
+    // `!x > 5` or `!(x) = 1` compare the negation, which is not read here.
+    const bool bang = i < e && op(i, operator_id("!"));
+    if (bang && !(is(i + 1, token_kind::lparen) && partner(i + 1) < e &&
+                  (partner(i + 1) + 1 == e || !is(partner(i + 1) + 1, token_kind::op)) &&
+                  !kw(partner(i + 1) + 1, keyword_id("IS")) &&
+                  !kw(partner(i + 1) + 1, keyword_id("BETWEEN")) &&
+                  !kw(partner(i + 1) + 1, keyword_id("IN")) &&
+                  !kw(partner(i + 1) + 1, keyword_id("NOT")))) {
+      fail("'!' in HAVING other than !(condition) (write NOT)");
+      return -1;
+    }
+    if (bang || (i < e && kw(i, keyword_id("NOT")))) {
       ++i;
       const int child = having_expr(i, e, 3);
       if (child < 0) return -1;
@@ -602,6 +667,16 @@ int planner::having_expr(std::uint32_t& i, std::uint32_t e, int level) {
     n.children = {static_cast<std::uint32_t>(left), static_cast<std::uint32_t>(right)};
     left = node(std::move(n));
   }
+}
+
+// A HAVING operand that is a value (a column or a literal), not a condition in parentheses.
+bool planner::having_value(int n) {
+  if (n < 0) return false;
+  const auto k = spec_.having[static_cast<std::size_t>(n)].kind;
+  if (k == having_node::op::column || k == having_node::op::literal) return true;
+  fail("a condition used as a value in HAVING (" +
+       std::string(slice(s_.having_begin, s_.having_end)) + ")");
+  return false;
 }
 
 int planner::having_predicate(std::uint32_t& i, std::uint32_t e) {
@@ -639,14 +714,14 @@ int planner::having_predicate(std::uint32_t& i, std::uint32_t e) {
   if (i < e && kw(i, keyword_id("BETWEEN"))) {
     ++i;
     const int lo = having_operand(i, e);
-    if (lo < 0) return -1;
+    if (!having_value(lo)) return -1;
     if (!(i < e && kw(i, keyword_id("AND")))) {
       fail("HAVING ... BETWEEN without AND");
       return -1;
     }
     ++i;
     const int hi = having_operand(i, e);
-    if (hi < 0) return -1;
+    if (!having_value(hi)) return -1;
     n.kind = having_node::op::between;
     n.children.push_back(static_cast<std::uint32_t>(lo));
     n.children.push_back(static_cast<std::uint32_t>(hi));
@@ -662,7 +737,7 @@ int planner::having_predicate(std::uint32_t& i, std::uint32_t e) {
     std::uint32_t j = i + 1;
     while (j < close) {
       const int v = having_operand(j, close);
-      if (v < 0) return -1;
+      if (!having_value(v)) return -1;
       n.children.push_back(static_cast<std::uint32_t>(v));
       if (j < close) {
         if (!is(j, token_kind::comma)) {
@@ -684,7 +759,7 @@ int planner::having_predicate(std::uint32_t& i, std::uint32_t e) {
     n.compare_op = tok(i).code;
     ++i;
     const int right = having_operand(i, e);
-    if (right < 0) return -1;
+    if (!having_value(right)) return -1;
     n.kind = having_node::op::compare;
     n.children.push_back(static_cast<std::uint32_t>(right));
     return node(std::move(n));

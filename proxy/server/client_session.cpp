@@ -556,24 +556,18 @@ awaitable<client_session::next> client_session::run_fan_out() {
     }
   };
 
-  if (combine == routing::route_combine::rows) {
-    std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
-    const auto result = co_await execution::gather_rows(
-        legs, names, socket_, client_seq, client_caps_, status_flags(),
-        std::chrono::seconds(config_->listen.write_timeout_s));
-    seq_ = static_cast<std::uint8_t>(client_seq - 1);
-    finish_legs();
-    co_return result == execution::gather_status::complete ? next::keep_going : next::close;
-  }
-
-  if (combine == routing::route_combine::merge) {
+  if (combine == routing::route_combine::rows || combine == routing::route_combine::merge) {
+    // A plain scatter is a merge that concatenates (no hidden columns).
+    static const routing::merge_spec concatenate;
+    const routing::merge_spec& spec =
+        combine == routing::route_combine::merge ? plan_.merge : concatenate;
     std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
     execution::merge_settings settings;
     settings.write_timeout = std::chrono::seconds(config_->listen.write_timeout_s);
     settings.deadline = std::chrono::milliseconds(config_->routing.scatter_timeout_ms);
     settings.max_rows = config_->routing.merge_max_rows;
-    const auto result = co_await execution::merge_rows(
-        legs, names, plan_.merge, socket_, client_seq, client_caps_, status_flags(), settings);
+    const auto result = co_await execution::merge_rows(legs, names, spec, socket_, client_seq,
+                                                       client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
     finish_legs();
     co_return result == execution::gather_status::complete ? next::keep_going : next::close;

@@ -20,7 +20,7 @@ import pymysql  # noqa: E402
 from harness.netutil import LOOPBACK, free_port, rss_kib  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
 from harness.testbase import ADMIN_PORTS, DIRECT, PROXY_PORTS, fixture_servers, main, workdir  # noqa: E402
-from test_wire_translation import RawClient  # noqa: E402
+from test_wire_translation import DEPRECATE_EOF, RawClient  # noqa: E402
 
 SCHEMA = "scattertest"
 ROWS_PER_SHARD = 50000  # 200,000 rows of ~210 bytes: about 42 MB merged
@@ -95,6 +95,42 @@ class ScatterFailureTest(unittest.TestCase):
         conn = self.connect()
         self.assertEqual(self.scalar(conn, "SELECT COUNT(*) FROM big"), 4 * ROWS_PER_SHARD)
         conn.close()
+
+    def test_merged_read_inside_a_transaction_keeps_it(self):
+        """A client with CLIENT_DEPRECATE_EOF makes the shards end resultsets with an OK packet:
+        its IN_TRANS flag must be read, or a connection holding the open transaction goes back
+        to the pool and ROLLBACK never reaches it (the write stays pending on the shard)."""
+        writer = self.shards[9999999 % 4]  # big is hashed by id over the 4 shards
+
+        def open_writes(expected):
+            # INFORMATION_SCHEMA.INNODB_TRX is a cache that InnoDB refreshes only when it was
+            # not read for 0.1 s: read it at longer intervals.
+            deadline = time.monotonic() + 3
+            while True:
+                time.sleep(0.15)
+                n = writer.sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
+                               "WHERE trx_rows_modified > 0")[0][0]
+                if n == expected or time.monotonic() > deadline:
+                    return n
+
+        for flags, name in ((DEPRECATE_EOF, "DEPRECATE_EOF"), (0, "EOF")):
+            c = RawClient(self.proxy.port, flags)
+            try:
+                def rows(sql):
+                    reply = c.query(sql)
+                    self.assertFalse([r for r in reply if r[1] == "ERR"], (sql, reply))
+                    return [r[2] for r in reply if r[1] == "ROW"]
+                rows(f"USE {SCHEMA}")
+                rows("BEGIN")
+                rows("INSERT INTO big (id, grp, pad) VALUES (9999999, 7777, 'tx')")
+                self.assertEqual(len(rows("SELECT id FROM big WHERE grp IN (7777, 1) ORDER BY id DESC LIMIT 1")), 1)
+                self.assertEqual(len(rows("SELECT COUNT(*) FROM big WHERE grp = 7777")), 1)
+                self.assertEqual(open_writes(1), 1, name)  # the insert, still in its transaction
+                rows("ROLLBACK")
+                self.assertEqual(open_writes(0), 0, f"{name}: the write is still pending after ROLLBACK")
+                self.assertEqual(rows("SELECT COUNT(*) FROM big WHERE grp = 7777"), [b"\x010"], name)
+            finally:
+                c.close()
 
     def test_deadline_ends_a_slow_scatter(self):
         conn = self.connect()

@@ -280,6 +280,41 @@ TEST_F(grouped, too_many_groups_is_an_error_not_unbounded_memory) {
   EXPECT_NE(why.find("routing.merge_max_rows"), std::string::npos) << why;
 }
 
+TEST_F(grouped, a_double_sum_that_overflows_is_an_error) {
+  spec.aggregates[1].output = spec.aggregates[1].partial = vis(2);
+  std::string why;
+  auto cols = columns();
+  cols[2] = col(column_type::double_);
+  ASSERT_TRUE(layout.resolve(spec, cols, why)) << why;
+  aggregator agg(spec, layout, 100);
+  row_fields f;
+  for (int k = 0; k < 2; ++k) {
+    const owned_row r{"a", "1", "1.5e308", "1", "a", "1", "A", "1", "1", "A", "1", "1"};
+    view_of(r, f);
+    ASSERT_TRUE(agg.add(f, why)) << why;
+  }
+  std::vector<owned_row> out;
+  EXPECT_FALSE(agg.finish(out, why));
+  EXPECT_TRUE(agg.out_of_range());
+  EXPECT_NE(why.find("out of range"), std::string::npos) << why;
+}
+
+TEST_F(grouped, distinct_values_count_against_the_memory_bound) {
+  std::string why;
+  ASSERT_TRUE(layout.resolve(spec, columns(), why));
+  aggregator agg(spec, layout, 5);
+  row_fields f;
+  bool refused = false;
+  for (int k = 0; k < 10 && !refused; ++k) {
+    const std::string m = std::to_string(k);
+    const owned_row r{"a", "1", "1", "1", "a", "1", "A", "1", "1", "A", m, m};
+    view_of(r, f);
+    refused = !agg.add(f, why);
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_TRUE(agg.over_limit());
+}
+
 TEST(row_layout, checks_the_columns_fit_the_plan) {
   routing::merge_spec spec;
   spec.hidden = 2;

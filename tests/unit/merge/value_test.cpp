@@ -147,6 +147,7 @@ TEST(format_double, as_mysql_prints) {
   EXPECT_EQ(format_double(1e-16), "1e-16");
   EXPECT_EQ(format_double(1.2500000000000002e-7), "0.00000012500000000000002");
   EXPECT_EQ(format_double(0), "0");
+  EXPECT_EQ(format_double(1.5e308 * 10), "inf");  // never formatted as a number (refused)
   double d = 0;
   EXPECT_TRUE(parse_double("1e3", d));
   EXPECT_EQ(d, 1000);

@@ -189,6 +189,14 @@ TEST(scatter_plan, refusals_name_the_construct) {
       {"SELECT member_id FROM orders GROUP BY member_id HAVING (COUNT(*) > 3) = 1",
        "a condition used as a value"},
       {"SELECT COUNT(DISTINCT a FROM b) FROM orders", "an unreadable aggregate argument"},
+      // From the code review: conditions as values, '!', deep HAVING, COUNT(DISTINCT) rows.
+      {"SELECT member_id FROM orders GROUP BY member_id HAVING 1 = (COUNT(*) > 1)",
+       "a condition used as a value"},
+      {"SELECT member_id FROM orders GROUP BY member_id HAVING COUNT(*) BETWEEN (1 > 0) AND 5",
+       "a condition used as a value"},
+      {"SELECT member_id FROM orders GROUP BY member_id HAVING !COUNT(*) = 5", "'!' in HAVING"},
+      {"SELECT 'x' AS tag, COUNT(DISTINCT member_id) FROM orders",
+       "COUNT(DISTINCT) without GROUP BY next to"},
       {"SELECT * FROM orders UNION ALL SELECT * FROM orders", "UNION"},
       {"(SELECT * FROM orders) ORDER BY total", "cannot"},
       {"SELECT /*!50000 order_no */ FROM orders ORDER BY order_no", "executable comments"},
@@ -211,6 +219,30 @@ TEST(scatter_plan, after_a_star_items_are_sorted_by_copies) {
             "WEIGHT_STRING(CONCAT(LEFT(order_no, 0), ' ')), WEIGHT_STRING(order_no)) AS `__sg1` "
             "FROM orders ORDER BY k LIMIT 5");
   EXPECT_EQ(p.plan.merge.order[0].value, (column_slot{true, 0}));
+}
+
+TEST(scatter_plan, having_is_bounded_and_bang_of_a_condition_is_not) {
+  std::string deep = "SELECT member_id FROM orders GROUP BY member_id HAVING COUNT(*) > 1";
+  for (int k = 0; k < 300; ++k) deep += " AND COUNT(*) > 1";
+  auto p = plan_of(deep.c_str());
+  EXPECT_EQ(p.plan.action, route_action::refuse);
+  EXPECT_NE(p.plan.error.message.find("256 terms"), std::string::npos) << p.plan.error.message;
+  std::string nested = "SELECT member_id FROM orders GROUP BY member_id HAVING ";
+  for (int k = 0; k < 100; ++k) nested += "NOT ";
+  nested += "COUNT(*) > 1";
+  EXPECT_EQ(plan_of(nested.c_str()).plan.action, route_action::refuse);
+  auto bang =
+      plan_of("SELECT member_id FROM orders GROUP BY member_id HAVING !(COUNT(*) > 3) AND 1");
+  EXPECT_EQ(bang.plan.combine, route_combine::merge) << bang.plan.error.message;
+}
+
+TEST(scatter_plan, a_name_after_an_operator_word_is_no_alias) {
+  auto p = plan_of("SELECT DISTINCT order_no COLLATE utf8mb4_bin FROM orders");
+  ASSERT_EQ(p.plan.combine, route_combine::merge) << p.plan.error.message;
+  EXPECT_NE(p.sql.find("WEIGHT_STRING(order_no COLLATE utf8mb4_bin)"), std::string::npos) << p.sql;
+  auto q = plan_of("SELECT total DIV member_id FROM orders ORDER BY member_id LIMIT 2");
+  ASSERT_EQ(q.plan.combine, route_combine::merge) << q.plan.error.message;
+  EXPECT_EQ(q.plan.merge.order[0].value, (column_slot{true, 0}));  // not item 0
 }
 
 TEST(scatter_plan, single_shard_statements_are_not_rewritten) {

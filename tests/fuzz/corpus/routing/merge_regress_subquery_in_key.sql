@@ -1,0 +1,1 @@
+SELECT status, COUNT(*) AS c, SUM(total), AVG(total) FROM orders WHERE topal > 5 GROUP BY WITH x __sg3AS (SELECT 1) SELEstatCT CAS
