@@ -49,6 +49,7 @@ class merger {
         terminator_status_(terminator_status),
         settings_(settings),
         deadline_(std::move(deadline)),
+        need_fields_(spec.mode != routing::merge_mode::concat || spec.distinct),
         streams_(legs.size()),
         gather_(1) {}
 
@@ -106,6 +107,7 @@ class merger {
   std::uint16_t terminator_status_;
   merge_settings settings_;
   std::shared_ptr<deadline_state> deadline_;
+  bool need_fields_;  // the merge reads the rows' fields (anything but plain concatenation)
   std::vector<leg_stream> streams_;
   std::vector<bytes> defs_;  // the first shard's column definitions
   std::vector<column_definition> columns_;
@@ -263,7 +265,8 @@ awaitable<next_row> merger::read_row(std::size_t k) {
     }
     co_return next_row::end;
   }
-  if (!merge::parse_row(st.payload, layout_.columns, st.fields)) {
+  // A plain concatenation forwards rows as they are: their fields are not needed.
+  if (need_fields_ && !decode_text_row(st.payload, layout_.columns, st.fields)) {
     fail_lost(k, "(malformed row)");
     co_return next_row::failed;
   }

@@ -12,13 +12,6 @@ namespace shardgate::merge {
 using routing::aggregate_kind;
 using routing::having_node;
 
-bool parse_row(protocol::byte_span payload, std::size_t columns, row_fields& out) {
-  protocol::byte_reader r(payload);
-  out.resize(columns);
-  for (std::size_t i = 0; i < columns; ++i) out[i] = r.nullable_lenenc_str();
-  return r.ok() && r.at_end();
-}
-
 std::size_t prefix_length(protocol::byte_span payload, std::size_t columns) {
   protocol::byte_reader r(payload);
   for (std::size_t i = 0; i < columns; ++i) (void)r.nullable_lenenc_str();

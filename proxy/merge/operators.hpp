@@ -27,9 +27,8 @@ namespace shardgate::merge {
 using routing::column_slot;
 using routing::merge_spec;
 
-// A row's fields as views into its payload.
-using row_fields = std::vector<field>;
-[[nodiscard]] bool parse_row(protocol::byte_span payload, std::size_t columns, row_fields& out);
+// A row's fields as views into its payload (protocol::decode_text_row reads them).
+using row_fields = protocol::text_row;
 // Length of the payload prefix that holds the first `columns` fields (to forward visible
 // columns without re-encoding).
 std::size_t prefix_length(protocol::byte_span payload, std::size_t columns);

@@ -66,36 +66,6 @@ void merge_spec::clear() {
 
 namespace {
 
-constexpr std::array<sql::keyword, 19> aggregate_words = {keyword_id("COUNT"),
-                                                          keyword_id("SUM"),
-                                                          keyword_id("AVG"),
-                                                          keyword_id("MIN"),
-                                                          keyword_id("MAX"),
-                                                          keyword_id("GROUP_CONCAT"),
-                                                          keyword_id("BIT_AND"),
-                                                          keyword_id("BIT_OR"),
-                                                          keyword_id("BIT_XOR"),
-                                                          keyword_id("STD"),
-                                                          keyword_id("STDDEV"),
-                                                          keyword_id("STDDEV_POP"),
-                                                          keyword_id("STDDEV_SAMP"),
-                                                          keyword_id("VARIANCE"),
-                                                          keyword_id("VAR_POP"),
-                                                          keyword_id("VAR_SAMP"),
-                                                          keyword_id("JSON_ARRAYAGG"),
-                                                          keyword_id("JSON_OBJECTAGG"),
-                                                          keyword_id("PERCENTILE_CONT")};
-
-// Words that would end or restructure an expression moved to another clause (an
-// aggregate's argument copied into the select list or GROUP BY).
-constexpr std::array<sql::keyword, 21> clause_words = {
-    keyword_id("WITH"),  keyword_id("SELECT"), keyword_id("FROM"),      keyword_id("WHERE"),
-    keyword_id("GROUP"), keyword_id("HAVING"), keyword_id("ORDER"),     keyword_id("LIMIT"),
-    keyword_id("UNION"), keyword_id("EXCEPT"), keyword_id("INTERSECT"), keyword_id("INTO"),
-    keyword_id("FOR"),   keyword_id("LOCK"),   keyword_id("WINDOW"),    keyword_id("ON"),
-    keyword_id("USING"), keyword_id("JOIN"),   keyword_id("AS"),        keyword_id("SET"),
-    keyword_id("VALUES")};
-
 // Words after which a name is an operand, never an alias.
 constexpr std::array<sql::keyword, 19> operator_words = {
     keyword_id("COLLATE"), keyword_id("DIV"),      keyword_id("MOD"),     keyword_id("AND"),
@@ -137,9 +107,7 @@ class planner {
     return p_.text.substr(from, to - from);
   }
   bool is_aggregate_word(std::uint32_t i) const {
-    return is(i, token_kind::identifier) && tok(i).code != 0 &&
-           std::find(aggregate_words.begin(), aggregate_words.end(), tok(i).code) !=
-               aggregate_words.end() &&
+    return is(i, token_kind::identifier) && is_aggregate_function(tok(i).code) &&
            is(i + 1, token_kind::lparen);
   }
   // Whether token i can be the last token of an expression (so a name after it is an
@@ -156,7 +124,8 @@ class planner {
     return true;
   }
   // Whether [b, e) can be copied into another clause and read the same there: no clause
-  // word (FROM, WITH, AS, ...) or ';' outside parentheses, no subquery.
+  // word (FROM, JOIN, ...; not a call like LEFT(x, 3)), SELECT, WITH, AS or ';' outside
+  // parentheses, no subquery.
   bool plain_expression(std::uint32_t b, std::uint32_t e) const {
     for (std::uint32_t i = b; i < e; ++i) {
       if (is(i, token_kind::lparen)) {
@@ -166,9 +135,10 @@ class planner {
         i = partner(i);
         continue;
       }
-      if (is(i, token_kind::semicolon) ||
-          (is(i, token_kind::identifier) && tok(i).code != 0 &&
-           std::find(clause_words.begin(), clause_words.end(), tok(i).code) != clause_words.end()))
+      if (is(i, token_kind::semicolon) || kw(i, keyword_id("SELECT")) ||
+          kw(i, keyword_id("WITH")) || kw(i, keyword_id("AS")) ||
+          (is(i, token_kind::identifier) && is_clause_word(tok(i).code) &&
+           !is(i + 1, token_kind::lparen)))
         return false;
     }
     return true;

@@ -1610,4 +1610,12 @@ void parse_statement(std::string_view sql, const config::config& cfg, const pars
   p.run();
 }
 
+bool is_aggregate_function(sql::keyword k) noexcept {
+  return k < sql::keyword_count && (word_flags[k] & w_aggregate);
+}
+
+bool is_clause_word(sql::keyword k) noexcept {
+  return k < sql::keyword_count && (word_flags[k] & w_clause);
+}
+
 }  // namespace shardgate::routing

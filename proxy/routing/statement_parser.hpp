@@ -179,6 +179,12 @@ struct parse_options {
 void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
                      parsed_statement& out);
 
+// What the routing parser knows of a keyword (sql/keywords.hpp id): whether it names an
+// aggregate function (COUNT, SUM, ..., GROUP_CONCAT, STD, ...), and whether it starts a
+// clause that ends an expression (FROM, WHERE, GROUP, ORDER, LIMIT, UNION, JOIN, ON, ...).
+bool is_aggregate_function(sql::keyword k) noexcept;
+bool is_clause_word(sql::keyword k) noexcept;
+
 // Lower-cased, unquoted identifier text of an identifier or quoted-identifier token.
 std::string identifier_lower(std::string_view token_text);
 

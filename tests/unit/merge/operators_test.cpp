@@ -39,15 +39,15 @@ TEST(rows, parse_and_prefix) {
   const owned_row r{"a", std::nullopt, std::string(300, 'x'), "tail"};
   const auto b = encode(r);
   row_fields f;
-  ASSERT_TRUE(parse_row(b, 4, f));
+  ASSERT_TRUE(protocol::decode_text_row(b, 4, f));
   EXPECT_EQ(f[0], field("a"));
   EXPECT_FALSE(f[1]);
   EXPECT_EQ(f[2]->size(), 300u);
-  EXPECT_FALSE(parse_row(b, 3, f));  // trailing bytes
-  EXPECT_FALSE(parse_row(b, 5, f));  // too short
+  EXPECT_FALSE(protocol::decode_text_row(b, 3, f));  // trailing bytes
+  EXPECT_FALSE(protocol::decode_text_row(b, 5, f));  // too short
   // The payload prefix of the first 3 fields re-parses as those fields.
   const std::size_t n = prefix_length(b, 3);
-  ASSERT_TRUE(parse_row(protocol::byte_span(b).subspan(0, n), 3, f));
+  ASSERT_TRUE(protocol::decode_text_row(protocol::byte_span(b).subspan(0, n), 3, f));
   EXPECT_EQ(f[2]->size(), 300u);
 }
 

@@ -1,6 +1,7 @@
 // Shared by the table-driven router tests: the test configuration (4 clusters s0..s3, a
-// table per strategy and two broadcast tables) and check(), which routes each case and compares the clusters (or the
-// refusal) and the per-shard rewritten text, and checks what every plan must satisfy.
+// table per strategy and two broadcast tables) and check(), which routes each case and compares the
+// clusters (or the refusal) and the per-shard rewritten text, and checks what every plan must
+// satisfy.
 #pragma once
 
 #include <gtest/gtest.h>
