@@ -123,8 +123,15 @@ class planner {
                identifier_lower(text(i)) == "else");
     return true;
   }
+  // LEFT(...), RIGHT(...), VALUES(...), INSERT(...): functions, not clause words (as the
+  // routing parser reads them).
+  bool clause_call(std::uint32_t i) const {
+    return is(i + 1, token_kind::lparen) &&
+           (kw(i, keyword_id("LEFT")) || kw(i, keyword_id("RIGHT")) ||
+            kw(i, keyword_id("VALUES")) || kw(i, keyword_id("INSERT")));
+  }
   // Whether [b, e) can be copied into another clause and read the same there: no clause
-  // word (FROM, JOIN, ...; not a call like LEFT(x, 3)), SELECT, WITH, AS or ';' outside
+  // word (FROM, JOIN, USING, ...; not a call like LEFT(x, 3)), SELECT, WITH, AS or ';' outside
   // parentheses, no subquery.
   bool plain_expression(std::uint32_t b, std::uint32_t e) const {
     for (std::uint32_t i = b; i < e; ++i) {
@@ -137,8 +144,7 @@ class planner {
       }
       if (is(i, token_kind::semicolon) || kw(i, keyword_id("SELECT")) ||
           kw(i, keyword_id("WITH")) || kw(i, keyword_id("AS")) ||
-          (is(i, token_kind::identifier) && is_clause_word(tok(i).code) &&
-           !is(i + 1, token_kind::lparen)))
+          (is(i, token_kind::identifier) && is_clause_word(tok(i).code) && !clause_call(i)))
         return false;
     }
     return true;

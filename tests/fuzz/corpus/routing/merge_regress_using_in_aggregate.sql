@@ -1,0 +1,1 @@
+SELECT COUNT(DISTINCT mem i USING (order_no) WHE_no) FROM orders
