@@ -1,5 +1,7 @@
 #include "backend/backend_connection.hpp"
 
+#include <atomic>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -7,6 +9,7 @@
 #include "protocol/generic_response.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/native_password.hpp"
+#include "protocol/prepared_statement.hpp"
 
 namespace shardgate::backend {
 
@@ -203,11 +206,118 @@ awaitable<std::optional<mysql_error>> backend_connection::run_internal(command c
 
 awaitable<bool> backend_connection::reset() {
   if (broken_) co_return false;
+  forget_prepared();  // COM_RESET_CONNECTION closes the server's prepared statements
   auto err = co_await run_internal(command::reset_connection, {});
   if (err) co_return false;
   status = status::autocommit;
   const bool ready = co_await setup_session();
   co_return ready;
+}
+
+namespace {
+// Connection-independent epochs: a session's cached (epoch, id) never matches another
+// connection, nor this one after a reset or an eviction.
+std::atomic<std::uint64_t> next_prepared_epoch{1};
+}  // namespace
+
+void backend_connection::forget_prepared() {
+  prepared_.clear();
+  prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
+}
+
+awaitable<backend_connection::prepare_result> backend_connection::prepare(std::string_view schema,
+                                                                          std::string_view sql) {
+  if (prepared_epoch_ == 0)
+    prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
+  prepared_key_.assign(schema);
+  prepared_key_ += '\0';
+  prepared_key_ += sql;
+  if (auto it = prepared_.find(prepared_key_); it != prepared_.end()) {
+    it->second.last_use = ++prepared_clock_;
+    co_return prepare_result{&it->second, std::nullopt, false};
+  }
+  std::uint8_t seq = 0;
+  if (prepared_.size() >= max_prepared_per_connection) {
+    // Close the least recently used (COM_STMT_CLOSE has no reply).
+    auto victim = prepared_.begin();
+    for (auto it = prepared_.begin(); it != prepared_.end(); ++it)
+      if (it->second.last_use < victim->second.last_use) victim = it;
+    payload_.clear();
+    encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close),
+                             victim->second.id);
+    prepared_.erase(victim);
+    prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
+    auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+    if (ec) {
+      broken_ = true;
+      co_return prepare_result{nullptr, lost("while closing a prepared statement: " + ec.message()),
+                               false};
+    }
+  }
+  // A statement's tables are resolved in the database current when it is prepared.
+  const bool switch_schema = !schema.empty() && schema != state.schema;
+  const std::string session_schema = switch_schema ? state.schema : std::string();
+  if (switch_schema) {
+    auto err = co_await run_internal(command::init_db, schema);
+    if (err) co_return prepare_result{nullptr, err, !broken_};
+  }
+  payload_.clear();
+  payload_.push_back(static_cast<std::uint8_t>(command::stmt_prepare));
+  payload_.insert(payload_.end(), sql.begin(), sql.end());
+  seq = 0;
+  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) {
+    broken_ = true;
+    co_return prepare_result{nullptr, lost("while preparing a statement: " + ec.message()), false};
+  }
+  ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
+  prepare_result result;
+  prepare_ok ok;
+  if (ec) {
+    broken_ = true;
+    result.error = lost("while reading a prepare reply: " + ec.message());
+  } else if (!payload_.empty() && payload_[0] == err_header) {
+    err_packet err;
+    if (decode_err(payload_, capabilities_, err))
+      result.error = mysql_error{err.code, std::string(err.sql_state), std::string(err.message)};
+    else
+      result.error = mysql_error{er::unknown_error, "HY000", "malformed error reply"};
+    result.server_error = true;
+  } else if (!decode_prepare_ok(payload_, ok)) {
+    broken_ = true;
+    result.error = lost("(malformed prepare reply)");
+  } else {
+    // Parameter and column definitions, each list ended by an EOF unless DEPRECATE_EOF.
+    const bool eofs = !(capabilities_ & cap::deprecate_eof);
+    const std::size_t packets =
+        ok.params + ok.columns + (eofs && ok.params ? 1 : 0) + (eofs && ok.columns ? 1 : 0);
+    std::vector<bytes> reply;
+    reply.reserve(packets + 1);
+    reply.push_back(payload_);
+    for (std::size_t i = 0; i < packets && !ec; ++i) {
+      ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
+      reply.push_back(payload_);
+    }
+    if (ec) {
+      broken_ = true;
+      result.error = lost("while reading a prepare reply: " + ec.message());
+    } else {
+      auto [it, inserted] = prepared_.try_emplace(prepared_key_);
+      it->second =
+          prepared_statement{ok.statement_id, ok.params, ++prepared_clock_, std::move(reply)};
+      result.statement = &it->second;
+    }
+  }
+  if (switch_schema && !broken_ && !session_schema.empty()) {
+    auto err = co_await run_internal(command::init_db, session_schema);
+    if (err) {
+      broken_ = true;  // cannot go back to the session's database: do not reuse
+      result.statement = nullptr;
+      result.error = err;
+      result.server_error = false;
+    }
+  }
+  co_return result;
 }
 
 }  // namespace shardgate::backend

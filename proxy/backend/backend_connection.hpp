@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.hpp"
@@ -80,6 +81,31 @@ class backend_connection {
   // COM_RESET_CONNECTION followed by the session setup: back to a pristine state.
   awaitable<bool> reset();
 
+  // A statement prepared on this connection (server-side), shared by every client session
+  // that prepares the same text in the same schema.
+  struct prepared_statement {
+    std::uint32_t id = 0;  // the server's statement id
+    std::uint16_t params = 0;
+    std::uint64_t last_use = 0;
+    // The server's reply packets (PREPARE_OK, parameter and column definitions, EOFs),
+    // for client sessions that prepare the same statement.
+    std::vector<protocol::bytes> reply;
+  };
+  struct prepare_result {
+    const prepared_statement* statement = nullptr;  // null: see error
+    std::optional<protocol::mysql_error> error;
+    bool server_error = false;  // the server refused the statement (the connection is fine)
+  };
+  // The server statement for `sql` prepared in `schema` (the client's current database when
+  // it prepared it): from the cache, or prepared now (switching the current database for
+  // the prepare when it differs). At most max_prepared_per_connection stay prepared; the
+  // least recently used is closed first.
+  awaitable<prepare_result> prepare(std::string_view schema, std::string_view sql);
+  // Changes whenever a statement id cached outside may have become invalid (a statement
+  // was closed, or the connection reset): sessions cache (prepared_epoch, id) pairs.
+  std::uint64_t prepared_epoch() const noexcept { return prepared_epoch_; }
+  static constexpr std::size_t max_prepared_per_connection = 256;
+
   tcp::socket& socket() noexcept { return socket_; }
   net::read_buffer& buffer() noexcept { return buffer_; }
   protocol::bytes& scratch() noexcept { return scratch_; }
@@ -126,6 +152,11 @@ class backend_connection {
   std::string server_version_;
   std::uint32_t server_thread_id_ = 0;
   bool broken_ = false;
+  std::unordered_map<std::string, prepared_statement> prepared_;  // key: schema NUL sql
+  std::uint64_t prepared_epoch_ = 0;
+  std::uint64_t prepared_clock_ = 0;
+  std::string prepared_key_;
+  void forget_prepared();
 };
 
 }  // namespace shardgate::backend

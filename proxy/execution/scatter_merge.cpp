@@ -5,6 +5,7 @@
 
 #include "merge/operators.hpp"
 #include "net/packet_io.hpp"
+#include "protocol/binary_row.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
@@ -63,6 +64,7 @@ class merger {
   // Appends a row's visible prefix to the client buffer and flushes when it is large.
   awaitable<bool> emit(byte_span payload);
   awaitable<bool> emit_owned(const merge::owned_row& row);
+  awaitable<bool> emit_binary();  // binary_fields_ in the binary protocol
   awaitable<bool> flush(bool force);
   awaitable<bool> concat();
   awaitable<bool> sort();
@@ -111,6 +113,7 @@ class merger {
   std::vector<leg_stream> streams_;
   std::vector<bytes> defs_;  // the first shard's column definitions
   std::vector<column_definition> columns_;
+  text_row binary_fields_;
   merge::row_layout layout_;
   std::optional<mysql_error> failure_;
   bool client_lost_ = false;
@@ -132,6 +135,13 @@ awaitable<bool> merger::flush(bool force) {
 }
 
 awaitable<bool> merger::emit(byte_span payload) {
+  if (settings_.binary_rows) {
+    if (!decode_text_row(payload, columns_.size(), binary_fields_)) {
+      fail_merge("a malformed row");
+      co_return false;
+    }
+    co_return co_await emit_binary();
+  }
   const std::size_t n =
       spec_.hidden == 0 ? payload.size() : merge::prefix_length(payload, layout_.visible);
   append_packet(out_, payload.subspan(0, n), client_seq_);
@@ -139,8 +149,23 @@ awaitable<bool> merger::emit(byte_span payload) {
 }
 
 awaitable<bool> merger::emit_owned(const merge::owned_row& row) {
+  if (settings_.binary_rows) {
+    merge::view_of(row, binary_fields_);
+    co_return co_await emit_binary();
+  }
   tail_.clear();
   merge::encode_row(tail_, row, layout_.visible);
+  append_packet(out_, tail_, client_seq_);
+  co_return co_await flush(false);
+}
+
+awaitable<bool> merger::emit_binary() {
+  tail_.clear();
+  if (!encode_binary_row(tail_, binary_fields_,
+                         std::span<const column_definition>(columns_).first(layout_.visible))) {
+    fail_merge("a value that does not read as its column's type");
+    co_return false;
+  }
   append_packet(out_, tail_, client_seq_);
   co_return co_await flush(false);
 }

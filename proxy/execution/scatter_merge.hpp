@@ -20,6 +20,9 @@ struct merge_settings {
   std::chrono::milliseconds write_timeout{60000};
   std::chrono::milliseconds deadline{0};  // 0: none
   std::size_t max_rows = 1000000;
+  // The client ran a prepared statement: rows go out in the binary protocol's encoding
+  // (the shards ran it as text).
+  bool binary_rows = false;
 };
 
 awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,

@@ -129,11 +129,15 @@ key_read read_key(const config::shard_key_config& key, sql::token_kind kind,
   out.has_number = out.has_date = false;
   if (kind == sql::token_kind::identifier) return key_read::null_key;  // NULL
   if (kind == sql::token_kind::number) {
-    // Numbers compare numerically: only plain integers against integer keys are exact.
-    if (key.kind != config::key_kind::integer || !plain_digits(token_text))
+    // Numbers compare numerically: only plain integers against integer keys are exact -
+    // and DOUBLE literals `<digits>e0` below 2^53 (a prepared statement's integral DOUBLE
+    // parameter reads so: every integer key equal to it as a DOUBLE is this one).
+    std::string_view digits = token_text;
+    if (digits.size() > 2 && digits.size() <= 17 && digits.ends_with("e0")) digits.remove_suffix(2);
+    if (key.kind != config::key_kind::integer || !plain_digits(digits))
       return key_read::cannot_tell;
     if (negative) out.text.push_back('-');
-    out.text.append(token_text);
+    out.text.append(digits);
     const key_read r = finish_text(key, out);
     return r == key_read::mismatch ? key_read::cannot_tell : r;  // out of range
   }

@@ -14,6 +14,7 @@
 #include "protocol/generic_response.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/native_password.hpp"
+#include "protocol/prepared_statement.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
 
@@ -260,32 +261,19 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return co_await set_option();
     case command::reset_connection:
       co_return co_await reset_connection();
-    case command::stmt_prepare: {
-      const mysql_error err{er::unsupported_ps, "HY000",
-                            "This command is not supported in the prepared statement "
-                            "protocol yet (ShardGate: use client-side prepared "
-                            "statements / text protocol for now)"};
-      const bool sent = co_await send_error(err);
-      co_return proceed(sent);
-    }
-    case command::stmt_close:
-    case command::stmt_send_long_data:
-      co_return next::keep_going;  // these commands have no response
+    case command::stmt_prepare:
+      co_return co_await stmt_prepare();
     case command::stmt_execute:
+      co_return co_await stmt_execute();
+    case command::stmt_send_long_data:
+      co_return co_await stmt_send_long_data();
+    case command::stmt_close:  // no reply
+      statements_.remove(command_statement_id(payload_));
+      co_return next::keep_going;
     case command::stmt_reset:
-    case command::stmt_fetch: {
-      std::uint32_t stmt_id = 0;
-      if (payload_.size() >= 5)
-        stmt_id = payload_[1] | payload_[2] << 8 | payload_[3] << 16 |
-                  static_cast<std::uint32_t>(payload_[4]) << 24;
-      {
-        const mysql_error err{er::unknown_stmt_handler, "HY000",
-                              "Unknown prepared statement handler (" + std::to_string(stmt_id) +
-                                  ") given to " + command_name(cmd)};
-        const bool sent = co_await send_error(err);
-        co_return proceed(sent);
-      }
-    }
+      co_return co_await stmt_reset();
+    case command::stmt_fetch:
+      co_return co_await stmt_fetch();
     default: {
       const mysql_error err{er::unknown_com, "08S01",
                             std::string("ShardGate does not support ") + command_name(cmd) +
@@ -382,13 +370,25 @@ awaitable<std::optional<mysql_error>> client_session::join_transaction(int clust
 awaitable<client_session::next> client_session::query() {
   const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
   if (!pinned_by_statement_ && session::statement_pins_session(sql)) pinned_by_statement_ = true;
+  co_return co_await run_statement(sql, nullptr);
+}
+
+awaitable<client_session::next> client_session::run_statement(std::string_view sql,
+                                                              prepared_run* exec) {
   worker_.router().route(sql, route_view(), plan_);
   if (plan_.action == routing::route_action::refuse) {
     spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
     const bool sent = co_await send_error(plan_.error);
     co_return proceed(sent);
   }
-  if (plan_.kind == sql::statement_kind::transaction) co_return co_await transaction_statement(sql);
+  if (plan_.kind == sql::statement_kind::transaction) {
+    if (exec) {  // BEGIN / COMMIT / SAVEPOINT ... prepared: run as the text it is (OK / ERR)
+      payload_.assign(1, static_cast<std::uint8_t>(command::query));
+      payload_.insert(payload_.end(), sql.begin(), sql.end());
+      sql = as_string_view(byte_span(payload_).subspan(1));
+    }
+    co_return co_await transaction_statement(sql);
+  }
 
   // Statements without a table follow the open transaction (SELECT 1, SET, ...).
   if (plan_.tableless) plan_.clusters[0] = home_cluster();
@@ -446,9 +446,24 @@ awaitable<client_session::next> client_session::query() {
       co_return proceed(sent);
     }
   }
-  if (plan_.action == routing::route_action::fan_out) co_return co_await run_fan_out();
+  if (plan_.action == routing::route_action::fan_out) {
+    if (exec && !exec->bound) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: this prepared statement runs on several shards, and its "
+                            "parameter values cannot be written into its text (use the text "
+                            "protocol for it)"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    fan_out_text_ = sql;
+    binary_rows_ = exec != nullptr;
+    const next n = co_await run_fan_out();
+    binary_rows_ = false;
+    co_return n;
+  }
   const int cluster = plan_.clusters[0];
   if (plan_.write) slots_[static_cast<std::size_t>(cluster)].wrote = true;
+  if (exec) co_return co_await run_prepared(cluster, *exec);
   co_return co_await run_on_backend(response_kind::query, cluster);
 }
 
@@ -522,7 +537,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
   const auto combine = plan_.combine;
   std::vector<execution::fan_leg> legs;
   std::vector<std::string> names;
-  const std::string_view original = as_string_view(byte_span(payload_).subspan(1));
+  const std::string_view original = fan_out_text_;
   for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
     const int c = plan_.clusters[k];
     auto err = co_await borrow_backend(c);
@@ -566,6 +581,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
     settings.write_timeout = std::chrono::seconds(config_->listen.write_timeout_s);
     settings.deadline = std::chrono::milliseconds(config_->routing.scatter_timeout_ms);
     settings.max_rows = config_->routing.merge_max_rows;
+    settings.binary_rows = binary_rows_;
     const auto result = co_await execution::merge_rows(legs, names, spec, socket_, client_seq,
                                                        client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
@@ -640,12 +656,20 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
     const bool sent = co_await send_error(*err);
     co_return proceed(sent);
   }
+  co_return co_await exchange(kind, cluster, must_keep_backend(cluster), nullptr);
+}
+
+awaitable<client_session::next> client_session::exchange(response_kind kind, int cluster,
+                                                         bool had_state, const bytes* request) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   backend::backend_connection& be = *slot.conn;
-  const bool had_state = must_keep_backend(cluster);
-
-  std::uint8_t backend_seq = 0;
-  auto ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
+  error_code ec;
+  if (request) {
+    ec = co_await net::write_all(be.socket(), byte_span(*request));
+  } else {
+    std::uint8_t backend_seq = 0;
+    ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
+  }
   if (ec) {
     be.mark_broken();
     mysql_error lost{er::server_lost, "08S01",
@@ -755,6 +779,7 @@ awaitable<client_session::next> client_session::reset_connection() {
   state_.schema = schema;
   session::apply_handshake_collation(state_, handshake_collation_);
   state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
+  statements_.clear();
   {
     const bool sent = co_await send_ok();
     co_return proceed(sent);

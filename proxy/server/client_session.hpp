@@ -17,8 +17,10 @@
 #include "net/read_buffer.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/errors.hpp"
+#include "protocol/prepared_statement.hpp"
 #include "protocol/response_translator.hpp"
 #include "routing/router.hpp"
+#include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
 
 namespace shardgate::server {
@@ -53,10 +55,34 @@ class client_session {
   awaitable<bool> handshake();
   awaitable<next> dispatch(std::uint8_t cmd);
   awaitable<next> query();
+  // Routes and runs one statement: COM_QUERY text, or a prepared statement's execution
+  // (`exec`; `sql` is then its text with the bound values in place of the `?`).
+  struct prepared_run {
+    session::client_statement* statement = nullptr;
+    protocol::execute_request request;
+    // `sql` holds the values in place of the placeholders (or there are none), so it can
+    // run as text where the statement spans several shards.
+    bool bound = false;
+  };
+  awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
   awaitable<next> transaction_statement(std::string_view sql);
   awaitable<next> run_fan_out();
-  // Runs the command in payload_ (or `text` as COM_QUERY) on `cluster`, streaming the reply.
+  // Runs the command in payload_ on `cluster`, streaming the reply.
   awaitable<next> run_on_backend(protocol::response_kind kind, int cluster);
+  // Sends `request` (framed packets; null: payload_) on the borrowed connection of
+  // `cluster` and streams the reply to the client.
+  awaitable<next> exchange(protocol::response_kind kind, int cluster, bool had_state,
+                           const protocol::bytes* request);
+
+  // The binary protocol (server/prepared_commands.cpp).
+  awaitable<next> stmt_prepare();
+  awaitable<next> stmt_execute();
+  awaitable<next> stmt_send_long_data();
+  awaitable<next> stmt_reset();
+  awaitable<next> stmt_fetch();
+  awaitable<next> run_prepared(int cluster, prepared_run& exec);
+  // The cluster that prepares a statement for its metadata.
+  int prepare_cluster(std::string_view sql);
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
@@ -111,6 +137,13 @@ class client_session {
   bool close_requested_ = false;
   bool admitted_ = false;
   std::uint16_t last_error_code_ = 0;  // of the last statement's reply (0 = none)
+
+  session::statement_registry statements_;
+  std::string_view fan_out_text_;  // the statement run_fan_out sends (payload_ / bound_sql_)
+  bool binary_rows_ = false;       // the running statement's client wants binary rows
+  std::string bound_sql_;
+  std::vector<protocol::bound_param> bound_;
+  protocol::bytes request_;  // framed packets for a backend (prepared statements)
 
  public:
   std::list<client_session*>::iterator registry_position;

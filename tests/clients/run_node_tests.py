@@ -19,23 +19,48 @@ def ensure_modules():
     subprocess.run(cmd, cwd=HERE, check=True, timeout=300)
 
 
+def prepared_schema(names):
+    """pstest.ps_orders sharded by order number (2 shards before 2026-12-01, 4 from then on);
+    ps_types co-located with it."""
+    pattern = r"^ORD(?<date>\d{8})(?<seq>\d{8})$"
+    return {"pstest": {"default_cluster": names[0], "tables": {
+        "ps_orders": {"shard_key": "order_no", "key": {"kind": "order_number", "pattern": pattern},
+                      "strategy": {"kind": "hash", "function": "modulo", "shards": names[:2]},
+                      "generations": [{"since": "2026-12-01", "shards": names}]},
+        "ps_types": {"shard_key": "order_no", "same_as": "ps_orders"},
+    }}}
+
+
 def main():
     ensure_modules()
     servers = fixture_servers()
-    proxy = None
+    shards = servers[:4]
+    for s in shards:
+        s.sql("CREATE DATABASE IF NOT EXISTS pstest")
+    proxies = []
+    env = dict(os.environ)
     if DIRECT:
-        port = servers[0].port
+        env.update(SG_PORT=str(servers[0].port), SG_PS_PORT=str(servers[0].port), SG_DIRECT="1")
     else:
-        proxy = start_proxy("node_mysql2", {s.name: f"{LOOPBACK}:{s.port}" for s in servers},
+        plain = start_proxy("node_mysql2", {s.name: f"{LOOPBACK}:{s.port}" for s in servers},
                             default_cluster=servers[0].name)
-        port = proxy.port
+        proxies.append(plain)
+        # Two backend connections per shard (one per worker): prepared statements must
+        # survive multiplexing over them.
+        small = {s.name: {"writer": f"{LOOPBACK}:{s.port}", "user": "app", "password": "app",
+                          "pool": {"max_connections": 2}} for s in shards}
+        sharded = start_proxy("node_prepared", small, default_cluster=shards[0].name,
+                              schemas=prepared_schema([s.name for s in shards]))
+        proxies.append(sharded)
+        env.update(SG_PORT=str(plain.port), SG_PS_PORT=str(sharded.port),
+                   SG_SHARD_PORTS=",".join(str(s.port) for s in shards))
     try:
-        env = dict(os.environ, SG_PORT=str(port))
-        return subprocess.run(["node", "--test", "test_node_mysql2.js"], cwd=HERE, env=env, timeout=240).returncode
+        files = ["test_node_mysql2.js", "test_node_prepared.js"]
+        return subprocess.run(["node", "--test", *files], cwd=HERE, env=env, timeout=300).returncode
     finally:
-        if proxy:
-            proxy.stop()
-            print(f"proxy log: {proxy.log_path}")
+        for p in proxies:
+            p.stop()
+            print(f"proxy log: {p.log_path}")
 
 
 if __name__ == "__main__":
