@@ -19,8 +19,8 @@ COMMON = ["--db-driver=mysql", "--mysql-host=127.0.0.1", "--mysql-user=app", "--
           "--mysql-db=sbtest", "--tables=2", "--table-size=10000"]
 
 
-def sysbench(port, action, *extra, timeout=120):
-    cmd = ["sysbench", "oltp_read_write"] + COMMON + [f"--mysql-port={port}"] + list(extra) + [action]
+def sysbench(port, action, *extra, timeout=120, test="oltp_read_write"):
+    cmd = ["sysbench", test] + COMMON + [f"--mysql-port={port}"] + list(extra) + [action]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -39,6 +39,9 @@ class SysbenchTest(ProxyTestCase):
 
     def deadlocks(self):
         return int(self.backend.sql("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")[0][1])
+
+    def status(self, name):
+        return int(self.backend.sql(f"SHOW GLOBAL STATUS LIKE '{name}'")[0][1])
 
     def checksums(self, port):
         conn = self.connect() if port == self.port else self.backend.connect()
@@ -69,7 +72,35 @@ class SysbenchTest(ProxyTestCase):
         self.run_workload(self.port, "--db-ps-mode=disable")
 
     def test_3_proxy_ps_auto(self):
-        self.run_workload(self.port)  # default db-ps-mode=auto: prepared statements or fallback
+        # The default db-ps-mode=auto: server-side prepared statements. The backend must
+        # really have executed prepared statements (sysbench falls back to text silently
+        # when COM_STMT_PREPARE fails), and prepared each one only once per backend
+        # connection, not once per transaction.
+        executes, prepares = self.status("Com_stmt_execute"), self.status("Com_stmt_prepare")
+        out = self.run_workload(self.port)
+        executes = self.status("Com_stmt_execute") - executes
+        prepares = self.status("Com_stmt_prepare") - prepares
+        transactions = stat(out, "transactions")
+        self.assertGreater(executes, 10 * transactions, out)  # 14+ statements per transaction
+        if not DIRECT:
+            self.assertLess(prepares, 200, f"{prepares} prepares for {executes} executions")
+
+    def test_5_point_select_prepared(self):
+        """oltp_point_select with server-side prepared statements (the default) and with
+        the text protocol: zero errors, the same rows (sysbench checks none, so the test
+        compares one statement's result through the proxy and directly)."""
+        for mode in ([], ["--db-ps-mode=disable"]):
+            executes = self.status("Com_stmt_execute")
+            r = sysbench(self.port, "run", "--threads=8", "--time=5", *mode, test="oltp_point_select")
+            out = r.stdout + r.stderr
+            self.assertEqual(r.returncode, 0, out)
+            self.assertNotIn("FATAL", out)
+            self.assertEqual(stat(out, "ignored errors"), 0, out)
+            self.assertEqual(stat(out, "reconnects"), 0, out)
+            queries = stat(out, "read")
+            self.assertGreater(queries, 1000, out)
+            if not mode:
+                self.assertGreaterEqual(self.status("Com_stmt_execute") - executes, queries, out)
 
     def test_4_prepare_through_proxy(self):
         self.backend.sql("DROP DATABASE IF EXISTS sbtest_via")

@@ -273,7 +273,11 @@ TEST(router_cases, literals_against_integer_keys) {
       {"SELECT * FROM members WHERE member_id = '+42'", "s0,s1,s2"},
       {"SELECT * FROM members WHERE member_id = '1500.0'", "s0,s1,s2"},
       {"SELECT * FROM members WHERE member_id = ''", "s0,s1,s2"},
-      {"SELECT * FROM members WHERE member_id = 1500e0", "s0,s1,s2"},
+      // <digits>e0 below 2^53 (how prepared statements' integral DOUBLE values are
+      // written) is read exactly; larger ones equal several integers as DOUBLEs.
+      {"SELECT * FROM members WHERE member_id = 1500e0", "s1"},
+      {"SELECT * FROM members WHERE member_id = -1500e0", "s0"},
+      {"SELECT * FROM members WHERE member_id = 9007199254740993e0", "s0,s1,s2"},
       {"SELECT * FROM members WHERE member_id = 1.5e3", "s0,s1,s2"},
       {"SELECT * FROM members WHERE member_id = 0x5DC", "s0,s1,s2"},
       {"SELECT * FROM members WHERE member_id = X'05DC'", "s0,s1,s2"},
