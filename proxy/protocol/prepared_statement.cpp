@@ -342,11 +342,11 @@ bool append_literal(std::string& sql, const bound_param& p, bool no_backslash_es
 }
 
 void encode_execute(bytes& out, std::uint32_t statement_id, const execute_request& req,
-                    byte_span types, std::uint16_t params) {
+                    byte_span types, std::uint16_t params, bool keep_cursor) {
   byte_writer w(out);
   w.u8(static_cast<std::uint8_t>(command::stmt_execute));
   w.u32(statement_id);
-  w.u8(static_cast<std::uint8_t>(req.flags & ~cursor_flags));
+  w.u8(keep_cursor ? req.flags : static_cast<std::uint8_t>(req.flags & ~cursor_flags));
   w.u32(req.iterations);
   if (params > 0) {
     w.raw(req.null_bitmap);

@@ -71,10 +71,9 @@ struct bound_param {
                                   bool no_backslash_escapes);
 
 // A COM_STMT_EXECUTE for `statement_id` that always carries the parameter types (a
-// backend connection may never have seen them), with the cursor flags cleared: ShardGate
-// reads results to the end, as a server that declines a cursor would send them.
+// backend connection may never have seen them); the cursor flags are kept or cleared.
 void encode_execute(bytes& out, std::uint32_t statement_id, const execute_request& req,
-                    byte_span types, std::uint16_t params);
+                    byte_span types, std::uint16_t params, bool keep_cursor);
 
 // COM_STMT_SEND_LONG_DATA: statement id, parameter number, data.
 struct long_data_request {

@@ -26,7 +26,9 @@ void response_translator::start(response_kind kind, std::uint32_t backend_caps,
   error_code_ = 0;
   columns_left_ = 0;
   visitor_ = visitor;
-  state_ = kind == response_kind::field_list ? state::field_list : state::start;
+  state_ = kind == response_kind::field_list ? state::field_list
+           : kind == response_kind::fetch    ? state::rows
+                                             : state::start;
 }
 
 bool response_translator::needs_payload(std::uint8_t first, std::size_t size) const noexcept {
@@ -34,8 +36,9 @@ bool response_translator::needs_payload(std::uint8_t first, std::size_t size) co
     case state::start:
       return kind_ != response_kind::raw_single;
     case state::columns:
-    case state::columns_eof:
       return first == err_header;
+    case state::columns_eof:
+      return first == err_header || first == eof_header;
     case state::rows:
     case state::field_list:
       return first == err_header || is_terminator(first, size);
@@ -59,7 +62,8 @@ packet_verdict response_translator::on_packet(std::uint8_t first, std::size_t si
       if (first == ok_header) return on_ok_like(payload, false, replacement);
       if (first == eof_header && kind_ == response_kind::single_ok)
         return on_ok_like(payload, true, replacement);
-      if (kind_ != response_kind::query || first == local_infile_header)
+      if ((kind_ != response_kind::query && kind_ != response_kind::execute) ||
+          first == local_infile_header)
         return {packet_action::forward, false, true};
       std::uint64_t count = 0;
       if (!decode_column_count(payload, count)) return {packet_action::forward, false, true};
@@ -82,6 +86,13 @@ packet_verdict response_translator::on_packet(std::uint8_t first, std::size_t si
     case state::columns_eof: {
       if (first == err_header) return on_error(payload);
       if (first != eof_header) return {packet_action::forward, false, true};
+      if (kind_ == response_kind::execute) {
+        // A cursor was opened: the response ends here (clients and backends share the
+        // EOF convention for executions, see client_session::run_prepared).
+        eof_packet eof;
+        if (decode_eof(payload, eof) && (eof.status & status::cursor_exists))
+          return on_ok_like(payload, true, replacement);
+      }
       state_ = state::rows;
       return {has(client_caps_, cap::deprecate_eof) ? packet_action::drop : packet_action::forward,
               false, false};
@@ -153,7 +164,8 @@ packet_verdict response_translator::on_ok_like(byte_span payload, bool terminato
 }
 
 packet_verdict response_translator::finish_result(packet_verdict v) {
-  if (kind_ == response_kind::query && (status_ & status::more_results_exist)) {
+  if ((kind_ == response_kind::query || kind_ == response_kind::execute) &&
+      (status_ & status::more_results_exist)) {
     state_ = state::start;
   } else {
     state_ = state::done;

@@ -20,6 +20,10 @@ enum class response_kind : std::uint8_t {
   field_list,  // COM_FIELD_LIST: column definitions then EOF | ERR
   single_ok,   // COM_INIT_DB, COM_RESET_CONNECTION, COM_SET_OPTION, ...: OK/EOF | ERR
   raw_single,  // COM_STATISTICS: one packet, passed through
+  // COM_STMT_EXECUTE: as query; a result whose column definitions end in an EOF with
+  // SERVER_STATUS_CURSOR_EXISTS is complete there (the rows come by COM_STMT_FETCH).
+  execute,
+  fetch,  // COM_STMT_FETCH: binary rows, then EOF (or OK 0xfe) | ERR
 };
 
 enum class packet_action : std::uint8_t {

@@ -267,9 +267,14 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return co_await stmt_execute();
     case command::stmt_send_long_data:
       co_return co_await stmt_send_long_data();
-    case command::stmt_close:  // no reply
-      statements_.remove(command_statement_id(payload_));
+    case command::stmt_close: {  // no reply
+      const std::uint32_t id = command_statement_id(payload_);
+      if (auto* st = statements_.find(id); st && id != last_prepared_statement) {
+        if (st->cursor_cluster >= 0) co_await close_cursor(*st);
+        statements_.remove(id);
+      }
       co_return next::keep_going;
+    }
     case command::stmt_reset:
       co_return co_await stmt_reset();
     case command::stmt_fetch:
@@ -291,7 +296,8 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
 bool client_session::must_keep_backend(int cluster) const {
   const auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
   return pinned_by_statement_ || (conn && (conn->status & status::in_trans)) ||
-         (conn && !(conn->capabilities() & cap::session_track));
+         (conn && !(conn->capabilities() & cap::session_track)) ||
+         slots_[static_cast<std::size_t>(cluster)].cursors > 0;
 }
 
 bool client_session::in_transaction() const {
@@ -354,6 +360,7 @@ void client_session::give_back_backend(int cluster, bool reusable) {
   if (!slot.conn) return;
   if (!reusable) slot.conn->mark_broken();
   if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) return;
+  slot.cursors = 0;  // (a broken connection's cursors are gone with it)
   if (!(slot.conn->status & status::in_trans)) slot.wrote = false;
   slot.last = slot.conn.get();
   worker_.pool(cluster).release(std::move(slot.conn));
@@ -447,6 +454,14 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     }
   }
   if (plan_.action == routing::route_action::fan_out) {
+    if (exec && (exec->request.flags & cursor_flags)) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: this prepared statement reads several shards, and a "
+                            "cursor over several shards is not supported; execute it without "
+                            "a cursor (e.g. useCursorFetch=false, no STMT_ATTR_CURSOR_TYPE)"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
     if (exec && !exec->bound) {
       const mysql_error err{er::not_supported_yet, "42000",
                             "ShardGate: this prepared statement runs on several shards, and its "
@@ -699,6 +714,13 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       }
       be.synced_owner = token_;
       be.synced_generation = state_.generation;
+      if (kind == response_kind::execute && running_ && (be.status & status::cursor_exists)) {
+        // The execution opened a cursor: the connection stays with the session until the
+        // statement's rows are fetched or it is reset, closed or executed again.
+        running_->statement->cursor_cluster = cluster;
+        running_->statement->cursor_backend_id = running_->backend_id;
+        ++slot.cursors;
+      }
       if (explicit_txn_ && !(be.status & status::in_trans) && kind == response_kind::query &&
           plan_.kind != sql::statement_kind::transaction) {
         // The statement ended the transaction implicitly (DDL, LOCK TABLES, ...).
@@ -797,6 +819,7 @@ awaitable<void> client_session::release_all(bool clean) {
       if (!ok) conn->mark_broken();
     }
     slots_[c].wrote = false;
+    slots_[c].cursors = 0;  // (the reset closed them)
     const bool pinned = pinned_by_statement_;
     pinned_by_statement_ = false;
     give_back_backend(static_cast<int>(c), true);
@@ -815,7 +838,10 @@ awaitable<void> client_session::finish() {
 }
 
 std::uint16_t client_session::status_flags() const {
-  std::uint16_t st = static_cast<std::uint16_t>(server_status_ & ~status::session_state_changed);
+  // Cursor flags describe one execution's result, never the session.
+  std::uint16_t st =
+      static_cast<std::uint16_t>(server_status_ & ~(status::session_state_changed |
+                                                    status::cursor_exists | status::last_row_sent));
   if (in_transaction()) st |= status::in_trans;
   return st;
 }

@@ -50,6 +50,7 @@ class client_session {
     std::unique_ptr<backend::backend_connection> conn;
     const backend::backend_connection* last = nullptr;  // preferred next time
     bool wrote = false;                                 // wrote in the current transaction
+    std::uint32_t cursors = 0;  // prepared statements' cursors open on `conn` (pinned)
   };
 
   awaitable<bool> handshake();
@@ -63,6 +64,7 @@ class client_session {
     // `sql` holds the values in place of the placeholders (or there are none), so it can
     // run as text where the statement spans several shards.
     bool bound = false;
+    std::uint32_t backend_id = 0;  // the statement's id on the connection that runs it
   };
   awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
   awaitable<next> transaction_statement(std::string_view sql);
@@ -81,6 +83,8 @@ class client_session {
   awaitable<next> stmt_reset();
   awaitable<next> stmt_fetch();
   awaitable<next> run_prepared(int cluster, prepared_run& exec);
+  // Closes the statement's open cursor on its backend connection (COM_STMT_RESET there).
+  awaitable<void> close_cursor(session::client_statement& st);
   // The cluster that prepares a statement for its metadata.
   int prepare_cluster(std::string_view sql);
   awaitable<next> init_db();
@@ -143,7 +147,8 @@ class client_session {
   bool binary_rows_ = false;       // the running statement's client wants binary rows
   std::string bound_sql_;
   std::vector<protocol::bound_param> bound_;
-  protocol::bytes request_;  // framed packets for a backend (prepared statements)
+  protocol::bytes request_;          // framed packets for a backend (prepared statements)
+  prepared_run* running_ = nullptr;  // the execution exchange() is running, if any
 
  public:
   std::list<client_session*>::iterator registry_position;

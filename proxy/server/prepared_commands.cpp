@@ -158,7 +158,27 @@ awaitable<client_session::next> client_session::stmt_execute() {
   co_return n;
 }
 
+awaitable<void> client_session::close_cursor(session::client_statement& st) {
+  const int c = st.cursor_cluster;
+  st.cursor_cluster = -1;
+  if (c < 0) co_return;
+  cluster_slot& slot = slots_[static_cast<std::size_t>(c)];
+  if (slot.cursors > 0) --slot.cursors;
+  if (!slot.conn) co_return;
+  if (!slot.conn->broken()) {
+    char id[4];
+    for (int i = 0; i < 4; ++i) id[i] = static_cast<char>(st.cursor_backend_id >> (8 * i));
+    auto err = co_await slot.conn->run_internal(command::stmt_reset, std::string_view(id, 4));
+    if (err && slot.conn->broken())
+      spdlog::debug("client {}: closing a cursor: {}", id_, err->message);
+  }
+  give_back_backend(c, !slot.conn->broken());
+}
+
 awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec) {
+  session::client_statement& st0 = *exec.statement;
+  // Executing again closes the statement's cursor (the server would; it may be elsewhere).
+  if (st0.cursor_cluster >= 0) co_await close_cursor(st0);
   auto err = co_await borrow_backend(cluster);
   if (!err) err = co_await join_transaction(cluster);
   if (err) {
@@ -205,11 +225,16 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
     append_packet(request_, out_scratch_, seq);
   }
   out_scratch_.clear();
-  encode_execute(out_scratch_, backend_id, exec.request, st.types, st.params);
+  encode_execute(out_scratch_, backend_id, exec.request, st.types, st.params,
+                 /*keep_cursor=*/true);
   seq = 0;
   append_packet(request_, out_scratch_, seq);
   if (request_.capacity() > (1u << 20) && request_.size() < (1u << 16)) request_.shrink_to_fit();
-  co_return co_await exchange(response_kind::query, cluster, had_state, &request_);
+  exec.backend_id = backend_id;
+  running_ = &exec;
+  const next n = co_await exchange(response_kind::execute, cluster, had_state, &request_);
+  running_ = nullptr;
+  co_return n;
 }
 
 awaitable<client_session::next> client_session::stmt_send_long_data() {
@@ -235,21 +260,42 @@ awaitable<client_session::next> client_session::stmt_reset() {
     co_return proceed(sent);
   }
   st->clear_long_data();
+  if (st->cursor_cluster >= 0) co_await close_cursor(*st);
   const bool sent = co_await send_ok();
   co_return proceed(sent);
 }
 
-// ShardGate declines cursors (executions return all rows, as a server that does not open
-// a cursor would), so there is never one to fetch from.
+// Rows of a cursor opened by an execution on one shard: from the connection holding it.
 awaitable<client_session::next> client_session::stmt_fetch() {
   const std::uint32_t id = command_statement_id(payload_);
   session::client_statement* st = statements_.find(id);
-  const mysql_error err =
-      st ? mysql_error{er::no_open_cursor, "HY000",
-                       "The statement (" + std::to_string(id) + ") has no open cursor."}
-         : unknown_statement(id, payload_[0]);
-  const bool sent = co_await send_error(err);
-  co_return proceed(sent);
+  if (!st || st->cursor_cluster < 0 || payload_.size() < 9 ||
+      !slots_[static_cast<std::size_t>(st->cursor_cluster)].conn) {
+    if (st && st->cursor_cluster >= 0) co_await close_cursor(*st);
+    const mysql_error err =
+        st ? mysql_error{er::no_open_cursor, "HY000",
+                         "The statement (" + std::to_string(id) + ") has no open cursor."}
+           : unknown_statement(id, payload_[0]);
+    const bool sent = co_await send_error(err);
+    co_return proceed(sent);
+  }
+  const int cluster = st->cursor_cluster;
+  request_.clear();
+  out_scratch_.assign(payload_.begin(), payload_.end());
+  for (int i = 0; i < 4; ++i)
+    out_scratch_[1 + i] = static_cast<std::uint8_t>(st->cursor_backend_id >> (8 * i));
+  std::uint8_t seq = 0;
+  append_packet(request_, out_scratch_, seq);
+  const next n = co_await exchange(response_kind::fetch, cluster, true, &request_);
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  // The last row sent (or the connection gone): the server closed the cursor.
+  if (st->cursor_cluster >= 0 && (!slot.conn || (slot.conn->status & status::last_row_sent) ||
+                                  !(slot.conn->status & status::cursor_exists))) {
+    st->cursor_cluster = -1;
+    if (slot.cursors > 0) --slot.cursors;
+    if (slot.conn) give_back_backend(cluster, true);
+  }
+  co_return n;
 }
 
 }  // namespace shardgate::server

@@ -32,6 +32,10 @@ struct client_statement {
   // The last backend connection that ran it: (backend_connection::prepared_epoch, id).
   std::uint64_t cached_epoch = 0;
   std::uint32_t cached_backend_id = 0;
+  // An open server-side cursor (COM_STMT_EXECUTE with a cursor flag, one shard): the
+  // cluster whose pinned connection holds it, and the statement id there. -1: none.
+  int cursor_cluster = -1;
+  std::uint32_t cursor_backend_id = 0;
 
   bool has_long_data() const noexcept { return long_data_bytes > 0 || !long_data.empty(); }
   void clear_long_data() {

@@ -121,13 +121,13 @@ TEST(Execute, ReencodedAlwaysBindsTypesAndDropsCursors) {
   ASSERT_TRUE(decode_execute(b, 1, req));
   const bytes types{0x03, 0x00};
   bytes out;
-  encode_execute(out, 77, req, types, 1);
+  encode_execute(out, 77, req, types, 1, false);
   EXPECT_EQ(out, (bytes{0x17, 77, 0, 0, 0, 0x00, 1, 0, 0, 0, 0x00, 1, 0x03, 0x00, 0x2a, 0, 0, 0}));
   // No parameters: no bitmap, no types.
   const bytes none = execute_packet(9, 0, {});
   ASSERT_TRUE(decode_execute(none, 0, req));
   out.clear();
-  encode_execute(out, 3, req, {}, 0);
+  encode_execute(out, 3, req, {}, 0, true);
   EXPECT_EQ(out, (bytes{0x17, 3, 0, 0, 0, 0, 1, 0, 0, 0}));
   EXPECT_EQ(command_statement_id(out), 3u);
 }
