@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <random>
 
 #include "backend/state_sync.hpp"
@@ -82,6 +83,11 @@ void client_session::request_close() {
 
 awaitable<void> client_session::run() {
   net::tune_socket(socket_);
+  {
+    // The command loop tries a non-blocking read before it waits (see below).
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
   spdlog::debug("client {} connected from {}:{}", id_, peer_, peer_port_);
   bool logged_in = false;
   {
@@ -96,9 +102,29 @@ awaitable<void> client_session::run() {
   }
   if (logged_in) {
     const std::size_t max_packet = config_->listen.max_packet_bytes;
+    scramble_.clear();
+    scramble_.shrink_to_fit();
     while (!close_requested_) {
       idle_ = true;
-      error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
+      error_code ec;
+      if (in_.empty()) {
+        // The next command may be there already (one recv, as asio's speculative read);
+        // if not, wait for it without a buffer: an idle session holds little more than
+        // this object (RSS per idle connection) and takes a recycled buffer when it wakes.
+        in_.reserve_free(net::read_buffer::recycled_size);
+        const std::size_t n =
+            socket_.read_some(asio::buffer(in_.write_ptr(), in_.free_space()), ec);
+        if (!ec) {
+          in_.commit(n);
+        } else if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          ec = {};
+          in_.release_if_empty();
+          if (payload_.capacity() > 1024) payload_ = bytes();
+          co_await socket_.async_wait(tcp::socket::wait_read,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+        }
+      }
+      if (!ec) ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
       idle_ = false;
       if (ec) {
         if (ec == net::make_error(net::io_errc::packet_too_large)) {
@@ -382,7 +408,26 @@ awaitable<client_session::next> client_session::query() {
 
 awaitable<client_session::next> client_session::run_statement(std::string_view sql,
                                                               prepared_run* exec) {
-  worker_.router().route(sql, route_view(), plan_);
+  if (exec && exec->fixed) {
+    // A prepared statement whose route does not depend on its values (see stmt_prepare).
+    const session::client_statement& st = *exec->statement;
+    route_view();
+    plan_.action = routing::route_action::single;
+    plan_.combine = routing::route_combine::none;
+    plan_.kind = static_cast<sql::statement_kind>(st.fixed_kind);
+    plan_.write = st.fixed_write;
+    plan_.tableless = st.fixed_tableless;
+    plan_.broadcast_read = st.fixed_broadcast_read;
+    plan_.rewritten = false;
+    plan_.clusters.assign(1, st.fixed_cluster);
+  } else if (exec) {
+    // Tables of a prepared statement resolve in the database current when it was prepared.
+    routing::session_view view = route_view();
+    view.schema = exec->statement->schema;
+    worker_.router().route(sql, view, plan_);
+  } else {
+    worker_.router().route(sql, route_view(), plan_);
+  }
   if (plan_.action == routing::route_action::refuse) {
     spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
     const bool sent = co_await send_error(plan_.error);

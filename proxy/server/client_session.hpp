@@ -65,6 +65,7 @@ class client_session {
     // run as text where the statement spans several shards.
     bool bound = false;
     std::uint32_t backend_id = 0;  // the statement's id on the connection that runs it
+    bool fixed = false;            // route from the statement's fixed_* (no routing)
   };
   awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
   awaitable<next> transaction_statement(std::string_view sql);

@@ -41,6 +41,7 @@ int client_session::prepare_cluster(std::string_view sql) {
   worker_.router().route(sql, route_view(), plan_);
   if (plan_.action != routing::route_action::refuse && !plan_.clusters.empty())
     return plan_.tableless ? home_cluster() : plan_.clusters[0];
+  // (plan_ is kept: stmt_prepare reads whether the route is fixed)
   // Refused as it stands (a `?` where the shard key goes): any shard of its first table
   // has the table's definition; the execution routes it by the values.
   for (const auto& ref : worker_.router().parsed().tables) {
@@ -55,6 +56,12 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   const std::string sql(as_string_view(byte_span(payload_).subspan(1)));
   statements_.forget_last();
   const int cluster = prepare_cluster(sql);
+  // (Broadcast reads are routed per execution: where they run depends on the transaction.)
+  const bool fixed = plan_.action == routing::route_action::single && !plan_.broadcast_read;
+  const sql::statement_kind plan_kind = plan_.kind;
+  const bool fixed_write = plan_.write, fixed_tableless = plan_.tableless,
+             fixed_broadcast_read = plan_.broadcast_read;
+  const int fixed_cluster = fixed ? plan_.clusters[0] : -1;
   auto err = co_await borrow_backend(cluster);
   if (err) {
     const bool sent = co_await send_error(*err);
@@ -85,6 +92,18 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   st.placeholders_ok = routing::find_placeholders(st.sql, no_backslash_escapes_, st.placeholders) &&
                        st.placeholders.size() == st.params;
   st.pins = session::statement_pins_session(st.sql);
+  // A statement routed to one cluster with its placeholders in place goes there whatever
+  // the values (they only fill places the router does not read) - except transaction
+  // control, which the session handles itself.
+  if (fixed && plan_kind != sql::statement_kind::transaction) {
+    st.fixed_route = true;
+    st.fixed_topology = &worker_.router().topo();
+    st.fixed_cluster = fixed_cluster;
+    st.fixed_kind = static_cast<std::uint8_t>(plan_kind);
+    st.fixed_write = fixed_write;
+    st.fixed_tableless = fixed_tableless;
+    st.fixed_broadcast_read = fixed_broadcast_read;
+  }
   st.cached_epoch = slot.conn->prepared_epoch();
   st.cached_backend_id = prepared.id;
 
@@ -128,6 +147,8 @@ awaitable<client_session::next> client_session::stmt_execute() {
                       "ShardGate's listen.max_packet_bytes"};
   std::string_view sql = st->sql;
   exec.bound = st->params == 0;
+  // Routed at prepare time when the values cannot change where it runs.
+  exec.fixed = st->fixed_route && st->fixed_topology == &worker_.router().topo();
   if (!bad && st->params > 0) {
     std::vector<const std::string*> long_data;
     if (!st->long_data.empty()) {
@@ -137,7 +158,7 @@ awaitable<client_session::next> client_session::stmt_execute() {
     }
     if (!split_params(exec.request, st->types, long_data, bound_)) {
       bad = wrong_arguments("malformed parameter values");
-    } else if (st->placeholders_ok) {
+    } else if (!exec.fixed && st->placeholders_ok) {
       route_view();
       if (routing::bind_text(st->sql, st->placeholders, bound_, no_backslash_escapes_,
                              bound_sql_)) {

@@ -29,6 +29,16 @@ struct client_statement {
   std::vector<std::optional<std::string>> long_data;  // COM_STMT_SEND_LONG_DATA, per param
   std::size_t long_data_bytes = 0;
   bool pins = false;  // runs something that ties the session to its connection
+  // Where it runs when that does not depend on the parameter values: its route with the
+  // placeholders in place was one cluster (a key given as a literal, an unsharded table,
+  // no table). Then executions skip binding and routing. Valid for `fixed_topology` only.
+  bool fixed_route = false;
+  const void* fixed_topology = nullptr;
+  int fixed_cluster = -1;
+  std::uint8_t fixed_kind = 0;  // sql::statement_kind
+  bool fixed_write = false;
+  bool fixed_tableless = false;
+  bool fixed_broadcast_read = false;
   // The last backend connection that ran it: (backend_connection::prepared_epoch, id).
   std::uint64_t cached_epoch = 0;
   std::uint32_t cached_backend_id = 0;
