@@ -70,6 +70,17 @@ struct routing_config {
   std::uint32_t merge_max_rows = 1000000;
 };
 
+// What a transaction does when a statement in it needs another shard than the one(s) it
+// already wrote on.
+enum class cross_shard_mode : std::uint8_t {
+  reject,       // refuse the statement (the transaction stays open and usable)
+  best_effort,  // one transaction per shard, committed one after the other
+};
+
+struct transactions_config {
+  cross_shard_mode cross_shard = cross_shard_mode::reject;
+};
+
 struct logging_config {
   std::string level = "info";
 };
@@ -173,6 +184,7 @@ struct config {
   std::vector<schema_config> schemas;
   std::vector<lookup_config> lookups;
   routing_config routing;
+  transactions_config transactions;
   logging_config logging;
 
   const user_config* find_user(std::string_view name) const;

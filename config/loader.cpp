@@ -700,6 +700,24 @@ void parse_routing(const YAML::Node& n, routing_config& out) {
         integer(n["merge_max_rows"], "routing.merge_max_rows", 1, 1'000'000'000));
 }
 
+void parse_transactions(const YAML::Node& n, transactions_config& out) {
+  expect_map(n, "transactions", {"cross_shard"});
+  if (n["cross_shard"]) {
+    const std::string mode = scalar(n["cross_shard"], "transactions.cross_shard");
+    if (mode == "reject") {
+      out.cross_shard = cross_shard_mode::reject;
+    } else if (mode == "best_effort") {
+      out.cross_shard = cross_shard_mode::best_effort;
+    } else if (mode == "xa") {
+      fail(n["cross_shard"],
+           "transactions.cross_shard: xa (two-phase commit) is not available in this version; "
+           "use reject or best_effort");
+    } else {
+      fail(n["cross_shard"], "transactions.cross_shard must be reject or best_effort");
+    }
+  }
+}
+
 void parse_logging(const YAML::Node& n, logging_config& out) {
   expect_map(n, "logging", {"level"});
   if (n["level"]) {
@@ -716,7 +734,7 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
   expect_map(root, "the top level",
              {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups",
-              "routing", "logging"});
+              "routing", "transactions", "logging"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);
@@ -734,6 +752,7 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   if (root["lookups"]) parse_lookups(root["lookups"], *cfg);
   if (root["schemas"]) parse_schemas(root["schemas"], *cfg);
   if (root["routing"]) parse_routing(root["routing"], cfg->routing);
+  if (root["transactions"]) parse_transactions(root["transactions"], cfg->transactions);
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
       cfg->admin.address == cfg->listen.address) {

@@ -320,4 +320,95 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   co_return result;
 }
 
+awaitable<std::optional<mysql_error>> backend_connection::query_row(
+    std::string_view sql, std::vector<std::optional<std::string>>& values,
+    std::vector<value_column>& columns) {
+  values.clear();
+  columns.clear();
+  payload_.assign(1, static_cast<std::uint8_t>(command::query));
+  payload_.insert(payload_.end(), sql.begin(), sql.end());
+  std::uint8_t seq = 0;
+  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) {
+    broken_ = true;
+    co_return lost("while sending a query: " + ec.message());
+  }
+  ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+  if (ec) {
+    broken_ = true;
+    co_return lost("while reading a reply");
+  }
+  if (!payload_.empty() && payload_[0] == err_header) {
+    err_packet err;
+    if (decode_err(payload_, capabilities_, err))
+      co_return mysql_error{err.code, std::string(err.sql_state), std::string(err.message)};
+    co_return mysql_error{er::unknown_error, "HY000", "malformed error reply"};
+  }
+  std::uint64_t n = 0;
+  if (!decode_column_count(payload_, n) || n == 0 || n > 4096) {
+    broken_ = true;  // an OK or garbage where a resultset was expected: do not reuse
+    co_return lost("(unexpected reply to an internal query)");
+  }
+  for (std::uint64_t i = 0; i < n; ++i) {
+    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    if (ec) {
+      broken_ = true;
+      co_return lost("while reading a reply");
+    }
+    column_definition col;
+    if (!decode_column_definition(payload_, col)) {
+      broken_ = true;
+      co_return lost("(malformed column definition)");
+    }
+    columns.push_back({col.type, col.collation});
+  }
+  if (!(capabilities_ & cap::deprecate_eof)) {
+    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    if (ec) {
+      broken_ = true;
+      co_return lost("while reading a reply");
+    }
+  }
+  bool first = true;
+  for (;;) {
+    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    if (ec) {
+      broken_ = true;
+      co_return lost("while reading a reply");
+    }
+    const std::uint8_t head = payload_.empty() ? 0 : payload_[0];
+    if (head == err_header) {
+      err_packet err;
+      (void)decode_err(payload_, capabilities_, err);
+      co_return mysql_error{err.code, std::string(err.sql_state), std::string(err.message)};
+    }
+    if (is_terminator(head, payload_.size())) {
+      if (capabilities_ & cap::deprecate_eof) {
+        ok_packet ok;
+        if (decode_ok(payload_, capabilities_, ok)) status = ok.status;
+      } else {
+        eof_packet eof;
+        if (decode_eof(payload_, eof)) status = eof.status;
+      }
+      break;
+    }
+    if (first) {
+      text_row row;
+      if (!decode_text_row(payload_, columns.size(), row)) {
+        broken_ = true;
+        co_return lost("(malformed row)");
+      }
+      for (const auto& v : row) {
+        if (v) {
+          values.emplace_back(std::string(*v));
+        } else {
+          values.emplace_back(std::nullopt);
+        }
+      }
+      first = false;
+    }
+  }
+  co_return std::nullopt;
+}
+
 }  // namespace shardgate::backend

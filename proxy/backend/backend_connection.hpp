@@ -17,6 +17,7 @@
 #include "protocol/constants.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/response_translator.hpp"
+#include "protocol/resultset.hpp"
 #include "session/replayable_state.hpp"
 
 namespace shardgate::backend {
@@ -80,6 +81,16 @@ class backend_connection {
 
   // COM_RESET_CONNECTION followed by the session setup: back to a pristine state.
   awaitable<bool> reset();
+
+  // Runs a query ShardGate reads itself and returns its first row's values and column
+  // types (e.g. SELECT @a, @b for SQL-level EXECUTE ... USING).
+  struct value_column {
+    protocol::column_type type = protocol::column_type::var_string;
+    std::uint16_t collation = 0;
+  };
+  awaitable<std::optional<protocol::mysql_error>> query_row(
+      std::string_view sql, std::vector<std::optional<std::string>>& values,
+      std::vector<value_column>& columns);
 
   // A statement prepared on this connection (server-side), shared by every client session
   // that prepares the same text in the same schema.

@@ -402,7 +402,10 @@ awaitable<std::optional<mysql_error>> client_session::join_transaction(int clust
 
 awaitable<client_session::next> client_session::query() {
   const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
-  if (!pinned_by_statement_ && session::statement_pins_session(sql)) pinned_by_statement_ = true;
+  // (With sharding configured, SQL-level PREPARE / EXECUTE run in ShardGate: no pin.)
+  if (!pinned_by_statement_ && session::statement_pins_session(sql) &&
+      (config_->schemas.empty() || !session::starts_sql_prepared_command(sql)))
+    pinned_by_statement_ = true;
   co_return co_await run_statement(sql, nullptr);
 }
 
@@ -427,6 +430,8 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     worker_.router().route(sql, view, plan_);
   } else {
     worker_.router().route(sql, route_view(), plan_);
+    if (!config_->schemas.empty() && is_sql_prepared_command(worker_.router().parsed()))
+      co_return co_await sql_prepared_command();
   }
   if (plan_.action == routing::route_action::refuse) {
     spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
@@ -454,7 +459,11 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
   }
 
   const bool autocommit_off = autocommit_off_;  // cached with the sql_mode by route_view()
-  if (autocommit_off && plan_.write && plan_.action == routing::route_action::fan_out &&
+  // transactions.cross_shard: best_effort lets a transaction write on several shards.
+  const bool cross_shard_ok =
+      config_->transactions.cross_shard == config::cross_shard_mode::best_effort;
+  if (autocommit_off && !cross_shard_ok && plan_.write &&
+      plan_.action == routing::route_action::fan_out &&
       plan_.combine == routing::route_combine::ok) {
     // With autocommit off every shard would open its own transaction.
     const mysql_error err{er::not_supported_yet, "42000",
@@ -466,7 +475,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     co_return proceed(sent);
   }
   // DDL commits implicitly on each shard: no transaction rules apply to it.
-  if ((in_transaction() || autocommit_off) && plan_.write &&
+  if (!cross_shard_ok && (in_transaction() || autocommit_off) && plan_.write &&
       plan_.combine != routing::route_combine::ddl) {
     // transactions.cross_shard: reject - a transaction writes on one shard only.
     for (std::size_t c = 0; c < slots_.size(); ++c) {
@@ -554,20 +563,53 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     co_return proceed(sent);
   }
   if (end && !multiple && open.size() != 1) {
-    // Nothing opened on any shard (answer locally), or several shards (end each in turn).
-    std::optional<mysql_error> failure;
+    // Nothing opened on any shard (answer locally), or several shards: end each in turn
+    // (transactions.cross_shard: best_effort; a read-only transaction on several shards
+    // under reject too). A COMMIT that fails on the first shard rolls the others back; one
+    // that fails after a shard committed goes on with the rest and reports exactly which
+    // shards committed and which did not.
+    const bool commit = parsed.is_keyword(0, keyword_id("COMMIT"));
+    std::string committed, not_committed;
+    std::optional<mysql_error> first_failure;
+    bool rolling_back = !commit;
     for (int c : open) {
       auto& conn = slots_[static_cast<std::size_t>(c)].conn;
-      auto err = co_await conn->run_internal(command::query, sql);
-      if (err && !failure) failure = *err;
+      const std::string& name = config_->clusters[static_cast<std::size_t>(c)].name;
+      std::optional<mysql_error> err;
+      if (rolling_back) {
+        err = co_await conn->run_internal(command::query, "ROLLBACK");
+        if (commit) not_committed += (not_committed.empty() ? "" : ", ") + name + " (rolled back)";
+      } else {
+        err = co_await conn->run_internal(command::query, sql);
+        if (!err) {
+          committed += (committed.empty() ? "" : ", ") + name;
+        } else {
+          not_committed += (not_committed.empty() ? "" : ", ") + name + " (" +
+                           std::to_string(err->code) + ": " + err->message + ")";
+          if (committed.empty()) rolling_back = true;  // nothing committed yet: undo all
+        }
+      }
+      if (err && !first_failure) first_failure = *err;
       slots_[static_cast<std::size_t>(c)].wrote = false;
       give_back_backend(c, !conn->broken());
     }
     explicit_txn_ = false;
     begin_text_.clear();
     server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
-    if (failure) {
-      const bool sent = co_await send_error(*failure);
+    if (first_failure) {
+      mysql_error e = *first_failure;
+      if (commit && open.size() > 1) {
+        e.message =
+            committed.empty()
+                ? "ShardGate: COMMIT failed; nothing was committed (shards: " + not_committed + ")"
+                : "ShardGate: COMMIT was NOT atomic across shards: committed on " + committed +
+                      "; NOT committed on " + not_committed;
+        if (!committed.empty()) {
+          worker_.shared().cross_shard_commit_failures.fetch_add(1, std::memory_order_relaxed);
+          spdlog::error("client {}: {}", id_, e.message);
+        }
+      }
+      const bool sent = co_await send_error(e);
       co_return proceed(sent);
     }
     const bool sent = co_await send_ok();
@@ -603,7 +645,11 @@ awaitable<client_session::next> client_session::run_fan_out() {
     auto err = co_await borrow_backend(c);
     const bool read =
         combine == routing::route_combine::rows || combine == routing::route_combine::merge;
-    if (!err && read) err = co_await join_transaction(c);
+    // Reads see the transaction's writes; writes join it (cross_shard: best_effort). DDL
+    // commits implicitly: it never runs inside one.
+    if (!err && combine != routing::route_combine::ddl) err = co_await join_transaction(c);
+    if (!err && !read && combine != routing::route_combine::ddl && in_transaction())
+      slots_[static_cast<std::size_t>(c)].wrote = true;
     if (err) {
       for (int done : plan_.clusters) give_back_backend(done, true);
       mysql_error e = *err;

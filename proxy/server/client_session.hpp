@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,16 @@ class client_session {
   awaitable<void> close_cursor(session::client_statement& st);
   // The cluster that prepares a statement for its metadata.
   int prepare_cluster(std::string_view sql);
+  // SQL-level PREPARE / EXECUTE / {DEALLOCATE | DROP} PREPARE, when sharding is configured
+  // (the statement text is routed at EXECUTE, with the USING values written in).
+  static bool is_sql_prepared_command(const routing::parsed_statement& parsed);
+  awaitable<next> sql_prepared_command();
+  struct sql_statement {
+    std::string schema;
+    std::string sql;
+    std::uint16_t params = 0;
+    std::vector<routing::placeholder> placeholders;
+  };
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
@@ -144,6 +155,7 @@ class client_session {
   std::uint16_t last_error_code_ = 0;  // of the last statement's reply (0 = none)
 
   session::statement_registry statements_;
+  std::map<std::string, sql_statement> sql_statements_;  // by lower-case name
   std::string_view fan_out_text_;  // the statement run_fan_out sends (payload_ / bound_sql_)
   bool binary_rows_ = false;       // the running statement's client wants binary rows
   std::string bound_sql_;

@@ -9,6 +9,7 @@
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
+#include "protocol/resultset.hpp"
 #include "routing/bind_params.hpp"
 #include "server/client_session.hpp"
 #include "server/worker.hpp"
@@ -317,6 +318,259 @@ awaitable<client_session::next> client_session::stmt_fetch() {
     if (slot.conn) give_back_backend(cluster, true);
   }
   co_return n;
+}
+
+// ---- SQL-level PREPARE / EXECUTE / DEALLOCATE PREPARE ----------------------------------
+// With sharding configured the statement text inside PREPARE is routed only at EXECUTE,
+// with the USING values written into it: ShardGate keeps the text (checked by preparing it
+// on a backend), and EXECUTE runs the bound text as if the client had sent it.
+
+namespace {
+
+// The statement's tokens (the routing parser may stop early on statements it does not
+// route): a small view with the accessors below.
+struct token_view {
+  std::string_view text;
+  std::vector<sql::token> tokens;
+  std::string_view token_text(std::size_t i) const { return tokens[i].text(text); }
+  bool is_keyword(std::size_t i, sql::keyword k) const {
+    return i < tokens.size() && tokens[i].kind == sql::token_kind::identifier &&
+           tokens[i].code == k;
+  }
+};
+
+std::string statement_name(const token_view& p, std::size_t i) {
+  if (i >= p.tokens.size()) return {};
+  const auto kind = p.tokens[i].kind;
+  if (kind != sql::token_kind::identifier && kind != sql::token_kind::quoted_identifier) return {};
+  std::string name = sql::identifier_value(p.token_text(i));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// A user variable's value (as SELECT @v returned it) written as an SQL literal.
+void append_value(std::string& sql, const std::optional<std::string>& v,
+                  const backend::backend_connection::value_column& col, bool nbe) {
+  if (!v) {
+    sql += "NULL";
+    return;
+  }
+  switch (col.type) {
+    case column_type::tiny:
+    case column_type::short_:
+    case column_type::long_:
+    case column_type::int24:
+    case column_type::longlong:
+    case column_type::decimal:
+    case column_type::newdecimal:
+      sql += *v;
+      return;
+    case column_type::float_:
+    case column_type::double_:
+      sql += *v;
+      if (v->find_first_of("eE") == std::string::npos) sql += "e0";
+      return;
+    default:
+      break;
+  }
+  bound_param p;
+  p.type =
+      static_cast<std::uint8_t>(col.collation == 63 ? column_type::blob : column_type::var_string);
+  p.value = as_bytes(*v);
+  (void)append_literal(sql, p, nbe);
+}
+
+}  // namespace
+
+bool client_session::is_sql_prepared_command(const routing::parsed_statement& p) {
+  return session::starts_sql_prepared_command(p.text);
+}
+
+awaitable<client_session::next> client_session::sql_prepared_command() {
+  const bool nbe = no_backslash_escapes_;
+  token_view p;
+  p.text = worker_.router().parsed().text;  // (payload_: stays until payload_ is rebuilt below)
+  sql::lexer(p.text, nbe).tokenize(p.tokens);
+  std::optional<mysql_error> error;
+
+  if (p.is_keyword(0, sql::keyword_id("PREPARE"))) {
+    const std::string name = statement_name(p, 1);
+    std::string text;
+    std::string variable;
+    if (name.empty() || !p.is_keyword(2, sql::keyword_id("FROM")) || p.tokens.size() != 4) {
+      error = mysql_error{er::not_supported_yet, "42000",
+                          "ShardGate: PREPARE name FROM 'statement' or FROM @variable"};
+    } else if (p.tokens[3].kind == sql::token_kind::string) {
+      (void)sql::string_value(p.token_text(3), text, nbe);
+    } else if (p.tokens[3].kind == sql::token_kind::user_variable) {
+      variable.assign(p.token_text(3));
+    } else {
+      error = mysql_error{er::not_supported_yet, "42000",
+                          "ShardGate: PREPARE name FROM 'statement' or FROM @variable"};
+    }
+    const int home = home_cluster();
+    if (!error && !variable.empty()) {
+      // The variable lives on the session's (pinned) connection of its home cluster.
+      error = co_await borrow_backend(home);
+      if (!error) {
+        std::vector<std::optional<std::string>> values;
+        std::vector<backend::backend_connection::value_column> cols;
+        error = co_await slots_[static_cast<std::size_t>(home)].conn->query_row(
+            "SELECT " + variable, values, cols);
+        const bool broken = slots_[static_cast<std::size_t>(home)].conn->broken();
+        give_back_backend(home, !broken);
+        if (!error && (values.empty() || !values[0]))
+          error = mysql_error{1064, "42000",
+                              "You have an error in your SQL syntax; " + variable + " is NULL"};
+        if (!error) text = *values[0];
+      }
+    }
+    if (!error) {
+      // Checked where it would run now: prepared on a backend (kept in its cache).
+      const int cluster = prepare_cluster(text);
+      error = co_await borrow_backend(cluster);
+      if (!error) {
+        auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
+        auto result = co_await conn->prepare(state_.schema, text);
+        give_back_backend(cluster, !conn->broken());
+        if (!result.statement) {
+          error = result.error;
+        } else {
+          sql_statement st;
+          st.schema = state_.schema;
+          st.sql = text;
+          st.params = result.statement->params;
+          if (!routing::find_placeholders(st.sql, nbe, st.placeholders) ||
+              st.placeholders.size() != st.params)
+            st.placeholders.clear();
+          sql_statements_[name] = std::move(st);
+        }
+      }
+    }
+    if (error) {
+      const bool sent = co_await send_error(*error);
+      co_return proceed(sent);
+    }
+    out_.clear();
+    ok_packet ok;
+    ok.status = status_flags();
+    ok.info = "Statement prepared";
+    encode_ok(out_, ok, client_caps_);
+    const bool sent = co_await send_packet(out_);
+    co_return proceed(sent);
+  }
+
+  if (!p.is_keyword(0, sql::keyword_id("EXECUTE"))) {  // DEALLOCATE / DROP PREPARE name
+    const std::string name = statement_name(p, 2);
+    if (p.tokens.size() != 3 || !sql_statements_.erase(name)) {
+      const mysql_error err{
+          er::unknown_stmt_handler, "HY000",
+          "Unknown prepared statement handler (" + name + ") given to DEALLOCATE PREPARE"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    const bool sent = co_await send_ok();
+    co_return proceed(sent);
+  }
+
+  // EXECUTE name [USING value, ...]: values are user variables or literals.
+  const std::string name = statement_name(p, 1);
+  auto it = sql_statements_.find(name);
+  if (it == sql_statements_.end()) {
+    const mysql_error err{er::unknown_stmt_handler, "HY000",
+                          "Unknown prepared statement handler (" + name + ") given to EXECUTE"};
+    const bool sent = co_await send_error(err);
+    co_return proceed(sent);
+  }
+  std::vector<std::string> literals;  // one per USING item ("" = a variable, filled below)
+  std::string variables;              // SELECT list of the variables
+  std::vector<std::size_t> variable_items;
+  std::size_t i = 2;
+  if (p.is_keyword(i, sql::keyword_id("USING"))) {
+    for (++i; i < p.tokens.size(); ++i) {
+      const auto kind = p.tokens[i].kind;
+      std::string lit;
+      if (kind == sql::token_kind::op && p.token_text(i) == "-" && i + 1 < p.tokens.size() &&
+          p.tokens[i + 1].kind == sql::token_kind::number) {
+        lit = "-" + std::string(p.token_text(++i));
+      } else if (kind == sql::token_kind::number || kind == sql::token_kind::string ||
+                 kind == sql::token_kind::hex_string || kind == sql::token_kind::bit_string ||
+                 (kind == sql::token_kind::identifier &&
+                  p.is_keyword(i, sql::keyword_id("NULL")))) {
+        lit = p.token_text(i);
+      } else if (kind == sql::token_kind::user_variable) {
+        variables += (variables.empty() ? "SELECT " : ", ");
+        variables += p.token_text(i);
+        variable_items.push_back(literals.size());
+      } else {
+        error = mysql_error{er::not_supported_yet, "42000",
+                            "ShardGate: EXECUTE ... USING takes user variables and literals"};
+        break;
+      }
+      literals.push_back(std::move(lit));
+      if (i + 1 < p.tokens.size() && p.tokens[i + 1].kind != sql::token_kind::comma) {
+        error = mysql_error{er::not_supported_yet, "42000",
+                            "ShardGate: EXECUTE ... USING takes user variables and literals"};
+        break;
+      }
+      ++i;  // the comma
+    }
+  } else if (i < p.tokens.size()) {
+    error = mysql_error{1064, "42000", "You have an error in your SQL syntax near EXECUTE"};
+  }
+  const sql_statement st = it->second;  // (a copy: the statement run below may replace it)
+  if (!error && literals.size() != st.params)
+    error = mysql_error{er::wrong_arguments, "HY000", "Incorrect arguments to EXECUTE"};
+  if (!error && st.params > 0 && st.placeholders.size() != st.params)
+    error = mysql_error{er::not_supported_yet, "42000",
+                        "ShardGate: cannot place the values into this prepared statement"};
+  if (!error && !variables.empty()) {
+    const int home = home_cluster();
+    error = co_await borrow_backend(home);
+    if (!error) {
+      std::vector<std::optional<std::string>> values;
+      std::vector<backend::backend_connection::value_column> cols;
+      auto& conn = slots_[static_cast<std::size_t>(home)].conn;
+      error = co_await conn->query_row(variables, values, cols);
+      give_back_backend(home, !conn->broken());
+      if (!error && (values.size() != variable_items.size() || cols.size() != values.size()))
+        error = mysql_error{er::unknown_error, "HY000", "ShardGate: could not read the variables"};
+      for (std::size_t k = 0; !error && k < values.size(); ++k) {
+        std::string lit;
+        append_value(lit, values[k], cols[k], nbe);
+        literals[variable_items[k]] = std::move(lit);
+      }
+    }
+  }
+  if (error) {
+    const bool sent = co_await send_error(*error);
+    co_return proceed(sent);
+  }
+  // The bound text runs as a COM_QUERY would (routing, transactions, merges).
+  std::string text;
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < st.placeholders.size(); ++k) {
+    text.append(st.sql, at, st.placeholders[k].offset - at);
+    text += ' ';
+    text += literals[k];
+    text += ' ';
+    at = st.placeholders[k].offset + 1;
+  }
+  text.append(st.sql, at, std::string::npos);
+  payload_.assign(1, static_cast<std::uint8_t>(command::query));
+  payload_.insert(payload_.end(), text.begin(), text.end());
+  const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
+  if (!pinned_by_statement_ && session::statement_pins_session(sql)) pinned_by_statement_ = true;
+  // (Its tables resolve in the database current at PREPARE, as the server does.)
+  if (st.schema != state_.schema) {
+    const mysql_error err{er::not_supported_yet, "42000",
+                          "ShardGate: EXECUTE of a statement prepared in database '" + st.schema +
+                              "' while the current database is '" + state_.schema +
+                              "'; USE it again or prepare the statement here"};
+    const bool sent = co_await send_error(err);
+    co_return proceed(sent);
+  }
+  co_return co_await run_statement(sql, nullptr);
 }
 
 }  // namespace shardgate::server

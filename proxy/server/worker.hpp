@@ -27,6 +27,8 @@ struct shared_state {
   std::atomic<std::uint32_t> live_sessions{0};
   std::atomic<std::uint32_t> next_connection_id{1};
   std::atomic<std::uint64_t> next_session_token{1};
+  // COMMITs of cross-shard transactions (best_effort) that committed on some shards only.
+  std::atomic<std::uint64_t> cross_shard_commit_failures{0};
   std::uint32_t max_clients = 0;
 
   // Advertised until a backend has told its version (e.g. it was down at start).
@@ -74,6 +76,7 @@ class worker {
   // The worker's router: used synchronously by one session at a time (one thread).
   routing::router& router() noexcept { return router_; }
   std::string server_version() const { return shared_.server_version(); }
+  shared_state& shared() noexcept { return shared_; }
 
   std::uint64_t next_session_token() {
     return shared_.next_session_token.fetch_add(1, std::memory_order_relaxed);

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 
+#include "sql/lexer.hpp"
+
 namespace shardgate::session {
 
 namespace {
@@ -118,6 +120,18 @@ bool statement_pins_session(std::string_view sql) noexcept {
     ++i;
   }
   return false;
+}
+
+bool starts_sql_prepared_command(std::string_view sql) noexcept {
+  sql::lexer lex(sql);
+  sql::token first = lex.next();
+  while (first.kind == sql::token_kind::hint) first = lex.next();
+  if (first.kind != sql::token_kind::identifier) return false;
+  const std::string_view w = first.text(sql);
+  if (sql::is_keyword(w, "PREPARE") || sql::is_keyword(w, "EXECUTE")) return true;
+  if (!sql::is_keyword(w, "DEALLOCATE") && !sql::is_keyword(w, "DROP")) return false;
+  const sql::token second = lex.next();
+  return second.kind == sql::token_kind::identifier && sql::is_keyword(second.text(sql), "PREPARE");
 }
 
 }  // namespace shardgate::session

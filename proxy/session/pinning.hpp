@@ -12,4 +12,8 @@ namespace shardgate::session {
 
 bool statement_pins_session(std::string_view sql) noexcept;
 
+// PREPARE / EXECUTE / DEALLOCATE PREPARE / DROP PREPARE: with sharding configured ShardGate
+// runs these itself (client_session::sql_prepared_command), so they do not pin.
+bool starts_sql_prepared_command(std::string_view sql) noexcept;
+
 }  // namespace shardgate::session

@@ -59,7 +59,7 @@ def main():
         return subprocess.run(["node", "--test", *files], cwd=HERE, env=env, timeout=300).returncode
     finally:
         for p in proxies:
-            p.stop()
+            p.stop_and_check()  # a crash or sanitizer report fails the run
             print(f"proxy log: {p.log_path}")
 
 

@@ -6,20 +6,26 @@
 // whenever a response completes or fails). Every string view a decoder returns is read byte by
 // byte so ASan sees any view that points outside its input.
 //
-// config bits: 0-1 response kind, 2 backend DEPRECATE_EOF, 3 client DEPRECATE_EOF,
+// config bits: 0-1 (and 7) response kind, 2 backend DEPRECATE_EOF, 3 client DEPRECATE_EOF,
 //              4 backend SESSION_TRACK, 5 client SESSION_TRACK, 6 use a session-state visitor,
-//              4-7 (again) text-row column count - 1.
+//              4-7 (again) text-row column count - 1, and a COM_STMT_EXECUTE's parameter
+//              count; 0-1 (again) NO_BACKSLASH_ESCAPES for literals, cursor flags kept.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "protocol/binary_row.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
 #include "protocol/handshake.hpp"
+#include "protocol/prepared_statement.hpp"
 #include "protocol/response_translator.hpp"
 #include "protocol/resultset.hpp"
 #include "protocol/session_state.hpp"
@@ -94,6 +100,46 @@ void decode_all(sp::byte_span p, std::uint8_t config) {
   }
   touching_visitor v;
   (void)sp::parse_session_state(p, v);
+
+  // The binary protocol: prepare replies, executions (as many parameters as the config's
+  // high nibble says), bound values as SQL literals, long data, binary rows from text rows.
+  sp::prepare_ok pok;
+  (void)sp::decode_prepare_ok(p, pok);
+  const auto params = static_cast<std::uint16_t>(config >> 4);
+  sp::execute_request req;
+  if (sp::decode_execute(p, params, req)) {
+    touch(sp::as_string_view(req.null_bitmap));
+    touch(sp::as_string_view(req.values));
+    std::vector<sp::bound_param> bound;
+    const std::string long_value("lo'ng\\0");
+    const std::string* long_data[] = {nullptr, &long_value};
+    if (req.types.size() == 2u * params &&
+        sp::split_params(req, req.types, std::span(long_data, params > 1 ? 2 : 0), bound)) {
+      std::string sql;
+      for (const auto& b : bound) {
+        touch(sp::as_string_view(b.value));
+        (void)sp::append_literal(sql, b, (config & 1) != 0);
+      }
+      touch(sql);
+      sp::bytes out;
+      sp::encode_execute(out, 7, req, req.types, params, (config & 2) != 0);
+      sp::execute_request again;
+      if (!sp::decode_execute(out, params, again) || again.values.size() != req.values.size())
+        __builtin_trap();
+    }
+  }
+  sp::long_data_request ld;
+  if (sp::decode_long_data(p, ld)) touch(sp::as_string_view(ld.data));
+  if (!row.empty() && !p.empty()) {
+    // Column types from the payload's first bytes (any type, UNSIGNED or not).
+    std::vector<sp::column_definition> cols(row.size());
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      cols[i].type = static_cast<sp::column_type>(p[i % p.size()]);
+      cols[i].flags = (p[(i + 1) % p.size()] & 1) ? sp::column_unsigned_flag : 0;
+    }
+    sp::bytes out;
+    (void)sp::encode_binary_row(out, row, cols);
+  }
 }
 
 // Exactly-sized heap copy, so that a read one past the end is an ASan error.
@@ -112,7 +158,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   decode_all(wire, config);
 
-  const auto kind = static_cast<sp::response_kind>(config & 3);
+  static constexpr sp::response_kind kinds[8] = {
+      sp::response_kind::query,      sp::response_kind::field_list, sp::response_kind::single_ok,
+      sp::response_kind::raw_single, sp::response_kind::execute,    sp::response_kind::fetch,
+      sp::response_kind::query,      sp::response_kind::execute};
+  const auto kind = kinds[(config & 3) | ((config & 128) >> 5)];
   const std::uint32_t backend_caps = kBase | ((config & 4) ? sp::cap::deprecate_eof : 0) |
                                      ((config & 16) ? sp::cap::session_track : 0);
   const std::uint32_t client_caps = kBase | ((config & 8) ? sp::cap::deprecate_eof : 0) |
