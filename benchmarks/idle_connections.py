@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """RSS per idle client connection (../shared/BENCHMARKS.md run 6; target <= 6 KiB at 5,000).
 
-Starts one MariaDB and ShardGate (release build, 2 workers, pool of 32), warms ShardGate up
-with a burst of connections that are closed again, then opens N authenticated connections
-(asyncio clients, tests/harness/async_client.py) and reads ShardGate's VmRSS:
-  (a) after login, (b) after every connection ran one point select and went idle again.
-Per-connection figure = (RSS with N open - RSS before) / N. Repeated --rounds times (all
-connections closed in between); the median is reported.
+Starts one MariaDB; per round a fresh ShardGate (release build, 2 workers, pool of 32)
+whose RSS is read (VmRSS) before any client, then with N authenticated connections
+(asyncio clients, tests/harness/async_client.py):
+  (a) after login, (b) after every connection ran one statement, in waves of 100 at a time
+      (so the figure is what idle clients cost, not the peak of 5,000 statements at once),
+      and went idle again.
+Per-connection figure = (RSS with N open - RSS before) / N; median of --rounds rounds.
 
     /usr/bin/python3 benchmarks/idle_connections.py               # 5,000 connections, 3 rounds
     /usr/bin/python3 benchmarks/idle_connections.py --clients 1000 --rounds 1
@@ -38,8 +39,9 @@ async def open_all(port, n):
     return await asyncio.gather(*(one() for _ in range(n)))
 
 
-async def round_trip(conns):
-    await asyncio.gather(*(c.query("SELECT 1") for c in conns))
+async def round_trip(conns, wave=100):
+    for i in range(0, len(conns), wave):
+        await asyncio.gather(*(c.query("SELECT 1") for c in conns[i:i + wave]))
 
 
 def settle(pid, seconds=1.0):
@@ -61,37 +63,31 @@ def main():
     cfg = make_config(args.proxy_port, args.proxy_port + 3000, {"db": f"127.0.0.1:{args.server_port}"},
                       level="warn", workers=2)
     cfg["clusters"]["db"]["pool"] = {"max_connections": 32}
-    proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
     after_login, after_query = [], []
     try:
-        async def warm():
-            conns = await open_all(args.proxy_port, min(args.clients, 1000))
-            await round_trip(conns)
-            for c in conns:
-                c.close()
-
-        asyncio.run(warm())
         for r in range(args.rounds):
-            async def measure():
-                before = settle(proxy.pid)
-                conns = await open_all(args.proxy_port, args.clients)
-                login = settle(proxy.pid)
-                await round_trip(conns)
-                used = settle(proxy.pid)
-                for c in conns:
-                    c.close()
-                return before, login, used
+            proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+            try:
+                async def measure():
+                    before = settle(proxy.pid)
+                    conns = await open_all(args.proxy_port, args.clients)
+                    login = settle(proxy.pid)
+                    await round_trip(conns)
+                    used = settle(proxy.pid)
+                    for c in conns:
+                        c.close()
+                    return before, login, used
 
-            before, login, used = asyncio.run(measure())
+                before, login, used = asyncio.run(measure())
+            finally:
+                proxy.stop()
             a = (login - before) * 1024 / args.clients
             b = (used - before) * 1024 / args.clients
             after_login.append(a)
             after_query.append(b)
             print(f"round {r + 1}: RSS {before} KiB -> {login} KiB after {args.clients} logins "
-                  f"({a:.0f} B each) -> {used} KiB after one query each ({b:.0f} B each)", flush=True)
-            time.sleep(2)
+                  f"({a:.0f} B each) -> {used} KiB after one statement each ({b:.0f} B each)", flush=True)
     finally:
-        proxy.stop()
         server.stop()
     print(f"\n## RSS per idle client connection ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
           f"{args.clients} connections, median of {args.rounds} rounds)\n")
@@ -99,7 +95,7 @@ def main():
     print("|---|---|---|")
     print(f"| logged in, idle | {statistics.median(after_login):.0f} ({statistics.median(after_login) / 1024:.1f} KiB) "
           f"| <= 6 KiB |")
-    print(f"| after one query, idle | {statistics.median(after_query):.0f} "
+    print(f"| after one statement each, idle | {statistics.median(after_query):.0f} "
           f"({statistics.median(after_query) / 1024:.1f} KiB) | <= 6 KiB |")
 
 
