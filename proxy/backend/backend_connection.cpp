@@ -226,18 +226,27 @@ void backend_connection::forget_prepared() {
 }
 
 awaitable<backend_connection::prepare_result> backend_connection::prepare(std::string_view schema,
-                                                                          std::string_view sql) {
+                                                                          std::string_view sql,
+                                                                          bool shared) {
   if (prepared_epoch_ == 0)
     prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
   prepared_key_.assign(schema);
   prepared_key_ += '\0';
+  // What changes how the text parses and what its metadata says.
+  for (const char* var : {"sql_mode", "character_set_client", "character_set_connection",
+                          "collation_connection", "character_set_results"}) {
+    if (const std::string* v = state.find_var(var)) prepared_key_ += *v;
+    prepared_key_ += '\0';
+  }
   prepared_key_ += sql;
-  if (auto it = prepared_.find(prepared_key_); it != prepared_.end()) {
-    it->second.last_use = ++prepared_clock_;
-    co_return prepare_result{&it->second, std::nullopt, false};
+  if (shared) {
+    if (auto it = prepared_.find(prepared_key_); it != prepared_.end()) {
+      it->second.last_use = ++prepared_clock_;
+      co_return prepare_result{&it->second, it->second.id, it->second.params, std::nullopt, false};
+    }
   }
   std::uint8_t seq = 0;
-  if (prepared_.size() >= max_prepared_per_connection) {
+  if (shared && prepared_.size() >= max_prepared_per_connection) {
     // Close the least recently used (COM_STMT_CLOSE has no reply).
     auto victim = prepared_.begin();
     for (auto it = prepared_.begin(); it != prepared_.end(); ++it)
@@ -250,8 +259,8 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
     auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
     if (ec) {
       broken_ = true;
-      co_return prepare_result{nullptr, lost("while closing a prepared statement: " + ec.message()),
-                               false};
+      co_return prepare_result{nullptr, 0, 0,
+                               lost("while closing a prepared statement: " + ec.message()), false};
     }
   }
   // A statement's tables are resolved in the database current when it is prepared.
@@ -259,7 +268,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   const std::string session_schema = switch_schema ? state.schema : std::string();
   if (switch_schema) {
     auto err = co_await run_internal(command::init_db, schema);
-    if (err) co_return prepare_result{nullptr, err, !broken_};
+    if (err) co_return prepare_result{nullptr, 0, 0, err, !broken_};
   }
   payload_.clear();
   payload_.push_back(static_cast<std::uint8_t>(command::stmt_prepare));
@@ -268,7 +277,8 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
   if (ec) {
     broken_ = true;
-    co_return prepare_result{nullptr, lost("while preparing a statement: " + ec.message()), false};
+    co_return prepare_result{nullptr, 0, 0, lost("while preparing a statement: " + ec.message()),
+                             false};
   }
   ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
   prepare_result result;
@@ -302,10 +312,14 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
       broken_ = true;
       result.error = lost("while reading a prepare reply: " + ec.message());
     } else {
-      auto [it, inserted] = prepared_.try_emplace(prepared_key_);
-      it->second =
-          prepared_statement{ok.statement_id, ok.params, ++prepared_clock_, std::move(reply)};
-      result.statement = &it->second;
+      result.id = ok.statement_id;
+      result.params = ok.params;
+      if (shared) {
+        auto [it, inserted] = prepared_.try_emplace(prepared_key_);
+        it->second =
+            prepared_statement{ok.statement_id, ok.params, ++prepared_clock_, std::move(reply)};
+        result.statement = &it->second;
+      }
     }
   }
   if (switch_schema && !broken_ && !session_schema.empty()) {
@@ -313,6 +327,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
     if (err) {
       broken_ = true;  // cannot go back to the session's database: do not reuse
       result.statement = nullptr;
+      result.id = 0;
       result.error = err;
       result.server_error = false;
     }
@@ -409,6 +424,16 @@ awaitable<std::optional<mysql_error>> backend_connection::query_row(
     }
   }
   co_return std::nullopt;
+}
+
+awaitable<bool> backend_connection::close_statement(std::uint32_t id) {
+  if (broken_) co_return false;
+  payload_.clear();
+  encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close), id);
+  std::uint8_t seq = 0;
+  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) broken_ = true;
+  co_return !ec;
 }
 
 }  // namespace shardgate::backend

@@ -103,7 +103,11 @@ class backend_connection {
     std::vector<protocol::bytes> reply;
   };
   struct prepare_result {
-    const prepared_statement* statement = nullptr;  // null: see error
+    // The cached entry (null: see error, or a private statement). Valid only while this
+    // connection is held; copy what is needed before giving it back.
+    const prepared_statement* statement = nullptr;
+    std::uint32_t id = 0;  // the server's statement id (cached or private)
+    std::uint16_t params = 0;
     std::optional<protocol::mysql_error> error;
     bool server_error = false;  // the server refused the statement (the connection is fine)
   };
@@ -111,7 +115,13 @@ class backend_connection {
   // it prepared it): from the cache, or prepared now (switching the current database for
   // the prepare when it differs). At most max_prepared_per_connection stay prepared; the
   // least recently used is closed first.
-  awaitable<prepare_result> prepare(std::string_view schema, std::string_view sql);
+  // `shared` false: a private statement, not cached and never reused or evicted (a cursor
+  // runs on it; the caller closes it with COM_STMT_CLOSE). The cache key includes the
+  // connection's sql_mode and character-set settings (they change how a text parses).
+  awaitable<prepare_result> prepare(std::string_view schema, std::string_view sql,
+                                    bool shared = true);
+  // COM_STMT_CLOSE of a private statement (no reply). False: the connection broke.
+  awaitable<bool> close_statement(std::uint32_t id);
   // Changes whenever a statement id cached outside may have become invalid (a statement
   // was closed, or the connection reset): sessions cache (prepared_epoch, id) pairs.
   std::uint64_t prepared_epoch() const noexcept { return prepared_epoch_; }

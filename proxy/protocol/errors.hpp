@@ -27,6 +27,7 @@ inline constexpr std::uint16_t net_read_error = 1158;        // 08S01
 inline constexpr std::uint16_t unknown_stmt_handler = 1243;  // HY000
 inline constexpr std::uint16_t wrong_arguments = 1210;       // HY000 incorrect arguments to %s
 inline constexpr std::uint16_t no_open_cursor = 1421;        // HY000
+inline constexpr std::uint16_t too_many_statements = 1461;   // 42000 max_prepared_stmt_count
 inline constexpr std::uint16_t unsupported_ps = 1295;        // HY000
 inline constexpr std::uint16_t server_shutdown = 1053;       // 08S01
 inline constexpr std::uint16_t not_supported_yet = 1235;     // 42000

@@ -17,7 +17,8 @@ void response_translator::start(response_kind kind, std::uint32_t backend_caps,
   kind_ = kind;
   // Only flags describing the connection's state carry over into a synthesized EOF.
   status &=
-      static_cast<std::uint16_t>(~(status::session_state_changed | status::more_results_exist));
+      static_cast<std::uint16_t>(~(status::session_state_changed | status::more_results_exist |
+                                   status::cursor_exists | status::last_row_sent));
   backend_caps_ = backend_caps;
   client_caps_ = client_caps;
   status_ = status;

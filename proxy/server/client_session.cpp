@@ -349,10 +349,21 @@ routing::session_view client_session::route_view() {
     ansi_quotes_ = mode && (mode->find("ANSI_QUOTES") != std::string::npos ||
                             mode->find("ANSI,") != std::string::npos || *mode == "ANSI");
     no_backslash_escapes_ = mode && mode->find("NO_BACKSLASH_ESCAPES") != std::string::npos;
+    session_sets_sql_mode_ = mode != nullptr;
     const std::string* autocommit = state_.find_var("autocommit");
     autocommit_off_ = autocommit && (*autocommit == "OFF" || *autocommit == "0");
+    // Multi-byte character sets where a backslash byte can end a character: a value
+    // written into a text byte by byte could end its string literal early.
+    const std::string* cs = state_.find_var("character_set_client");
+    const std::string* conn = state_.find_var("character_set_connection");
+    auto unsafe = [](const std::string* c) {
+      return c && (*c == "big5" || *c == "cp932" || *c == "gbk" || *c == "sjis" || *c == "gb18030");
+    };
+    text_binding_safe_ = !unsafe(cs) && !unsafe(conn);
   }
-  return routing::session_view{state_.schema, ansi_quotes_, no_backslash_escapes_};
+  // Without a session sql_mode, the server's default counts (its status flag).
+  const bool nbe = session_sets_sql_mode_ ? no_backslash_escapes_ : server_default_nbe_;
+  return routing::session_view{state_.schema, ansi_quotes_, nbe};
 }
 
 awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster) {
@@ -365,6 +376,8 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster
       if (got.error) co_return got.error;
       slot.conn = std::move(got.conn);
     }
+    if (!session_sets_sql_mode_)
+      server_default_nbe_ = (slot.conn->status & status::no_backslash_escapes) != 0;
     if (backend::in_sync(*slot.conn, state_, token_)) co_return std::nullopt;
     auto err = co_await backend::sync_state(*slot.conn, state_, token_);
     if (!err) co_return std::nullopt;
@@ -376,6 +389,12 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster
     // fresh connection may serve it - unless the session's pinned state died with it.
     const bool had_state = must_keep_backend(cluster);
     pool.release(std::move(slot.conn));
+    if (slot.cursors) {  // the cursors died with the connection
+      slot.cursors = 0;
+      statements_.for_each([&](session::client_statement& st) {
+        if (st.cursor_cluster == cluster) st.cursor_cluster = -1;
+      });
+    }
     if (had_state) co_return err;
   }
   co_return mysql_error{er::server_lost, "08S01", "Lost connection to the backend repeatedly"};
@@ -508,7 +527,19 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     }
   }
   if (plan_.action == routing::route_action::fan_out) {
-    if (exec && (exec->request.flags & cursor_flags)) {
+    if (exec && exec->statement->schema != state_.schema) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: this prepared statement runs on several shards as text, "
+                            "in the current database '" +
+                                state_.schema + "', but it was prepared in '" +
+                                exec->statement->schema +
+                                "'; USE that database again or prepare it here"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    if (exec && (exec->request.flags & cursor_flags) &&
+        (plan_.combine == routing::route_combine::rows ||
+         plan_.combine == routing::route_combine::merge)) {
       const mysql_error err{er::not_supported_yet, "42000",
                             "ShardGate: this prepared statement reads several shards, and a "
                             "cursor over several shards is not supported; execute it without "
@@ -569,24 +600,41 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     // that fails after a shard committed goes on with the rest and reports exactly which
     // shards committed and which did not.
     const bool commit = parsed.is_keyword(0, keyword_id("COMMIT"));
+    // Shards that wrote commit first: a failure there can still undo the rest.
+    std::stable_partition(open.begin(), open.end(),
+                          [&](int c) { return slots_[static_cast<std::size_t>(c)].wrote; });
     std::string committed, not_committed;
     std::optional<mysql_error> first_failure;
     bool rolling_back = !commit;
+    bool wrote_committed = false;
+    bool unknown = false;
     for (int c : open) {
       auto& conn = slots_[static_cast<std::size_t>(c)].conn;
       const std::string& name = config_->clusters[static_cast<std::size_t>(c)].name;
+      const bool wrote = slots_[static_cast<std::size_t>(c)].wrote;
       std::optional<mysql_error> err;
       if (rolling_back) {
         err = co_await conn->run_internal(command::query, "ROLLBACK");
-        if (commit) not_committed += (not_committed.empty() ? "" : ", ") + name + " (rolled back)";
+        if (commit && wrote)
+          not_committed += (not_committed.empty() ? "" : ", ") + name + " (rolled back)";
       } else {
         err = co_await conn->run_internal(command::query, sql);
         if (!err) {
-          committed += (committed.empty() ? "" : ", ") + name;
+          if (wrote) {
+            committed += (committed.empty() ? "" : ", ") + name;
+            wrote_committed = true;
+          }
+        } else if (conn->broken()) {
+          // The connection died during COMMIT: the shard may or may not have committed.
+          not_committed += (not_committed.empty() ? "" : ", ") + name +
+                           " (OUTCOME UNKNOWN: the connection was lost during COMMIT)";
+          unknown = true;
+          if (!wrote_committed) rolling_back = true;
         } else {
           not_committed += (not_committed.empty() ? "" : ", ") + name + " (" +
                            std::to_string(err->code) + ": " + err->message + ")";
-          if (committed.empty()) rolling_back = true;  // nothing committed yet: undo all
+          co_await conn->run_internal(command::query, "ROLLBACK");
+          if (!wrote_committed) rolling_back = true;  // nothing committed yet: undo all
         }
       }
       if (err && !first_failure) first_failure = *err;
@@ -599,12 +647,17 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     if (first_failure) {
       mysql_error e = *first_failure;
       if (commit && open.size() > 1) {
-        e.message =
-            committed.empty()
-                ? "ShardGate: COMMIT failed; nothing was committed (shards: " + not_committed + ")"
-                : "ShardGate: COMMIT was NOT atomic across shards: committed on " + committed +
-                      "; NOT committed on " + not_committed;
-        if (!committed.empty()) {
+        if (wrote_committed)
+          e.message = "ShardGate: COMMIT was NOT atomic across shards: committed on " + committed +
+                      "; failed on " + not_committed;
+        else if (unknown)
+          e.message =
+              "ShardGate: COMMIT failed; its outcome is unknown on some shards, the "
+              "others were rolled back (" +
+              not_committed + ")";
+        else
+          e.message = "ShardGate: COMMIT failed; nothing was committed (" + not_committed + ")";
+        if (wrote_committed || unknown) {
           worker_.shared().cross_shard_commit_failures.fetch_add(1, std::memory_order_relaxed);
           spdlog::error("client {}: {}", id_, e.message);
         }
@@ -615,12 +668,28 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     const bool sent = co_await send_ok();
     co_return proceed(sent);
   }
+  // Several shards open: SAVEPOINT & co. act where the writes are, if that is one shard;
+  // a BEGIN inside the transaction (an implicit COMMIT) or a multi-statement COMMIT would
+  // end it on one shard only.
+  int writer = -1;
+  if (open.size() > 1) {
+    int writers = 0;
+    for (int c : open)
+      if (slots_[static_cast<std::size_t>(c)].wrote) writer = c, ++writers;
+    if (begin || end || writers > 1) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: the transaction is open on several shards; end it with "
+                            "a COMMIT or ROLLBACK of its own before this statement"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+  }
   // One shard (or SAVEPOINT / XA / a BEGIN inside a transaction): where the transaction is.
   if (end || begin) {
     explicit_txn_ = false;
     begin_text_.clear();
   }
-  const int cluster = open.empty() ? home_cluster() : open.front();
+  const int cluster = writer >= 0 ? writer : open.empty() ? home_cluster() : open.front();
   if (!begin && !end && explicit_txn_ && open.empty()) {
     // SAVEPOINT before the first statement: open the transaction on the home cluster now.
     auto err = co_await borrow_backend(cluster);
@@ -648,7 +717,8 @@ awaitable<client_session::next> client_session::run_fan_out() {
     // Reads see the transaction's writes; writes join it (cross_shard: best_effort). DDL
     // commits implicitly: it never runs inside one.
     if (!err && combine != routing::route_combine::ddl) err = co_await join_transaction(c);
-    if (!err && !read && combine != routing::route_combine::ddl && in_transaction())
+    if (!err && !read && combine != routing::route_combine::ddl &&
+        (in_transaction() || autocommit_off_))
       slots_[static_cast<std::size_t>(c)].wrote = true;
     if (err) {
       for (int done : plan_.clusters) give_back_backend(done, true);
@@ -805,14 +875,19 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       }
       be.synced_owner = token_;
       be.synced_generation = state_.generation;
-      if (kind == response_kind::execute && running_ && (be.status & status::cursor_exists)) {
-        // The execution opened a cursor: the connection stays with the session until the
-        // statement's rows are fetched or it is reset, closed or executed again.
-        running_->statement->cursor_cluster = cluster;
-        running_->statement->cursor_backend_id = running_->backend_id;
-        ++slot.cursors;
+      if (kind == response_kind::execute && running_ && running_->private_statement) {
+        if (be.status & status::cursor_exists) {
+          // The execution opened a cursor: the connection stays with the session until the
+          // cursor is read to its end, reset, closed or executed again.
+          running_->statement->cursor_cluster = cluster;
+          running_->statement->cursor_backend_id = running_->backend_id;
+          ++slot.cursors;
+        } else {
+          co_await be.close_statement(running_->backend_id);  // no cursor after all
+        }
       }
-      if (explicit_txn_ && !(be.status & status::in_trans) && kind == response_kind::query &&
+      if (explicit_txn_ && !(be.status & status::in_trans) &&
+          (kind == response_kind::query || kind == response_kind::execute) &&
           plan_.kind != sql::statement_kind::transaction) {
         // The statement ended the transaction implicitly (DDL, LOCK TABLES, ...).
         explicit_txn_ = false;
@@ -893,6 +968,7 @@ awaitable<client_session::next> client_session::reset_connection() {
   session::apply_handshake_collation(state_, handshake_collation_);
   state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
   statements_.clear();
+  sql_statements_.clear();
   {
     const bool sent = co_await send_ok();
     co_return proceed(sent);

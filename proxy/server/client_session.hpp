@@ -67,6 +67,9 @@ class client_session {
     bool bound = false;
     std::uint32_t backend_id = 0;  // the statement's id on the connection that runs it
     bool fixed = false;            // route from the statement's fixed_* (no routing)
+    // A cursor was asked for: the execution runs on a private (uncached) backend statement,
+    // closed when the cursor closes or when no cursor opened.
+    bool private_statement = false;
   };
   awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
   awaitable<next> transaction_statement(std::string_view sql);
@@ -145,7 +148,10 @@ class client_session {
   bool explicit_txn_ = false;
   std::uint64_t sql_mode_generation_ = UINT64_MAX;
   bool ansi_quotes_ = false;
-  bool no_backslash_escapes_ = false;
+  bool no_backslash_escapes_ = false;  // the session's own sql_mode says so
+  bool session_sets_sql_mode_ = false;
+  bool server_default_nbe_ = false;  // the backends' default sql_mode has it (status flag)
+  bool text_binding_safe_ = true;    // values can be written into text (see route_view)
   bool autocommit_off_ = false;
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;

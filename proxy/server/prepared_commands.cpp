@@ -21,6 +21,9 @@ using namespace protocol;
 
 namespace {
 
+// Per client connection, as MariaDB's default max_prepared_stmt_count is per server.
+constexpr std::size_t max_statements_per_session = 16382;
+
 client_session::next proceed(bool sent) {
   return sent ? client_session::next::keep_going : client_session::next::close;
 }
@@ -56,6 +59,15 @@ int client_session::prepare_cluster(std::string_view sql) {
 awaitable<client_session::next> client_session::stmt_prepare() {
   const std::string sql(as_string_view(byte_span(payload_).subspan(1)));
   statements_.forget_last();
+  if (statements_.size() >= max_statements_per_session) {
+    const mysql_error err{er::too_many_statements, "42000",
+                          "Can't create more than max_prepared_stmt_count statements (current "
+                          "value: " +
+                              std::to_string(max_statements_per_session) +
+                              ", ShardGate's limit per connection)"};
+    const bool sent = co_await send_error(err);
+    co_return proceed(sent);
+  }
   const int cluster = prepare_cluster(sql);
   // (Broadcast reads are routed per execution: where they run depends on the transaction.)
   const bool fixed = plan_.action == routing::route_action::single && !plan_.broadcast_read;
@@ -90,8 +102,9 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   st.sql = sql;
   st.params = ok.params;
   st.columns = ok.columns;
-  st.placeholders_ok = routing::find_placeholders(st.sql, no_backslash_escapes_, st.placeholders) &&
-                       st.placeholders.size() == st.params;
+  st.placeholders_ok =
+      routing::find_placeholders(st.sql, route_view().no_backslash_escapes, st.placeholders) &&
+      st.placeholders.size() == st.params;
   st.pins = session::statement_pins_session(st.sql);
   // A statement routed to one cluster with its placeholders in place goes there whatever
   // the values (they only fill places the router does not read) - except transaction
@@ -127,7 +140,8 @@ awaitable<client_session::next> client_session::stmt_execute() {
   const std::uint32_t id = command_statement_id(payload_);
   session::client_statement* st = statements_.find(id);
   if (!st) {
-    const bool sent = co_await send_error(unknown_statement(id, payload_[0]));
+    const mysql_error unknown = unknown_statement(id, payload_[0]);
+    const bool sent = co_await send_error(unknown);
     co_return proceed(sent);
   }
   prepared_run exec;
@@ -160,11 +174,12 @@ awaitable<client_session::next> client_session::stmt_execute() {
     if (!split_params(exec.request, st->types, long_data, bound_)) {
       bad = wrong_arguments("malformed parameter values");
     } else if (!exec.fixed && st->placeholders_ok) {
-      route_view();
-      if (routing::bind_text(st->sql, st->placeholders, bound_, no_backslash_escapes_,
-                             bound_sql_)) {
+      const bool nbe = route_view().no_backslash_escapes;
+      if (routing::bind_text(st->sql, st->placeholders, bound_, nbe, bound_sql_)) {
         sql = bound_sql_;
-        exec.bound = true;
+        // Routing reads this text; running it as text (on several shards) needs values
+        // that read back the same in the connection's character set.
+        exec.bound = text_binding_safe_;
       }
     }
   }
@@ -187,13 +202,9 @@ awaitable<void> client_session::close_cursor(session::client_statement& st) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(c)];
   if (slot.cursors > 0) --slot.cursors;
   if (!slot.conn) co_return;
-  if (!slot.conn->broken()) {
-    char id[4];
-    for (int i = 0; i < 4; ++i) id[i] = static_cast<char>(st.cursor_backend_id >> (8 * i));
-    auto err = co_await slot.conn->run_internal(command::stmt_reset, std::string_view(id, 4));
-    if (err && slot.conn->broken())
-      spdlog::debug("client {}: closing a cursor: {}", id_, err->message);
-  }
+  // The cursor's statement is private to it: closing the statement closes the cursor.
+  const bool closed = co_await slot.conn->close_statement(st.cursor_backend_id);
+  if (!closed) spdlog::debug("client {}: lost the connection closing a cursor", id_);
   give_back_backend(c, !slot.conn->broken());
 }
 
@@ -212,28 +223,36 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
   backend::backend_connection& be = *slot.conn;
   const bool had_state = must_keep_backend(cluster);
   std::uint32_t backend_id = st.cached_backend_id;
-  if (st.cached_epoch == 0 || st.cached_epoch != be.prepared_epoch()) {
-    auto result = co_await be.prepare(st.schema, st.sql);
-    if (!result.statement) {
+  // A cursor runs on a statement of its own: a cached one may be shared by another client
+  // statement (or session) with the same text, whose execution would close this cursor.
+  exec.private_statement = (exec.request.flags & cursor_flags) != 0;
+  if (exec.private_statement || st.cached_epoch == 0 || st.cached_epoch != be.prepared_epoch()) {
+    auto result = co_await be.prepare(st.schema, st.sql, !exec.private_statement);
+    const std::uint32_t id = result.id;
+    const std::uint16_t params = result.params;
+    if (result.error) {
       const bool lost = !result.server_error;
       give_back_backend(cluster, !lost);
       const bool sent = co_await send_error(*result.error);
       co_return lost&& had_state ? next::close : proceed(sent);
     }
-    if (result.statement->params != st.params) {
-      give_back_backend(cluster, true);
+    if (params != st.params) {
+      if (exec.private_statement) co_await be.close_statement(id);
+      give_back_backend(cluster, !be.broken());
       const mysql_error e{er::unknown_error, "HY000",
                           "ShardGate: shard " + config_->clusters[cluster].name + " counts " +
-                              std::to_string(result.statement->params) +
+                              std::to_string(params) +
                               " parameters in this statement, the shard that prepared it " +
                               std::to_string(st.params) +
                               " (do the shards have the same table definitions?)"};
       const bool sent = co_await send_error(e);
       co_return proceed(sent);
     }
-    backend_id = result.statement->id;
-    st.cached_epoch = be.prepared_epoch();
-    st.cached_backend_id = backend_id;
+    backend_id = id;
+    if (!exec.private_statement) {
+      st.cached_epoch = be.prepared_epoch();
+      st.cached_backend_id = backend_id;
+    }
   }
   // Long data first (no replies), then the execution with the types always bound: this
   // connection may never have seen them.
@@ -278,7 +297,8 @@ awaitable<client_session::next> client_session::stmt_reset() {
   const std::uint32_t id = command_statement_id(payload_);
   session::client_statement* st = statements_.find(id);
   if (!st) {
-    const bool sent = co_await send_error(unknown_statement(id, payload_[0]));
+    const mysql_error unknown = unknown_statement(id, payload_[0]);
+    const bool sent = co_await send_error(unknown);
     co_return proceed(sent);
   }
   st->clear_long_data();
@@ -310,13 +330,10 @@ awaitable<client_session::next> client_session::stmt_fetch() {
   append_packet(request_, out_scratch_, seq);
   const next n = co_await exchange(response_kind::fetch, cluster, true, &request_);
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
-  // The last row sent (or the connection gone): the server closed the cursor.
+  // Read to its end (or failed): close the cursor's statement and unpin.
   if (st->cursor_cluster >= 0 && (!slot.conn || (slot.conn->status & status::last_row_sent) ||
-                                  !(slot.conn->status & status::cursor_exists))) {
-    st->cursor_cluster = -1;
-    if (slot.cursors > 0) --slot.cursors;
-    if (slot.conn) give_back_backend(cluster, true);
-  }
+                                  !(slot.conn->status & status::cursor_exists)))
+    co_await close_cursor(*st);
   co_return n;
 }
 
@@ -387,7 +404,7 @@ bool client_session::is_sql_prepared_command(const routing::parsed_statement& p)
 }
 
 awaitable<client_session::next> client_session::sql_prepared_command() {
-  const bool nbe = no_backslash_escapes_;
+  const bool nbe = route_view().no_backslash_escapes;
   token_view p;
   p.text = worker_.router().parsed().text;  // (payload_: stays until payload_ is rebuilt below)
   sql::lexer(p.text, nbe).tokenize(p.tokens);
@@ -415,8 +432,9 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
       if (!error) {
         std::vector<std::optional<std::string>> values;
         std::vector<backend::backend_connection::value_column> cols;
-        error = co_await slots_[static_cast<std::size_t>(home)].conn->query_row(
-            "SELECT " + variable, values, cols);
+        const std::string select = "SELECT " + variable;
+        error =
+            co_await slots_[static_cast<std::size_t>(home)].conn->query_row(select, values, cols);
         const bool broken = slots_[static_cast<std::size_t>(home)].conn->broken();
         give_back_backend(home, !broken);
         if (!error && (values.empty() || !values[0]))
@@ -443,7 +461,11 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
           if (!routing::find_placeholders(st.sql, nbe, st.placeholders) ||
               st.placeholders.size() != st.params)
             st.placeholders.clear();
-          sql_statements_[name] = std::move(st);
+          if (sql_statements_.size() >= max_statements_per_session && !sql_statements_.count(name))
+            error = mysql_error{er::too_many_statements, "42000",
+                                "Can't create more than max_prepared_stmt_count statements"};
+          else
+            sql_statements_[name] = std::move(st);
         }
       }
     }
@@ -519,6 +541,10 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     error = mysql_error{1064, "42000", "You have an error in your SQL syntax near EXECUTE"};
   }
   const sql_statement st = it->second;  // (a copy: the statement run below may replace it)
+  if (!error && !variables.empty() && !text_binding_safe_)
+    error = mysql_error{er::not_supported_yet, "42000",
+                        "ShardGate: EXECUTE ... USING @variable cannot write the values into the "
+                        "statement in this connection's character set; use utf8mb4"};
   if (!error && literals.size() != st.params)
     error = mysql_error{er::wrong_arguments, "HY000", "Incorrect arguments to EXECUTE"};
   if (!error && st.params > 0 && st.placeholders.size() != st.params)

@@ -72,6 +72,10 @@ class statement_registry {
     return it == statements_.end() ? nullptr : it->second.get();
   }
   void remove(std::uint32_t id) { statements_.erase(id); }
+  template <typename F>
+  void for_each(F&& f) {
+    for (auto& [id, st] : statements_) f(*st);
+  }
   void clear() {
     statements_.clear();
     last_ = 0;
