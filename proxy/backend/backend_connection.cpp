@@ -220,6 +220,23 @@ namespace {
 std::atomic<std::uint64_t> next_prepared_epoch{1};
 }  // namespace
 
+awaitable<bool> backend_connection::evict_least_recent() {
+  if (prepared_.empty()) co_return true;
+  // Close the least recently used (COM_STMT_CLOSE has no reply).
+  auto victim = prepared_.begin();
+  for (auto it = prepared_.begin(); it != prepared_.end(); ++it)
+    if (it->second.last_use < victim->second.last_use) victim = it;
+  payload_.clear();
+  encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close),
+                           victim->second.id);
+  prepared_.erase(victim);
+  prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
+  std::uint8_t seq = 0;
+  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  if (ec) broken_ = true;
+  co_return !ec;
+}
+
 void backend_connection::forget_prepared() {
   prepared_.clear();
   prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
@@ -247,21 +264,9 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   }
   std::uint8_t seq = 0;
   if (shared && prepared_.size() >= max_prepared_per_connection) {
-    // Close the least recently used (COM_STMT_CLOSE has no reply).
-    auto victim = prepared_.begin();
-    for (auto it = prepared_.begin(); it != prepared_.end(); ++it)
-      if (it->second.last_use < victim->second.last_use) victim = it;
-    payload_.clear();
-    encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close),
-                             victim->second.id);
-    prepared_.erase(victim);
-    prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
-    auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
-    if (ec) {
-      broken_ = true;
-      co_return prepare_result{nullptr, 0, 0,
-                               lost("while closing a prepared statement: " + ec.message()), false};
-    }
+    const bool ok = co_await evict_least_recent();
+    if (!ok)
+      co_return prepare_result{nullptr, 0, 0, lost("while closing a prepared statement"), false};
   }
   // A statement's tables are resolved in the database current when it is prepared.
   const bool switch_schema = !schema.empty() && schema != state.schema;
@@ -283,6 +288,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
   prepare_result result;
   prepare_ok ok;
+  bool retry_after_eviction = false;
   if (ec) {
     broken_ = true;
     result.error = lost("while reading a prepare reply: " + ec.message());
@@ -293,6 +299,9 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
     else
       result.error = mysql_error{er::unknown_error, "HY000", "malformed error reply"};
     result.server_error = true;
+    // The server's max_prepared_stmt_count is reached: give back one of ours, retry once
+    // (below, after the current database is restored).
+    retry_after_eviction = result.error->code == 1461 && !prepared_.empty() && !retrying_;
   } else if (!decode_prepare_ok(payload_, ok)) {
     broken_ = true;
     result.error = lost("(malformed prepare reply)");
@@ -331,6 +340,12 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
       result.error = err;
       result.server_error = false;
     }
+  }
+  if (retry_after_eviction && !broken_) {
+    retrying_ = true;
+    const bool evicted = co_await evict_least_recent();
+    if (evicted) result = co_await prepare(schema, sql, shared);
+    retrying_ = false;
   }
   co_return result;
 }

@@ -178,6 +178,8 @@ class backend_connection {
   std::uint64_t prepared_clock_ = 0;
   std::string prepared_key_;
   void forget_prepared();
+  awaitable<bool> evict_least_recent();
+  bool retrying_ = false;
 };
 
 }  // namespace shardgate::backend

@@ -296,8 +296,10 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
     case command::stmt_close: {  // no reply
       const std::uint32_t id = command_statement_id(payload_);
       if (auto* st = statements_.find(id); st && id != last_prepared_statement) {
-        if (st->cursor_cluster >= 0) co_await close_cursor(*st);
+        bool kept = true;
+        if (st->cursor_cluster >= 0) kept = co_await close_cursor(*st);
         statements_.remove(id);
+        if (!kept) co_return next::close;
       }
       co_return next::keep_going;
     }

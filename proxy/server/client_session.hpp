@@ -89,7 +89,9 @@ class client_session {
   awaitable<next> stmt_fetch();
   awaitable<next> run_prepared(int cluster, prepared_run& exec);
   // Closes the statement's open cursor on its backend connection (COM_STMT_RESET there).
-  awaitable<void> close_cursor(session::client_statement& st);
+  // False: the connection was lost while it also held a transaction or pinned state.
+  awaitable<bool> close_cursor(session::client_statement& st);
+  protocol::mysql_error lost_pinned_state() const;
   // The cluster that prepares a statement for its metadata.
   int prepare_cluster(std::string_view sql);
   // SQL-level PREPARE / EXECUTE / {DEALLOCATE | DROP} PREPARE, when sharding is configured

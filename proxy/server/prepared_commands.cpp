@@ -195,23 +195,39 @@ awaitable<client_session::next> client_session::stmt_execute() {
   co_return n;
 }
 
-awaitable<void> client_session::close_cursor(session::client_statement& st) {
+awaitable<bool> client_session::close_cursor(session::client_statement& st) {
   const int c = st.cursor_cluster;
   st.cursor_cluster = -1;
-  if (c < 0) co_return;
+  if (c < 0) co_return true;
   cluster_slot& slot = slots_[static_cast<std::size_t>(c)];
   if (slot.cursors > 0) --slot.cursors;
-  if (!slot.conn) co_return;
+  if (!slot.conn) co_return true;
+  const bool other_state = must_keep_backend(c);  // a transaction, pinned state, cursors
   // The cursor's statement is private to it: closing the statement closes the cursor.
   const bool closed = co_await slot.conn->close_statement(st.cursor_backend_id);
-  if (!closed) spdlog::debug("client {}: lost the connection closing a cursor", id_);
-  give_back_backend(c, !slot.conn->broken());
+  give_back_backend(c, closed);
+  // A connection lost with a transaction or pinned state on it: the session cannot go on
+  // as if nothing happened (as a direct connection would have ended).
+  co_return closed || !other_state;
+}
+
+mysql_error client_session::lost_pinned_state() const {
+  return {er::server_lost, "08S01",
+          "Lost connection to the backend that held this session's transaction or pinned "
+          "state (while closing a cursor)"};
 }
 
 awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec) {
   session::client_statement& st0 = *exec.statement;
   // Executing again closes the statement's cursor (the server would; it may be elsewhere).
-  if (st0.cursor_cluster >= 0) co_await close_cursor(st0);
+  if (st0.cursor_cluster >= 0) {
+    const bool kept = co_await close_cursor(st0);
+    if (!kept) {
+      const mysql_error lost = lost_pinned_state();
+      co_await send_error(lost);
+      co_return next::close;
+    }
+  }
   auto err = co_await borrow_backend(cluster);
   if (!err) err = co_await join_transaction(cluster);
   if (err) {
@@ -302,7 +318,14 @@ awaitable<client_session::next> client_session::stmt_reset() {
     co_return proceed(sent);
   }
   st->clear_long_data();
-  if (st->cursor_cluster >= 0) co_await close_cursor(*st);
+  if (st->cursor_cluster >= 0) {
+    const bool kept = co_await close_cursor(*st);
+    if (!kept) {
+      const mysql_error lost = lost_pinned_state();
+      co_await send_error(lost);
+      co_return next::close;
+    }
+  }
   const bool sent = co_await send_ok();
   co_return proceed(sent);
 }
@@ -313,7 +336,14 @@ awaitable<client_session::next> client_session::stmt_fetch() {
   session::client_statement* st = statements_.find(id);
   if (!st || st->cursor_cluster < 0 || payload_.size() < 9 ||
       !slots_[static_cast<std::size_t>(st->cursor_cluster)].conn) {
-    if (st && st->cursor_cluster >= 0) co_await close_cursor(*st);
+    if (st && st->cursor_cluster >= 0) {
+      const bool kept = co_await close_cursor(*st);
+      if (!kept) {
+        const mysql_error lost = lost_pinned_state();
+        co_await send_error(lost);
+        co_return next::close;
+      }
+    }
     const mysql_error err =
         st ? mysql_error{er::no_open_cursor, "HY000",
                          "The statement (" + std::to_string(id) + ") has no open cursor."}
@@ -331,9 +361,12 @@ awaitable<client_session::next> client_session::stmt_fetch() {
   const next n = co_await exchange(response_kind::fetch, cluster, true, &request_);
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   // Read to its end (or failed): close the cursor's statement and unpin.
-  if (st->cursor_cluster >= 0 && (!slot.conn || (slot.conn->status & status::last_row_sent) ||
-                                  !(slot.conn->status & status::cursor_exists)))
-    co_await close_cursor(*st);
+  if (n == next::keep_going && st->cursor_cluster >= 0 &&
+      (!slot.conn || (slot.conn->status & status::last_row_sent) ||
+       !(slot.conn->status & status::cursor_exists))) {
+    const bool kept = co_await close_cursor(*st);
+    if (!kept) co_return next::close;
+  }
   co_return n;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """ctest entry point for stmt_client_test (MariaDB Connector/C prepared statements): starts
 ShardGate with the sharded `pstest` schema of the Node tests in front of the fixture servers
-(or uses MariaDB directly with SHARDGATE_DIRECT=1) and runs the test binary."""
+(or uses MariaDB directly with SHARDGATE_DIRECT=1) and runs the test binary. Through
+ShardGate the shards allow only 6 prepared statements each, so the backend statement cache
+must evict and retry (the test has 160 distinct statements)."""
 import os
 import subprocess
 import sys
@@ -31,9 +33,16 @@ def main():
         schemas["pstest"]["tables"]["cc_orders"] = {"shard_key": "order_no", "same_as": "ps_orders"}
         proxy = start_proxy("stmt_client", small, default_cluster=shards[0].name, schemas=schemas)
         env.update(SG_PORT=str(proxy.port), SG_SHARD_PORTS=",".join(str(s.port) for s in shards))
+    if proxy:
+        # A tiny server-side statement limit: ShardGate must give back cached statements
+        # (error 1461 -> evict the least recently used, retry) instead of failing clients.
+        for s in shards:
+            s.sql("SET GLOBAL max_prepared_stmt_count = 6")
     try:
         return subprocess.run([binary], env=env, timeout=240).returncode
     finally:
+        for s in shards:
+            s.sql("SET GLOBAL max_prepared_stmt_count = DEFAULT")
         if proxy:
             proxy.stop_and_check()
             print(f"proxy log: {proxy.log_path}")
