@@ -1,4 +1,5 @@
-// libFuzzer target: the statement scanner must accept any bytes without reading past them.
+// libFuzzer target: the statement scanners (pinning, SQL-level PREPARE/EXECUTE detection)
+// must accept any bytes without reading past them.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -10,5 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool pins = shardgate::session::statement_pins_session(sql);
   // Deterministic.
   if (pins != shardgate::session::statement_pins_session(sql)) __builtin_trap();
+  (void)shardgate::session::starts_sql_prepared_command(sql);
   return 0;
 }
