@@ -6,6 +6,8 @@
 #include <string>
 
 #include "config/loader.hpp"
+#include "protocol/prepared_statement.hpp"
+#include "routing/bind_params.hpp"
 #include "routing/router.hpp"
 
 namespace {
@@ -52,6 +54,36 @@ void BM_route_point_select_by_order_number(benchmark::State& state) {
   if (plan.action != routing::route_action::single) state.SkipWithError("not routed to one shard");
 }
 BENCHMARK(BM_route_point_select_by_order_number);
+
+// A prepared point select's execution (COM_STMT_EXECUTE): its bound parameters split from
+// the request, written into the statement text, and that text routed - what ShardGate does
+// per execution of a statement whose route depends on its values.
+void BM_bind_and_route_prepared_point_select(benchmark::State& state) {
+  routing::router router(topology());
+  routing::route_plan plan;
+  const std::string sql =
+      "SELECT order_no, member_id, amount, status FROM orders WHERE order_no = ?";
+  std::vector<routing::placeholder> placeholders;
+  routing::find_placeholders(sql, false, placeholders);
+  // COM_STMT_EXECUTE: id 1, no cursor, 1 iteration, NULL bitmap 0, types bound (VAR_STRING).
+  protocol::bytes request = {0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0xfd, 0, 19};
+  const std::string key = "ORD2026112200000123";
+  request.insert(request.end(), key.begin(), key.end());
+  std::vector<protocol::bound_param> bound;
+  std::string text;
+  const routing::session_view session{"shop"};
+  for (auto _ : state) {
+    protocol::execute_request req;
+    if (!protocol::decode_execute(request, 1, req) ||
+        !protocol::split_params(req, req.types, {}, bound) ||
+        !routing::bind_text(sql, placeholders, bound, false, text))
+      state.SkipWithError("malformed");
+    router.route(text, session, plan);
+    benchmark::DoNotOptimize(plan.clusters.data());
+  }
+  if (plan.action != routing::route_action::single) state.SkipWithError("not routed to one shard");
+}
+BENCHMARK(BM_bind_and_route_prepared_point_select);
 
 // The parts of the point select's cost: lexing only, and lexing + parsing (no placement).
 void BM_route_parts_lex_point_select(benchmark::State& state) {
