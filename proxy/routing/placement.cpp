@@ -141,6 +141,27 @@ key_read read_key(const config::shard_key_config& key, sql::token_kind kind,
     const key_read r = finish_text(key, out);
     return r == key_read::mismatch ? key_read::cannot_tell : r;  // out of range
   }
+  if (kind == sql::token_kind::hex_string && key.kind != config::key_kind::integer) {
+    // X'..' is a binary string, like _binary'..' below: its bytes are the key (prepared
+    // statements bind BLOB-typed values, e.g. Node Buffers, Go []byte, so).
+    const std::string_view t = token_text;
+    if (t.size() < 3 || (t[0] != 'X' && t[0] != 'x') || t[1] != '\'' || t.back() != '\'' ||
+        (t.size() - 3) % 2 != 0)
+      return key_read::cannot_tell;
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const std::size_t digits_end = t.size() - 1;  // the closing quote
+    for (std::size_t i = 2; i < digits_end; i += 2) {
+      const int hi = nibble(t[i]), lo = nibble(t[i + 1]);
+      if (hi < 0 || lo < 0) return key_read::cannot_tell;
+      out.text.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    return finish_text(key, out);
+  }
   if (kind != sql::token_kind::string) return key_read::cannot_tell;
   // A charset introducer other than a UTF-8 / ASCII / Latin-1 one changes the bytes.
   if (!token_text.empty() && token_text[0] == '_') {

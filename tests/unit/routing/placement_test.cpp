@@ -541,8 +541,17 @@ TEST_F(placement_test, reading_keys_from_sql_tokens) {
   EXPECT_EQ(read_key(orders, token_kind::number, "20261122", false, false, kv),
             key_read::cannot_tell);
   EXPECT_EQ(read_key(text, token_kind::number, "1", false, false, kv), key_read::cannot_tell);
-  // Hex and bit strings, placeholders: never read.
-  EXPECT_EQ(read_key(text, token_kind::hex_string, "X'616263'", false, false, kv),
+  // Hex strings are binary strings (like _binary'..'): read as their bytes, except for
+  // integer keys (compared as numbers). Bit strings, placeholders: never read.
+  EXPECT_EQ(read_key(text, token_kind::hex_string, "X'616263'", false, false, kv), key_read::ok);
+  EXPECT_EQ(kv.text, "abc");
+  EXPECT_EQ(read_key(text, token_kind::hex_string, "x'41'", false, false, kv), key_read::ok);
+  EXPECT_EQ(read_key(text, token_kind::hex_string, "X''", false, false, kv), key_read::ok);
+  EXPECT_EQ(read_key(text, token_kind::hex_string, "X'4G'", false, false, kv),
+            key_read::cannot_tell);
+  EXPECT_EQ(read_key(text, token_kind::hex_string, "X'414'", false, false, kv),
+            key_read::cannot_tell);
+  EXPECT_EQ(read_key(integer, token_kind::hex_string, "X'2A'", false, false, kv),
             key_read::cannot_tell);
   EXPECT_EQ(read_key(integer, token_kind::bit_string, "b'101'", false, false, kv),
             key_read::cannot_tell);
