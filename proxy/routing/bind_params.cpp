@@ -56,30 +56,46 @@ bool integral_number(const protocol::bound_param& p, std::string& out) {
   return true;
 }
 
-}  // namespace
-
-bool bind_text(std::string_view sql, std::span<const placeholder> placeholders,
-               std::span<const protocol::bound_param> params, bool no_backslash_escapes,
-               std::string& out) {
+// The statement with each placeholder replaced by what write(i, out) appends (a space on
+// either side keeps tokens apart: `a-?` must not become `a--1`, a comment).
+template <typename Write>
+bool splice(std::string_view sql, std::span<const placeholder> placeholders, std::size_t count,
+            std::string& out, Write write) {
   out.clear();
-  if (placeholders.size() != params.size()) return false;
+  if (placeholders.size() != count) return false;
   std::size_t at = 0;
   for (std::size_t i = 0; i < placeholders.size(); ++i) {
     const std::size_t offset = placeholders[i].offset;
     if (offset < at || offset >= sql.size()) return false;
     out.append(sql.substr(at, offset - at));
     out += ' ';
-    const bool is_null = params[i].is_null;
-    if (placeholders[i].integer_only && !is_null && integral_number(params[i], out)) {
-      // written
-    } else if (!protocol::append_literal(out, params[i], no_backslash_escapes)) {
-      return false;
-    }
+    if (!write(i, out)) return false;
     out += ' ';
     at = offset + 1;
   }
   out.append(sql.substr(at));
   return true;
+}
+
+}  // namespace
+
+bool splice_literals(std::string_view sql, std::span<const placeholder> placeholders,
+                     std::span<const std::string> literals, std::string& out) {
+  return splice(sql, placeholders, literals.size(), out, [&](std::size_t i, std::string& o) {
+    o += literals[i];
+    return true;
+  });
+}
+
+bool bind_text(std::string_view sql, std::span<const placeholder> placeholders,
+               std::span<const protocol::bound_param> params, bool no_backslash_escapes,
+               std::string& out) {
+  // Literals are written straight into `out` (no string per parameter).
+  return splice(sql, placeholders, params.size(), out, [&](std::size_t i, std::string& o) {
+    const protocol::bound_param& p = params[i];
+    if (placeholders[i].integer_only && !p.is_null && integral_number(p, o)) return true;
+    return protocol::append_literal(o, p, no_backslash_escapes);
+  });
 }
 
 }  // namespace shardgate::routing

@@ -26,6 +26,11 @@ struct placeholder {
 bool find_placeholders(std::string_view sql, bool no_backslash_escapes,
                        std::vector<placeholder>& out);
 
+// `sql` with placeholders[i] replaced by literals[i] (already SQL literals), each with a
+// space on either side. False when the counts differ or an offset is out of order.
+bool splice_literals(std::string_view sql, std::span<const placeholder> placeholders,
+                     std::span<const std::string> literals, std::string& out);
+
 // `sql` with placeholders[i] replaced by the literal of params[i] (a space on each side
 // keeps tokens apart: `a-?` must not become `a--1`, a comment). False when the counts
 // differ or a value has no literal form (NaN, infinity).

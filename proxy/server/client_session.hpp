@@ -91,7 +91,7 @@ class client_session {
   // Closes the statement's open cursor on its backend connection (COM_STMT_RESET there).
   // False: the connection was lost while it also held a transaction or pinned state.
   awaitable<bool> close_cursor(session::client_statement& st);
-  protocol::mysql_error lost_pinned_state() const;
+  awaitable<next> end_after_lost_state();
   // The cluster that prepares a statement for its metadata.
   int prepare_cluster(std::string_view sql);
   // SQL-level PREPARE / EXECUTE / {DEALLOCATE | DROP} PREPARE, when sharding is configured

@@ -211,10 +211,14 @@ awaitable<bool> client_session::close_cursor(session::client_statement& st) {
   co_return closed || !other_state;
 }
 
-mysql_error client_session::lost_pinned_state() const {
-  return {er::server_lost, "08S01",
-          "Lost connection to the backend that held this session's transaction or pinned "
-          "state (while closing a cursor)"};
+// A connection lost while closing a cursor took the session's transaction or pinned
+// state with it: report it and end the client connection, as a direct one would have ended.
+awaitable<client_session::next> client_session::end_after_lost_state() {
+  const mysql_error lost{er::server_lost, "08S01",
+                         "Lost connection to the backend that held this session's transaction "
+                         "or pinned state (while closing a cursor)"};
+  co_await send_error(lost);
+  co_return next::close;
 }
 
 awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec) {
@@ -222,11 +226,7 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
   // Executing again closes the statement's cursor (the server would; it may be elsewhere).
   if (st0.cursor_cluster >= 0) {
     const bool kept = co_await close_cursor(st0);
-    if (!kept) {
-      const mysql_error lost = lost_pinned_state();
-      co_await send_error(lost);
-      co_return next::close;
-    }
+    if (!kept) co_return co_await end_after_lost_state();
   }
   auto err = co_await borrow_backend(cluster);
   if (!err) err = co_await join_transaction(cluster);
@@ -320,11 +320,7 @@ awaitable<client_session::next> client_session::stmt_reset() {
   st->clear_long_data();
   if (st->cursor_cluster >= 0) {
     const bool kept = co_await close_cursor(*st);
-    if (!kept) {
-      const mysql_error lost = lost_pinned_state();
-      co_await send_error(lost);
-      co_return next::close;
-    }
+    if (!kept) co_return co_await end_after_lost_state();
   }
   const bool sent = co_await send_ok();
   co_return proceed(sent);
@@ -338,11 +334,7 @@ awaitable<client_session::next> client_session::stmt_fetch() {
       !slots_[static_cast<std::size_t>(st->cursor_cluster)].conn) {
     if (st && st->cursor_cluster >= 0) {
       const bool kept = co_await close_cursor(*st);
-      if (!kept) {
-        const mysql_error lost = lost_pinned_state();
-        co_await send_error(lost);
-        co_return next::close;
-      }
+      if (!kept) co_return co_await end_after_lost_state();
     }
     const mysql_error err =
         st ? mysql_error{er::no_open_cursor, "HY000",
@@ -433,6 +425,9 @@ void append_value(std::string& sql, const std::optional<std::string>& v,
 }  // namespace
 
 bool client_session::is_sql_prepared_command(const routing::parsed_statement& p) {
+  // PREPARE / EXECUTE / DEALLOCATE classify as `other`, DROP PREPARE as DDL: other
+  // statements (the query path) are not lexed again.
+  if (p.kind != sql::statement_kind::other && p.kind != sql::statement_kind::ddl) return false;
   return session::starts_sql_prepared_command(p.text);
 }
 
@@ -607,15 +602,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
   }
   // The bound text runs as a COM_QUERY would (routing, transactions, merges).
   std::string text;
-  std::size_t at = 0;
-  for (std::size_t k = 0; k < st.placeholders.size(); ++k) {
-    text.append(st.sql, at, st.placeholders[k].offset - at);
-    text += ' ';
-    text += literals[k];
-    text += ' ';
-    at = st.placeholders[k].offset + 1;
-  }
-  text.append(st.sql, at, std::string::npos);
+  (void)routing::splice_literals(st.sql, st.placeholders, literals, text);  // counts checked
   payload_.assign(1, static_cast<std::uint8_t>(command::query));
   payload_.insert(payload_.end(), text.begin(), text.end());
   const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
