@@ -75,10 +75,18 @@ struct routing_config {
 enum class cross_shard_mode : std::uint8_t {
   reject,       // refuse the statement (the transaction stays open and usable)
   best_effort,  // one transaction per shard, committed one after the other
+  xa,           // one XA branch per shard, two-phase commit with a durable decision log
 };
 
 struct transactions_config {
   cross_shard_mode cross_shard = cross_shard_mode::reject;
+  // xa: the decision log (relative paths: to the config file's directory).
+  std::string xa_log;
+  // xa: this instance's name in its XA transaction ids; instances in front of the same
+  // shards need different names (recovery resolves only its own branches).
+  std::string xa_name = "shardgate";
+  // xa: seconds between recovery passes (XA RECOVER on every cluster).
+  std::uint32_t xa_recovery_interval_s = 30;
 };
 
 struct logging_config {

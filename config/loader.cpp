@@ -700,8 +700,9 @@ void parse_routing(const YAML::Node& n, routing_config& out) {
         integer(n["merge_max_rows"], "routing.merge_max_rows", 1, 1'000'000'000));
 }
 
-void parse_transactions(const YAML::Node& n, transactions_config& out) {
-  expect_map(n, "transactions", {"cross_shard"});
+void parse_transactions(const YAML::Node& n, transactions_config& out,
+                        const std::string& source) {
+  expect_map(n, "transactions", {"cross_shard", "xa_log", "xa_name", "xa_recovery_interval_s"});
   if (n["cross_shard"]) {
     const std::string mode = scalar(n["cross_shard"], "transactions.cross_shard");
     if (mode == "reject") {
@@ -709,13 +710,38 @@ void parse_transactions(const YAML::Node& n, transactions_config& out) {
     } else if (mode == "best_effort") {
       out.cross_shard = cross_shard_mode::best_effort;
     } else if (mode == "xa") {
-      fail(n["cross_shard"],
-           "transactions.cross_shard: xa (two-phase commit) is not available in this version; "
-           "use reject or best_effort");
+      out.cross_shard = cross_shard_mode::xa;
     } else {
-      fail(n["cross_shard"], "transactions.cross_shard must be reject or best_effort");
+      fail(n["cross_shard"], "transactions.cross_shard must be reject, best_effort or xa");
     }
   }
+  if (n["xa_log"]) {
+    out.xa_log = scalar(n["xa_log"], "transactions.xa_log");
+    if (out.xa_log.empty()) fail(n["xa_log"], "transactions.xa_log must not be empty");
+    if (out.xa_log.front() != '/') {
+      const auto slash = source.rfind('/');
+      if (slash != std::string::npos) out.xa_log = source.substr(0, slash + 1) + out.xa_log;
+    }
+  }
+  if (n["xa_name"]) {
+    out.xa_name = scalar(n["xa_name"], "transactions.xa_name");
+    const bool valid =
+        !out.xa_name.empty() && out.xa_name.size() <= 24 &&
+        std::all_of(out.xa_name.begin(), out.xa_name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_';
+        });
+    if (!valid)
+      fail(n["xa_name"], "transactions.xa_name must be 1-24 characters of A-Z, a-z, 0-9 and _");
+  }
+  if (n["xa_recovery_interval_s"])
+    out.xa_recovery_interval_s = static_cast<std::uint32_t>(
+        integer(n["xa_recovery_interval_s"], "transactions.xa_recovery_interval_s", 1, 3600));
+  if (out.cross_shard == cross_shard_mode::xa && out.xa_log.empty())
+    fail(n["cross_shard"],
+         "transactions.cross_shard: xa needs transactions.xa_log, the file where commit "
+         "decisions are recorded before any shard commits (on durable storage, one per "
+         "ShardGate instance)");
 }
 
 void parse_logging(const YAML::Node& n, logging_config& out) {
@@ -752,7 +778,7 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   if (root["lookups"]) parse_lookups(root["lookups"], *cfg);
   if (root["schemas"]) parse_schemas(root["schemas"], *cfg);
   if (root["routing"]) parse_routing(root["routing"], cfg->routing);
-  if (root["transactions"]) parse_transactions(root["transactions"], cfg->transactions);
+  if (root["transactions"]) parse_transactions(root["transactions"], cfg->transactions, source);
   if (root["logging"]) parse_logging(root["logging"], cfg->logging);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
       cfg->admin.address == cfg->listen.address) {

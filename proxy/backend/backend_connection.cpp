@@ -354,6 +354,16 @@ awaitable<std::optional<mysql_error>> backend_connection::query_row(
     std::string_view sql, std::vector<std::optional<std::string>>& values,
     std::vector<value_column>& columns) {
   values.clear();
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  auto err = co_await query_rows(sql, rows, columns, 1);
+  if (!err && !rows.empty()) values = std::move(rows.front());
+  co_return err;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::query_rows(
+    std::string_view sql, std::vector<std::vector<std::optional<std::string>>>& rows,
+    std::vector<value_column>& columns, std::size_t max_rows) {
+  rows.clear();
   columns.clear();
   payload_.assign(1, static_cast<std::uint8_t>(command::query));
   payload_.insert(payload_.end(), sql.begin(), sql.end());
@@ -399,7 +409,6 @@ awaitable<std::optional<mysql_error>> backend_connection::query_row(
       co_return lost("while reading a reply");
     }
   }
-  bool first = true;
   for (;;) {
     ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
@@ -422,12 +431,13 @@ awaitable<std::optional<mysql_error>> backend_connection::query_row(
       }
       break;
     }
-    if (first) {
+    if (rows.size() < max_rows) {  // (later rows are read and dropped)
       text_row row;
       if (!decode_text_row(payload_, columns.size(), row)) {
         broken_ = true;
         co_return lost("(malformed row)");
       }
+      auto& values = rows.emplace_back();
       for (const auto& v : row) {
         if (v) {
           values.emplace_back(std::string(*v));
@@ -435,7 +445,6 @@ awaitable<std::optional<mysql_error>> backend_connection::query_row(
           values.emplace_back(std::nullopt);
         }
       }
-      first = false;
     }
   }
   co_return std::nullopt;

@@ -91,6 +91,10 @@ class backend_connection {
   awaitable<std::optional<protocol::mysql_error>> query_row(
       std::string_view sql, std::vector<std::optional<std::string>>& values,
       std::vector<value_column>& columns);
+  // The same for every row (up to `max_rows`; the rest are read and dropped).
+  awaitable<std::optional<protocol::mysql_error>> query_rows(
+      std::string_view sql, std::vector<std::vector<std::optional<std::string>>>& rows,
+      std::vector<value_column>& columns, std::size_t max_rows);
 
   // A statement prepared on this connection (server-side), shared by every client session
   // that prepares the same text in the same schema.

@@ -50,6 +50,7 @@ void route_plan::clear() {
   first_row_cluster = -1;
   tableless = false;
   broadcast_read = false;
+  ends_transaction = false;
   error = {};
   reason.clear();
   table = nullptr;
@@ -265,6 +266,7 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
   }
   int cluster = -1;
   bool write = false;
+  bool ends_transaction = false;
   statement_kind kind = statement_kind::other;
   std::string first_reason;
   // USE db changes the current schema of the statements after it.
@@ -280,6 +282,8 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
       session.schema = schema;
     }
     write = write || plan.write;
+    if (plan.kind == statement_kind::transaction || plan.kind == statement_kind::ddl)
+      ends_transaction = true;
     if (plan.tableless) continue;
     if (plan.action != route_action::single)
       return refuse(plan, er::not_supported_yet, "42000",
@@ -305,6 +309,7 @@ void router::route_pieces(std::string_view sql, const session_view& s, route_pla
   plan.kind = kind;
   plan.write = write;
   plan.tableless = tableless;
+  plan.ends_transaction = ends_transaction;
   plan.clusters.push_back(cluster);
   if (explain) plan.reason = "multi-statement text, one cluster: " + first_reason;
 }

@@ -62,6 +62,9 @@ struct route_plan {
   // any other cluster holding a copy of each (router::has_broadcast_copies), e.g. where
   // its transaction is open.
   bool broadcast_read = false;
+  // A multi-statement text with a transaction statement (BEGIN, COMMIT, SAVEPOINT, ...) or
+  // DDL (an implicit COMMIT): it would end a transaction only on the cluster it runs on.
+  bool ends_transaction = false;
   protocol::mysql_error error;
   std::string reason;  // why this plan (filled when explaining)
   // The sharded table that decided the route (null: none).

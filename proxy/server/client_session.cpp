@@ -417,6 +417,12 @@ awaitable<std::optional<mysql_error>> client_session::join_transaction(int clust
   if (!explicit_txn_) co_return std::nullopt;
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   if (slot.conn && (slot.conn->status & status::in_trans)) co_return std::nullopt;
+  if (xa_txn_) {  // transactions.cross_shard: xa - the shard's branch of the XA transaction
+    if (xa_gtrid_.empty()) xa_gtrid_ = worker_.shared().xa->begin();
+    auto err = co_await run_xa(cluster, static_cast<int>(transactions::xa_verb::start));
+    if (!err) slot.xa = true;
+    co_return err;
+  }
   auto err = co_await slot.conn->run_internal(command::query, begin_text_);
   co_return err;
 }
@@ -459,6 +465,20 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     const bool sent = co_await send_error(plan_.error);
     co_return proceed(sent);
   }
+  if (plan_.ends_transaction) {
+    // A multi-statement text would end (or begin) the transaction on one shard only.
+    int open = 0;
+    for (const auto& slot : slots_)
+      if (slot.conn && (slot.conn->status & status::in_trans)) ++open;
+    if (open > 1 || xa_open()) {
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: the transaction is open on several shards (or as XA "
+                            "transactions); a multi-statement text cannot end it - send "
+                            "COMMIT, ROLLBACK, BEGIN or DDL as a statement of its own"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+  }
   if (plan_.kind == sql::statement_kind::transaction) {
     if (exec) {  // BEGIN / COMMIT / SAVEPOINT ... prepared: run as the text it is (OK / ERR)
       payload_.assign(1, static_cast<std::uint8_t>(command::query));
@@ -480,18 +500,21 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
   }
 
   const bool autocommit_off = autocommit_off_;  // cached with the sql_mode by route_view()
-  // transactions.cross_shard: best_effort lets a transaction write on several shards.
-  const bool cross_shard_ok =
-      config_->transactions.cross_shard == config::cross_shard_mode::best_effort;
+  // transactions.cross_shard: best_effort lets a transaction write on several shards, xa
+  // one opened with BEGIN / START TRANSACTION (its branches are XA transactions).
+  const auto mode = config_->transactions.cross_shard;
+  const bool cross_shard_ok = mode == config::cross_shard_mode::best_effort ||
+                              (mode == config::cross_shard_mode::xa && xa_txn_);
   if (autocommit_off && !cross_shard_ok && plan_.write &&
       plan_.action == routing::route_action::fan_out &&
       plan_.combine == routing::route_combine::ok) {
     // With autocommit off every shard would open its own transaction.
     const mysql_error err{er::not_supported_yet, "42000",
-                          "ShardGate: with autocommit=0 this write would open transactions on "
-                          "several shards, and cross-shard transactions are not supported "
-                          "(transactions.cross_shard: reject); write one shard at a time or "
-                          "enable autocommit"};
+                          std::string("ShardGate: with autocommit=0 this write would open "
+                                      "transactions on several shards, and cross-shard "
+                                      "transactions are not supported ") +
+                              cross_shard_hint() +
+                              "; write one shard at a time or enable autocommit"};
     const bool sent = co_await send_error(err);
     co_return proceed(sent);
   }
@@ -508,22 +531,23 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
             er::not_supported_yet, "42000",
             "ShardGate: this transaction writes on shard " + config_->clusters[c].name +
                 "; this statement would write on shard " + config_->clusters[target].name +
-                " and cross-shard transactions are not supported (transactions.cross_shard: "
-                "reject). COMMIT or ROLLBACK first; the transaction is still open"};
+                " and cross-shard transactions are not supported " + cross_shard_hint() +
+                ". COMMIT or ROLLBACK first; the transaction is still open"};
         const bool sent = co_await send_error(err);
         co_return proceed(sent);
       }
     }
     if (plan_.action == routing::route_action::fan_out) {
       const bool copies = plan_.combine == routing::route_combine::broadcast;
-      const mysql_error err{er::not_supported_yet, "42000",
-                            copies ? "ShardGate: this write to a broadcast table runs on every "
-                                     "copy (several shards) and cross-shard transactions are "
-                                     "not supported (transactions.cross_shard: reject); write "
-                                     "it outside the transaction"
-                                   : "ShardGate: this write spans several shards, which a "
-                                     "transaction cannot do yet (transactions.cross_shard: "
-                                     "reject)"};
+      const mysql_error err{
+          er::not_supported_yet, "42000",
+          copies ? std::string("ShardGate: this write to a broadcast table runs on every copy "
+                               "(several shards) and cross-shard transactions are not "
+                               "supported ") +
+                       cross_shard_hint() + "; write it outside the transaction"
+                 : std::string("ShardGate: this write spans several shards, which this "
+                               "transaction cannot do ") +
+                       cross_shard_hint()};
       const bool sent = co_await send_error(err);
       co_return proceed(sent);
     }
@@ -589,6 +613,75 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     if (slots_[c].conn && (slots_[c].conn->status & status::in_trans))
       open.push_back(static_cast<int>(c));
 
+  const bool xa_mode = config_->transactions.cross_shard == config::cross_shard_mode::xa;
+  if (xa_mode || xa_open()) {
+    const bool xa_active = xa_txn_ || xa_open();
+    auto word = [&](std::size_t i, std::string_view w) {
+      if (i >= parsed.tokens.size()) return false;
+      const std::string_view t = parsed.token_text(static_cast<std::uint32_t>(i));
+      return t.size() == w.size() && std::equal(t.begin(), t.end(), w.begin(), [](char a, char b) {
+               return (a >= 'a' && a <= 'z' ? a - 32 : a) == b;
+             });
+    };
+    bool chain_or_release = false, read_only = false, snapshot = false;
+    for (std::size_t i = 1; i < parsed.tokens.size(); ++i) {
+      if ((word(i, "CHAIN") || word(i, "RELEASE")) && !word(i - 1, "NO")) chain_or_release = true;
+      if (word(i, "READ") && word(i + 1, "ONLY")) read_only = true;
+      if (word(i, "CONSISTENT") && word(i + 1, "SNAPSHOT")) snapshot = true;
+    }
+    const char* refusal = nullptr;
+    if (xa_active && parsed.is_keyword(0, keyword_id("XA")))
+      refusal =
+          "ShardGate: this transaction runs as XA transactions on its shards "
+          "(transactions.cross_shard: xa); the application's own XA statements cannot be "
+          "mixed into it";
+    else if (xa_active && (begin || end) && multiple)
+      refusal =
+          "ShardGate: end this transaction (XA transactions on its shards, "
+          "transactions.cross_shard: xa) with a COMMIT or ROLLBACK statement of its own";
+    else if (xa_active && begin)
+      refusal =
+          "ShardGate: a transaction is open (as XA transactions on its shards, "
+          "transactions.cross_shard: xa) and a BEGIN cannot commit it implicitly; COMMIT or "
+          "ROLLBACK first";
+    else if (xa_active && end && chain_or_release)
+      refusal =
+          "ShardGate: COMMIT/ROLLBACK with AND CHAIN or RELEASE is not supported for XA "
+          "transactions (transactions.cross_shard: xa); the transaction is still open";
+    else if (begin && snapshot && !read_only)
+      refusal =
+          "ShardGate: START TRANSACTION WITH CONSISTENT SNAPSHOT cannot open XA transactions "
+          "(transactions.cross_shard: xa); use START TRANSACTION, or add READ ONLY";
+    if (refusal) {
+      const mysql_error err{er::not_supported_yet, "42000", refusal};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    if (end && !multiple && xa_open())
+      co_return co_await end_xa_transaction(parsed.is_keyword(0, keyword_id("COMMIT")));
+    if (begin && !multiple) {
+      // A transaction autocommit=0 opened (not XA) ends here, as BEGIN would end it.
+      for (int c : open) {
+        auto err = co_await slots_[static_cast<std::size_t>(c)].conn->run_internal(
+            command::query, "COMMIT");
+        slots_[static_cast<std::size_t>(c)].wrote = false;
+        give_back_backend(c, !slots_[static_cast<std::size_t>(c)].conn->broken());
+        if (err) {
+          end_explicit_transaction();
+          const bool sent = co_await send_error(*err);
+          co_return proceed(sent);
+        }
+      }
+      open.clear();
+      begin_text_.assign(sql);
+      explicit_txn_ = true;
+      // A read-only transaction never needs two-phase commit: it stays a plain one.
+      xa_txn_ = !read_only;
+      const bool sent = co_await send_ok(status::in_trans);
+      co_return proceed(sent);
+    }
+  }
+
   if (begin && !multiple && open.empty()) {
     begin_text_.assign(sql);
     explicit_txn_ = true;
@@ -643,8 +736,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
       slots_[static_cast<std::size_t>(c)].wrote = false;
       give_back_backend(c, !conn->broken());
     }
-    explicit_txn_ = false;
-    begin_text_.clear();
+    end_explicit_transaction();
     server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
     if (first_failure) {
       mysql_error e = *first_failure;
@@ -687,10 +779,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     }
   }
   // One shard (or SAVEPOINT / XA / a BEGIN inside a transaction): where the transaction is.
-  if (end || begin) {
-    explicit_txn_ = false;
-    begin_text_.clear();
-  }
+  if (end || begin) end_explicit_transaction();
   const int cluster = writer >= 0 ? writer : open.empty() ? home_cluster() : open.front();
   if (!begin && !end && explicit_txn_ && open.empty()) {
     // SAVEPOINT before the first statement: open the transaction on the home cluster now.
@@ -737,10 +826,15 @@ awaitable<client_session::next> client_session::run_fan_out() {
   }
   co_await execution::send_to_all(legs);
 
+  // A leg whose connection died inside a transaction (or with pinned state) took that
+  // shard's part of it along: the client connection ends after the reply, as it would have
+  // with a direct connection - a later COMMIT must not commit the other shards alone.
+  bool lost_state = false;
   auto finish_legs = [&] {
     for (std::size_t k = 0; k < legs.size(); ++k) {
       const int c = plan_.clusters[k];
       auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+      if (legs[k].lost && (in_transaction() || must_keep_backend(c))) lost_state = true;
       if (conn && !legs[k].lost) {
         conn->synced_owner = token_;
         conn->synced_generation = state_.generation;
@@ -764,7 +858,8 @@ awaitable<client_session::next> client_session::run_fan_out() {
                                                        client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
     finish_legs();
-    co_return result == execution::gather_status::complete ? next::keep_going : next::close;
+    co_return result == execution::gather_status::complete && !lost_state ? next::keep_going
+                                                                          : next::close;
   }
 
   std::vector<execution::leg_reply> replies;
@@ -811,7 +906,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
                                                      : " (not atomic across shards)"))};
     spdlog::warn("client {}: {}", id_, e.message);
     const bool sent = co_await send_error(e);
-    co_return proceed(sent);
+    co_return lost_state ? next::close : proceed(sent);
   }
   if (last_id) state_.set_last_insert_id(last_id);
   const std::string info = copies ? replies[0].info : execution::combine_info(replies);
@@ -892,8 +987,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
           (kind == response_kind::query || kind == response_kind::execute) &&
           plan_.kind != sql::statement_kind::transaction) {
         // The statement ended the transaction implicitly (DDL, LOCK TABLES, ...).
-        explicit_txn_ = false;
-        begin_text_.clear();
+        end_explicit_transaction();
       }
       give_back_backend(cluster, true);
       co_return next::keep_going;
@@ -959,8 +1053,7 @@ awaitable<client_session::next> client_session::set_option() {
 awaitable<client_session::next> client_session::reset_connection() {
   co_await release_all(true);
   pinned_by_statement_ = false;
-  explicit_txn_ = false;
-  begin_text_.clear();
+  end_explicit_transaction();
   server_status_ = status::autocommit;
   const std::uint64_t generation = state_.generation;
   const std::string schema = state_.schema;
@@ -980,6 +1073,12 @@ awaitable<client_session::next> client_session::reset_connection() {
 // Gives back every held connection; `clean`: reset them first (they may hold a
 // transaction, locks or variables of this client).
 awaitable<void> client_session::release_all(bool clean) {
+  if (!xa_gtrid_.empty()) {
+    // Branches still open are ACTIVE (never prepared outside end_xa_transaction): the
+    // reset or the closed connection rolls them back.
+    worker_.shared().xa->abandoned(xa_gtrid_);
+    xa_gtrid_.clear();
+  }
   for (std::size_t c = 0; c < slots_.size(); ++c) {
     auto& conn = slots_[c].conn;
     if (!conn) continue;
@@ -988,6 +1087,7 @@ awaitable<void> client_session::release_all(bool clean) {
       if (!ok) conn->mark_broken();
     }
     slots_[c].wrote = false;
+    slots_[c].xa = false;   // (the reset rolled an open branch back)
     slots_[c].cursors = 0;  // (the reset closed them)
     const bool pinned = pinned_by_statement_;
     pinned_by_statement_ = false;

@@ -51,6 +51,7 @@ class client_session {
     std::unique_ptr<backend::backend_connection> conn;
     const backend::backend_connection* last = nullptr;  // preferred next time
     bool wrote = false;                                 // wrote in the current transaction
+    bool xa = false;  // the session's XA branch is open on `conn` (transactions.cross_shard: xa)
     std::uint32_t cursors = 0;  // prepared statements' cursors open on `conn` (pinned)
   };
 
@@ -73,6 +74,16 @@ class client_session {
   };
   awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
   awaitable<next> transaction_statement(std::string_view sql);
+  // COMMIT / ROLLBACK of a transaction with XA branches: one branch commits in one phase,
+  // several in two (XA PREPARE everywhere, the decision made durable, XA COMMIT each).
+  awaitable<next> end_xa_transaction(bool commit);
+  awaitable<std::optional<protocol::mysql_error>> run_xa(int cluster, int verb);
+  bool xa_open() const;
+  // The explicit transaction is over (its XA id, if any, is let go by end_xa_transaction
+  // or release_all).
+  void end_explicit_transaction();
+  // Why a transaction may not span shards here, for error messages.
+  const char* cross_shard_hint() const;
   awaitable<next> run_fan_out();
   // Runs the command in payload_ on `cluster`, streaming the reply.
   awaitable<next> run_on_backend(protocol::response_kind kind, int cluster);
@@ -148,6 +159,8 @@ class client_session {
   routing::route_plan plan_;
   std::string begin_text_;  // the explicit transaction's BEGIN, opened lazily per shard
   bool explicit_txn_ = false;
+  bool xa_txn_ = false;     // the explicit transaction opens XA branches (cross_shard: xa)
+  std::string xa_gtrid_;    // its global id, from the first branch until all have ended
   std::uint64_t sql_mode_generation_ = UINT64_MAX;
   bool ansi_quotes_ = false;
   bool no_backslash_escapes_ = false;  // the session's own sql_mode says so

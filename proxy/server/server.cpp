@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "admin/admin_server.hpp"
+#include "transactions/decision_log.hpp"
+#include "transactions/xa_recovery.hpp"
 
 namespace shardgate::server {
 
@@ -82,8 +84,47 @@ awaitable<void> server::accept_loop() {
   }
 }
 
+// transactions.cross_shard: xa (or a decision log left from it): open the decision log and
+// run recovery on the first worker - now, periodically, and when a session asks.
+bool server::start_xa() {
+  const auto& tx = config_->transactions;
+  if (tx.xa_log.empty()) return true;
+  std::string error;
+  auto log = transactions::decision_log::open(tx.xa_log, error);
+  if (!log) {
+    spdlog::error("transactions.xa_log: {}", error);
+    return false;
+  }
+  if (!log->undone_at_open().empty())
+    spdlog::warn("XA decision log {}: {} committed transactions may still have prepared "
+                 "branches; recovery finishes them",
+                 tx.xa_log, log->undone_at_open().size());
+  const auto crash = transactions::xa_coordinator::crash_point_from_env();
+  if (crash != transactions::crash_point::none)
+    spdlog::warn("SHARDGATE_TEST_XA_CRASH is set: this process kills itself during a "
+                 "two-phase commit (test fault injection)");
+  xa_ = std::make_unique<transactions::xa_coordinator>(tx.xa_name, std::move(log), crash);
+  shared_.xa = xa_.get();
+  worker& first = *workers_.front();
+  for (std::size_t c = 0; c < config_->clusters.size(); ++c)
+    xa_targets_.push_back({config_->clusters[c].name, &first.pool(static_cast<int>(c))});
+  asio::co_spawn(first.context(),
+                 transactions::recovery_loop(*xa_, xa_targets_,
+                                             std::chrono::seconds(tx.xa_recovery_interval_s)),
+                 asio::detached);
+  spdlog::info("two-phase commit on (transactions.cross_shard: {}); decision log {}, XA ids "
+               "{}-*, recovery every {} s",
+               tx.cross_shard == config::cross_shard_mode::xa ? "xa" : "not xa", tx.xa_log,
+               tx.xa_name, tx.xa_recovery_interval_s);
+  return true;
+}
+
 int server::run() {
   for (auto& w : workers_) w->start_thread();
+  if (!start_xa()) {
+    stop_workers();
+    return 1;
+  }
   learn_server_version();
 
   worker& first = *workers_.front();

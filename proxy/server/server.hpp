@@ -7,6 +7,8 @@
 
 #include "config/config.hpp"
 #include "server/worker.hpp"
+#include "transactions/xa_coordinator.hpp"
+#include "transactions/xa_recovery.hpp"
 
 namespace shardgate::server {
 
@@ -22,8 +24,12 @@ class server {
   void learn_server_version();
   void drain_and_stop();
   void stop_workers();
+  bool start_xa();
 
   std::shared_ptr<const config::config> config_;
+  // Before the workers: sessions use it until they are gone.
+  std::unique_ptr<transactions::xa_coordinator> xa_;
+  std::vector<transactions::recovery_target> xa_targets_;
   shared_state shared_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<tcp::acceptor> acceptor_;

@@ -16,6 +16,7 @@
 #include "net/asio.hpp"
 #include "routing/placement.hpp"
 #include "routing/router.hpp"
+#include "transactions/xa_coordinator.hpp"
 
 namespace shardgate::server {
 
@@ -29,6 +30,8 @@ struct shared_state {
   std::atomic<std::uint64_t> next_session_token{1};
   // COMMITs of cross-shard transactions (best_effort) that committed on some shards only.
   std::atomic<std::uint64_t> cross_shard_commit_failures{0};
+  // Two-phase commit (transactions.cross_shard: xa); null otherwise.
+  transactions::xa_coordinator* xa = nullptr;
   std::uint32_t max_clients = 0;
 
   // Advertised until a backend has told its version (e.g. it was down at start).

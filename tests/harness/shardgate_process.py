@@ -95,9 +95,10 @@ class ShardGate:
     def pid(self):
         return self.proc.pid if self.proc else None
 
-    def start(self, timeout=START_TIMEOUT):
+    def start(self, timeout=START_TIMEOUT, env=None):
         """Start and wait (bounded) until the MySQL port - and the admin port, when one is
-        configured - accept TCP connections (the two listeners open one after the other)."""
+        configured - accept TCP connections (the two listeners open one after the other).
+        `env`: extra environment variables for the process."""
         if not os.access(self.binary, os.X_OK):
             raise FileNotFoundError(f"ShardGate binary not found: {self.binary} (set SHARDGATE_BIN)")
         if self.port and port_accepts(self.port):
@@ -106,7 +107,8 @@ class ShardGate:
             raise RuntimeError(f"port {self.port} is already in use; is another shardgate running?")
         log = open(self.log_path, "wb")  # fresh log per start
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+                                     stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
+                                     env=dict(os.environ, **(env or {})))
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -7,6 +7,7 @@ reported exactly (made to fail here by killing that shard's transaction connecti
 the server side, as a crash or network cut would)."""
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import pymysql  # noqa: E402
@@ -167,6 +168,45 @@ class CrossShardTransactionsTest(ProxyTestCase):
             self.assertIn("open on several shards", e.exception.args[1])
             cur.execute("COMMIT")
         self.assertEqual([self.where(n) for n in (40, 41, 43)], [[0], [1], []])
+
+    def test_multi_statement_text_cannot_end_a_transaction_on_several_shards(self):
+        if DIRECT:
+            self.skipTest("needs ShardGate")
+        flags = pymysql.constants.CLIENT.MULTI_STATEMENTS
+        with pymysql.connect(host=LOOPBACK, port=self.port, user="app", password="app", database=DB,
+                             autocommit=True, client_flag=flags) as c, c.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'a')", (order(44),))
+            cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'b')", (order(45),))
+            for sql in ("COMMIT; SELECT 1", "SELECT 1; ROLLBACK", "SELECT 1; CREATE TABLE t_x (a INT)"):
+                with self.subTest(sql=sql), self.assertRaises(pymysql.err.MySQLError) as e:
+                    cur.execute(sql)
+                self.assertEqual(e.exception.args[0], 1235, sql)
+                self.assertIn("of its own", e.exception.args[1])
+            cur.execute("COMMIT")
+        self.assertEqual((self.where(44), self.where(45)), ([0], [1]))
+
+    def test_shard_lost_inside_a_transaction_ends_the_session(self):
+        """A scattered write whose leg lost its connection (and that shard's part of the
+        transaction): the client connection ends, so no later COMMIT commits the rest."""
+        if DIRECT:
+            self.skipTest("needs ShardGate")
+        c = self.conn()
+        cur = c.cursor()
+        cur.execute("BEGIN")
+        cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'a')", (order(46),))
+        cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'b')", (order(47),))
+        # Every connection of ShardGate's to shard 1 (the transaction's among them; after
+        # an earlier test's KILL, INNODB_TRX can name a stale thread id).
+        for (tid,) in self.shards[1].sql("SELECT id FROM information_schema.PROCESSLIST WHERE user = 'app'"):
+            self.shards[1].sql(f"KILL {tid}")
+        with self.assertRaises(pymysql.err.MySQLError):
+            cur.execute("UPDATE orders SET note = 'x' WHERE order_no IN (%s, %s)", (order(46), order(47)))
+        with self.assertRaises(pymysql.err.OperationalError):
+            cur.execute("COMMIT")  # the connection is gone
+        c.close()
+        self.assertEqual((self.where(46), self.where(47)), ([], []))
+        time.sleep(1.2)  # pooled connections killed above are checked once idle for 1 s
 
     def test_sql_level_prepare_and_execute(self):
         """PREPARE / EXECUTE in SQL: the text is routed at EXECUTE with the USING values in."""

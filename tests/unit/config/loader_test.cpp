@@ -1143,5 +1143,50 @@ TEST(config_loader, broadcast_table_errors) {
   for (const auto& c : cases) check_error(c);
 }
 
+TEST(config_loader, transactions) {
+  {
+    auto cfg = expect_ok(yaml(kMinimal));
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->transactions.cross_shard, cross_shard_mode::reject);
+    EXPECT_EQ(cfg->transactions.xa_name, "shardgate");
+    EXPECT_EQ(cfg->transactions.xa_recovery_interval_s, 30u);
+    EXPECT_TRUE(cfg->transactions.xa_log.empty());
+  }
+  {
+    auto r = load_string(yaml(kMinimal) +
+                             "transactions:\n  cross_shard: xa\n  xa_log: state/xa.log\n"
+                             "  xa_name: gate_1\n  xa_recovery_interval_s: 5\n",
+                         "/etc/shardgate/shardgate.yaml");
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const config>>(r));
+    const auto& cfg = std::get<std::shared_ptr<const config>>(r);
+    EXPECT_EQ(cfg->transactions.cross_shard, cross_shard_mode::xa);
+    // Relative to the config file's directory.
+    EXPECT_EQ(cfg->transactions.xa_log, "/etc/shardgate/state/xa.log");
+    EXPECT_EQ(cfg->transactions.xa_name, "gate_1");
+    EXPECT_EQ(cfg->transactions.xa_recovery_interval_s, 5u);
+  }
+  {
+    auto cfg = expect_ok(yaml(kMinimal) +
+                         "transactions:\n  cross_shard: best_effort\n  xa_log: /var/x.log\n");
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->transactions.cross_shard, cross_shard_mode::best_effort);
+    EXPECT_EQ(cfg->transactions.xa_log, "/var/x.log");
+  }
+  check_error({"xa without a log", yaml(kMinimal) + "transactions:\n  cross_shard: xa\n", 11, 16,
+               {"xa needs transactions.xa_log"}});
+  check_error({"unknown mode", yaml(kMinimal) + "transactions:\n  cross_shard: twophase\n", 11,
+               16, {"reject, best_effort or xa"}});
+  check_error({"bad xa_name",
+               yaml(kMinimal) + "transactions:\n  cross_shard: xa\n  xa_log: x\n  xa_name: a-b\n",
+               13, 12, {"xa_name must be 1-24 characters"}});
+  check_error({"long xa_name",
+               yaml(kMinimal) + "transactions:\n  xa_name: abcdefghijklmnopqrstuvwxyz\n", 11, 12,
+               {"xa_name"}});
+  check_error({"interval", yaml(kMinimal) + "transactions:\n  xa_recovery_interval_s: 0\n", 11,
+               27, {"xa_recovery_interval_s"}});
+  check_error({"empty log", yaml(kMinimal) + "transactions:\n  xa_log: ''\n", 11, 11,
+               {"must not be empty"}});
+}
+
 }  // namespace
 }  // namespace shardgate::config

@@ -783,6 +783,30 @@ TEST(router_cases, multi_statement_texts) {
   });
 }
 
+// Whether a text would end (or begin) a transaction where it runs: the session refuses
+// such texts while a transaction spans shards.
+TEST(router_cases, multi_statement_texts_that_end_transactions) {
+  auto topo = make_topology();
+  ASSERT_TRUE(topo);
+  router r(topo);
+  route_plan plan;
+  const std::pair<const char*, bool> cases[] = {
+      {"COMMIT; SELECT 1", true},
+      {"SELECT 1; ROLLBACK", true},
+      {"SELECT 1; BEGIN", true},
+      {"SELECT 1; SAVEPOINT a", true},
+      {"SELECT 1; CREATE TABLE t (a INT)", true},
+      {"SELECT 1; SELECT 2", false},
+      {"SET @a = 1; SELECT * FROM orders WHERE order_no = 'ORD2026112200000001'", false},
+      {"COMMIT", false},  // a statement of its own: the session handles it
+      {"CREATE TABLE t (a INT)", false},
+  };
+  for (const auto& [sql, ends] : cases) {
+    r.route(sql, session_view{"shop", false, false}, plan);
+    EXPECT_EQ(plan.ends_transaction, ends) << sql;
+  }
+}
+
 TEST(router_cases, hints) {
   check({
       {"/* shardgate: shard=s2 */ SELECT * FROM orders", "s2"},
