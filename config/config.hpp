@@ -82,8 +82,8 @@ struct transactions_config {
   cross_shard_mode cross_shard = cross_shard_mode::reject;
   // xa: the decision log (relative paths: to the config file's directory).
   std::string xa_log;
-  // xa: this instance's name in its XA transaction ids; instances in front of the same
-  // shards need different names (recovery resolves only its own branches).
+  // xa (required): this instance's name in its XA transaction ids; instances in front of
+  // the same shards need different names (recovery resolves only its own branches).
   std::string xa_name = "shardgate";
   // xa: seconds between recovery passes (XA RECOVER on every cluster).
   std::uint32_t xa_recovery_interval_s = 30;

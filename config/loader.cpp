@@ -700,8 +700,7 @@ void parse_routing(const YAML::Node& n, routing_config& out) {
         integer(n["merge_max_rows"], "routing.merge_max_rows", 1, 1'000'000'000));
 }
 
-void parse_transactions(const YAML::Node& n, transactions_config& out,
-                        const std::string& source) {
+void parse_transactions(const YAML::Node& n, transactions_config& out, const std::string& source) {
   expect_map(n, "transactions", {"cross_shard", "xa_log", "xa_name", "xa_recovery_interval_s"});
   if (n["cross_shard"]) {
     const std::string mode = scalar(n["cross_shard"], "transactions.cross_shard");
@@ -725,18 +724,22 @@ void parse_transactions(const YAML::Node& n, transactions_config& out,
   }
   if (n["xa_name"]) {
     out.xa_name = scalar(n["xa_name"], "transactions.xa_name");
-    const bool valid =
-        !out.xa_name.empty() && out.xa_name.size() <= 24 &&
-        std::all_of(out.xa_name.begin(), out.xa_name.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_';
-        });
+    const bool valid = !out.xa_name.empty() && out.xa_name.size() <= 24 &&
+                       std::all_of(out.xa_name.begin(), out.xa_name.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '_';
+                       });
     if (!valid)
       fail(n["xa_name"], "transactions.xa_name must be 1-24 characters of A-Z, a-z, 0-9 and _");
   }
   if (n["xa_recovery_interval_s"])
     out.xa_recovery_interval_s = static_cast<std::uint32_t>(
         integer(n["xa_recovery_interval_s"], "transactions.xa_recovery_interval_s", 1, 3600));
+  if (out.cross_shard == cross_shard_mode::xa && !n["xa_name"])
+    fail(n["cross_shard"],
+         "transactions.cross_shard: xa needs transactions.xa_name, this instance's name in its "
+         "XA transaction ids: every ShardGate instance in front of the same shards needs its own "
+         "(recovery resolves only its own transactions)");
   if (out.cross_shard == cross_shard_mode::xa && out.xa_log.empty())
     fail(n["cross_shard"],
          "transactions.cross_shard: xa needs transactions.xa_log, the file where commit "

@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "net/packet_io.hpp"
+#include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/native_password.hpp"
@@ -168,6 +169,15 @@ awaitable<bool> backend_connection::setup_session() {
 
 awaitable<std::optional<mysql_error>> backend_connection::run_internal(command cmd,
                                                                        std::string_view argument) {
+  auto err = co_await send_internal(cmd, argument);
+  if (err) co_return err;
+  err = co_await read_internal_reply(cmd);
+  co_return err;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::send_internal(command cmd,
+                                                                        std::string_view argument) {
+  if (broken_) co_return lost("(the connection failed earlier)");
   payload_.clear();
   payload_.push_back(static_cast<std::uint8_t>(cmd));
   payload_.insert(payload_.end(), argument.begin(), argument.end());
@@ -177,6 +187,32 @@ awaitable<std::optional<mysql_error>> backend_connection::run_internal(command c
     broken_ = true;
     co_return lost("while sending a command: " + ec.message());
   }
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::send_queries(std::string_view first,
+                                                                       std::string_view second) {
+  if (broken_) co_return lost("(the connection failed earlier)");
+  request_.clear();
+  for (std::string_view sql : {first, second}) {
+    if (sql.empty()) continue;
+    payload_.clear();
+    payload_.push_back(static_cast<std::uint8_t>(command::query));
+    payload_.insert(payload_.end(), sql.begin(), sql.end());
+    std::uint8_t seq = 0;
+    append_packet(request_, payload_, seq);
+  }
+  auto ec = co_await net::write_all(socket_, byte_span(request_));
+  if (ec) {
+    broken_ = true;
+    co_return lost("while sending a command: " + ec.message());
+  }
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::read_internal_reply(command cmd) {
+  if (broken_) co_return lost("(the connection failed earlier)");
+  std::uint8_t seq = 1;  // (the reply to a one-packet command)
   const auto kind = cmd == command::query ? response_kind::query : response_kind::single_ok;
   session::state_tracker tracker(&state, nullptr);
   translator_.start(kind, capabilities_, capabilities_, status, &tracker);

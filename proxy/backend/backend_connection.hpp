@@ -79,6 +79,16 @@ class backend_connection {
   awaitable<std::optional<protocol::mysql_error>> run_internal(protocol::command cmd,
                                                                std::string_view argument);
 
+  // The same in two halves, for pipelining: send several commands, then read their replies
+  // in the same order (each reply is read whole).
+  awaitable<std::optional<protocol::mysql_error>> send_internal(protocol::command cmd,
+                                                                std::string_view argument);
+  awaitable<std::optional<protocol::mysql_error>> read_internal_reply(protocol::command cmd);
+  // COM_QUERY `first` and (if not empty) `second` in one write; read both replies with
+  // read_internal_reply.
+  awaitable<std::optional<protocol::mysql_error>> send_queries(std::string_view first,
+                                                               std::string_view second);
+
   // COM_RESET_CONNECTION followed by the session setup: back to a pristine state.
   awaitable<bool> reset();
 
@@ -169,6 +179,7 @@ class backend_connection {
   net::read_buffer buffer_{16 * 1024};
   protocol::bytes scratch_;
   protocol::bytes payload_;
+  protocol::bytes request_;  // framed commands sent in one write (send_queries)
   backend::forward_buffers forward_buffers_;
   protocol::response_translator translator_;
   const backend_target* target_ = nullptr;

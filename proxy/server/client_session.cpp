@@ -144,7 +144,7 @@ awaitable<void> client_session::run() {
         continue;
       }
       const next n = co_await dispatch(payload_[0]);
-      if (n == next::close) break;
+      if (n == next::close || state_lost_) break;
       // Give memory back after a large statement.
       if (in_.capacity() > (1u << 20)) in_.shrink(4096);
       if (payload_.capacity() > (1u << 20)) payload_ = bytes();
@@ -324,6 +324,7 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
 bool client_session::must_keep_backend(int cluster) const {
   const auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
   return pinned_by_statement_ || (conn && (conn->status & status::in_trans)) ||
+         slots_[static_cast<std::size_t>(cluster)].xa ||
          (conn && !(conn->capabilities() & cap::session_track)) ||
          slots_[static_cast<std::size_t>(cluster)].cursors > 0;
 }
@@ -390,6 +391,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster
     // The connection died before the client's statement was sent: nothing ran, so a
     // fresh connection may serve it - unless the session's pinned state died with it.
     const bool had_state = must_keep_backend(cluster);
+    slot.xa = false;  // (an open branch died with the connection)
     pool.release(std::move(slot.conn));
     if (slot.cursors) {  // the cursors died with the connection
       slot.cursors = 0;
@@ -397,7 +399,13 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster
         if (st.cursor_cluster == cluster) st.cursor_cluster = -1;
       });
     }
-    if (had_state) co_return err;
+    if (had_state) {
+      // A transaction or pinned state died with it: the client connection ends after this
+      // error, as a direct connection would have ended (a later COMMIT must not commit the
+      // other shards alone).
+      state_lost_ = true;
+      co_return err;
+    }
   }
   co_return mysql_error{er::server_lost, "08S01", "Lost connection to the backend repeatedly"};
 }
@@ -407,6 +415,12 @@ void client_session::give_back_backend(int cluster, bool reusable) {
   if (!slot.conn) return;
   if (!reusable) slot.conn->mark_broken();
   if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) return;
+  if (slot.xa) {
+    // (Only a failure path gets here with the branch open: closing the connection rolls it
+    // back, or detaches a prepared one for recovery.)
+    slot.conn->mark_broken();
+    slot.xa = false;
+  }
   slot.cursors = 0;  // (a broken connection's cursors are gone with it)
   if (!(slot.conn->status & status::in_trans)) slot.wrote = false;
   slot.last = slot.conn.get();
@@ -420,7 +434,12 @@ awaitable<std::optional<mysql_error>> client_session::join_transaction(int clust
   if (xa_txn_) {  // transactions.cross_shard: xa - the shard's branch of the XA transaction
     if (xa_gtrid_.empty()) xa_gtrid_ = worker_.shared().xa->begin();
     auto err = co_await run_xa(cluster, static_cast<int>(transactions::xa_verb::start));
-    if (!err) slot.xa = true;
+    if (!err) {
+      slot.xa = true;
+    } else if (!xa_open()) {  // no branch started: the id is not used
+      worker_.shared().xa->abandoned(xa_gtrid_);
+      xa_gtrid_.clear();
+    }
     co_return err;
   }
   auto err = co_await slot.conn->run_internal(command::query, begin_text_);
@@ -464,6 +483,18 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
     const bool sent = co_await send_error(plan_.error);
     co_return proceed(sent);
+  }
+  if (plan_.kind == sql::statement_kind::ddl && xa_txn_) {
+    if (xa_open()) {
+      // DDL commits implicitly, which an XA branch cannot do.
+      const mysql_error err{er::not_supported_yet, "42000",
+                            "ShardGate: DDL would commit the open transaction implicitly, which "
+                            "its XA transactions (transactions.cross_shard: xa) cannot do; "
+                            "COMMIT or ROLLBACK first"};
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    end_explicit_transaction();  // (nothing ran in it yet: it ends, as DDL ends it)
   }
   if (plan_.ends_transaction) {
     // A multi-statement text would end (or begin) the transaction on one shard only.
@@ -662,8 +693,8 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     if (begin && !multiple) {
       // A transaction autocommit=0 opened (not XA) ends here, as BEGIN would end it.
       for (int c : open) {
-        auto err = co_await slots_[static_cast<std::size_t>(c)].conn->run_internal(
-            command::query, "COMMIT");
+        auto err = co_await slots_[static_cast<std::size_t>(c)].conn->run_internal(command::query,
+                                                                                   "COMMIT");
         slots_[static_cast<std::size_t>(c)].wrote = false;
         give_back_backend(c, !slots_[static_cast<std::size_t>(c)].conn->broken());
         if (err) {
@@ -983,7 +1014,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
           co_await be.close_statement(running_->backend_id);  // no cursor after all
         }
       }
-      if (explicit_txn_ && !(be.status & status::in_trans) &&
+      if (explicit_txn_ && !xa_txn_ && !(be.status & status::in_trans) &&
           (kind == response_kind::query || kind == response_kind::execute) &&
           plan_.kind != sql::statement_kind::transaction) {
         // The statement ended the transaction implicitly (DDL, LOCK TABLES, ...).
@@ -1081,7 +1112,10 @@ awaitable<void> client_session::release_all(bool clean) {
   }
   for (std::size_t c = 0; c < slots_.size(); ++c) {
     auto& conn = slots_[c].conn;
-    if (!conn) continue;
+    if (!conn) {
+      slots_[c].xa = false;
+      continue;
+    }
     if (clean && !conn->broken()) {
       const bool ok = co_await conn->reset();
       if (!ok) conn->mark_broken();

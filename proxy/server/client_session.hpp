@@ -77,6 +77,9 @@ class client_session {
   // COMMIT / ROLLBACK of a transaction with XA branches: one branch commits in one phase,
   // several in two (XA PREPARE everywhere, the decision made durable, XA COMMIT each).
   awaitable<next> end_xa_transaction(bool commit);
+  awaitable<bool> rollback_xa_branches(const std::vector<int>& branches);
+  awaitable<void> run_xa_step(const std::vector<int>& branches, int first, int second,
+                              std::vector<std::optional<protocol::mysql_error>>& errors);
   awaitable<std::optional<protocol::mysql_error>> run_xa(int cluster, int verb);
   bool xa_open() const;
   // The explicit transaction is over (its XA id, if any, is let go by end_xa_transaction
@@ -159,8 +162,8 @@ class client_session {
   routing::route_plan plan_;
   std::string begin_text_;  // the explicit transaction's BEGIN, opened lazily per shard
   bool explicit_txn_ = false;
-  bool xa_txn_ = false;     // the explicit transaction opens XA branches (cross_shard: xa)
-  std::string xa_gtrid_;    // its global id, from the first branch until all have ended
+  bool xa_txn_ = false;   // the explicit transaction opens XA branches (cross_shard: xa)
+  std::string xa_gtrid_;  // its global id, from the first branch until all have ended
   std::uint64_t sql_mode_generation_ = UINT64_MAX;
   bool ansi_quotes_ = false;
   bool no_backslash_escapes_ = false;  // the session's own sql_mode says so
@@ -170,6 +173,9 @@ class client_session {
   bool autocommit_off_ = false;
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;
+  // A transaction or pinned state died with a backend connection: end the client
+  // connection after the current reply.
+  bool state_lost_ = false;
   bool idle_ = false;
   bool close_requested_ = false;
   bool admitted_ = false;

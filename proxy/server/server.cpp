@@ -96,13 +96,15 @@ bool server::start_xa() {
     return false;
   }
   if (!log->undone_at_open().empty())
-    spdlog::warn("XA decision log {}: {} committed transactions may still have prepared "
-                 "branches; recovery finishes them",
-                 tx.xa_log, log->undone_at_open().size());
+    spdlog::warn(
+        "XA decision log {}: {} committed transactions may still have prepared "
+        "branches; recovery finishes them",
+        tx.xa_log, log->undone_at_open().size());
   const auto crash = transactions::xa_coordinator::crash_point_from_env();
   if (crash != transactions::crash_point::none)
-    spdlog::warn("SHARDGATE_TEST_XA_CRASH is set: this process kills itself during a "
-                 "two-phase commit (test fault injection)");
+    spdlog::warn(
+        "SHARDGATE_TEST_XA_CRASH is set: this process kills itself during a "
+        "two-phase commit (test fault injection)");
   xa_ = std::make_unique<transactions::xa_coordinator>(tx.xa_name, std::move(log), crash);
   shared_.xa = xa_.get();
   worker& first = *workers_.front();
@@ -112,10 +114,11 @@ bool server::start_xa() {
                  transactions::recovery_loop(*xa_, xa_targets_,
                                              std::chrono::seconds(tx.xa_recovery_interval_s)),
                  asio::detached);
-  spdlog::info("two-phase commit on (transactions.cross_shard: {}); decision log {}, XA ids "
-               "{}-*, recovery every {} s",
-               tx.cross_shard == config::cross_shard_mode::xa ? "xa" : "not xa", tx.xa_log,
-               tx.xa_name, tx.xa_recovery_interval_s);
+  spdlog::info(
+      "two-phase commit on (transactions.cross_shard: {}); decision log {}, XA ids "
+      "{}-*, recovery every {} s",
+      tx.cross_shard == config::cross_shard_mode::xa ? "xa" : "not xa", tx.xa_log, tx.xa_name,
+      tx.xa_recovery_interval_s);
   return true;
 }
 
@@ -195,6 +198,8 @@ void server::drain_and_stop() {
 }
 
 void server::stop_workers() {
+  // Decisions still being written reach their sessions while the workers' contexts exist.
+  if (xa_) xa_->flush();
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.stop(); });
   for (auto& w : workers_) w->join();
 }

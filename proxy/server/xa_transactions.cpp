@@ -72,6 +72,61 @@ awaitable<std::optional<mysql_error>> client_session::run_xa(int cluster, int ve
   co_return err;
 }
 
+// Runs `first` (and then `second`, if not none) on every branch at once: all commands are
+// sent before any reply is read, so the shards work in parallel and a step costs one round
+// trip in all. errors[k]: the step's outcome on branches[k] - the second command's when it
+// succeeded (it is what happened), else the first error.
+awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, int first, int second,
+                                            std::vector<std::optional<mysql_error>>& errors) {
+  errors.assign(branches.size(), std::nullopt);
+  transactions::xa_branch branch;
+  branch.gtrid = xa_gtrid_;
+  for (std::size_t k = 0; k < branches.size(); ++k) {
+    auto& conn = slots_[static_cast<std::size_t>(branches[k])].conn;
+    branch.bqual = std::to_string(branches[k]);
+    const std::string a = transactions::xa_statement(static_cast<xa_verb>(first), branch);
+    const std::string b =
+        second >= 0 ? transactions::xa_statement(static_cast<xa_verb>(second), branch) : "";
+    errors[k] = co_await conn->send_queries(a, b);
+  }
+  for (std::size_t k = 0; k < branches.size(); ++k) {
+    auto& conn = slots_[static_cast<std::size_t>(branches[k])].conn;
+    if (conn->broken()) continue;  // (its error is set)
+    auto a = co_await conn->read_internal_reply(command::query);
+    if (second < 0) {
+      errors[k] = std::move(a);
+      continue;
+    }
+    auto b = co_await conn->read_internal_reply(command::query);
+    errors[k] = b ? (a ? std::move(a) : std::move(b)) : std::nullopt;
+  }
+  for (std::size_t k = 0; k < branches.size(); ++k)
+    if (errors[k])
+      spdlog::debug("client {}: XA step on shard {} failed: {} ({})", id_, branches[k],
+                    errors[k]->message, errors[k]->code);
+}
+
+// Rolls back every branch (prepared or not). True when some branch is left to recovery
+// (its connection is gone: a prepared branch survives it and recovery rolls it back).
+awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& branches) {
+  bool left_to_recovery = false;
+  for (int c : branches) {
+    auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+    if (conn->broken()) {
+      left_to_recovery = true;
+      continue;
+    }
+    auto ended = co_await run_xa(c, static_cast<int>(xa_verb::end));  // (fails if already ended)
+    (void)ended;
+    auto err = co_await run_xa(c, static_cast<int>(xa_verb::rollback));
+    if (err && err->code != 1397 && err->code != 1402) {  // (XAER_NOTA, XA_RBROLLBACK: gone)
+      conn->mark_broken();
+      left_to_recovery = true;
+    }
+  }
+  co_return left_to_recovery;
+}
+
 awaitable<client_session::next> client_session::end_xa_transaction(bool commit) {
   transactions::xa_coordinator& xa = *worker_.shared().xa;
   std::vector<int> branches, plain;
@@ -100,11 +155,27 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
   };
   for (int c : plain) {
+    // A shard whose transaction is not an XA branch cannot take part in two-phase commit:
+    // (not expected) it is rolled back, and so is the whole transaction.
     auto& conn = slots_[static_cast<std::size_t>(c)].conn;
-    auto err = co_await conn->run_internal(command::query, commit ? "COMMIT" : "ROLLBACK");
+    auto err = co_await conn->run_internal(command::query, "ROLLBACK");
     if (err) conn->mark_broken();
     slots_[static_cast<std::size_t>(c)].wrote = false;
     give_back_backend(c, !conn->broken());
+  }
+  if (commit && !plain.empty()) {
+    const bool left_to_recovery = co_await rollback_xa_branches(branches);
+    finish();
+    xa.abandoned(xa_gtrid_);
+    if (left_to_recovery) xa.kick_recovery();
+    xa_gtrid_.clear();
+    const mysql_error e{er::unknown_error, "HY000",
+                        "ShardGate: COMMIT failed: shard " + name(plain.front()) +
+                            " held a transaction outside two-phase commit; nothing was "
+                            "committed: the transaction was rolled back on every shard"};
+    spdlog::error("client {}: {}", id_, e.message);
+    const bool sent = co_await send_error(e);
+    co_return proceed(sent);
   }
 
   if (!commit) {
@@ -113,8 +184,8 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
       if (!err) err = co_await run_xa(c, verb(xa_verb::rollback));
       if (err) {
         // Closing the connection rolls the (unprepared) branch back.
-        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection",
-                     id_, name(c), describe(*err));
+        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection", id_,
+                     name(c), describe(*err));
         slots_[static_cast<std::size_t>(c)].conn->mark_broken();
       }
     }
@@ -127,18 +198,19 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
 
   if (branches.size() == 1) {
     const int c = branches.front();
-    auto err = co_await run_xa(c, verb(xa_verb::end));
-    const bool committing = !err;
-    if (committing) err = co_await run_xa(c, verb(xa_verb::commit_one_phase));
+    std::vector<std::optional<mysql_error>> errors;
+    co_await run_xa_step(branches, verb(xa_verb::end), verb(xa_verb::commit_one_phase), errors);
+    auto err = std::move(errors.front());
     auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+    const bool committing = true;  // (the COMMIT was sent with the END)
     std::optional<mysql_error> report;
     if (err && conn->broken()) {
-      report = mysql_error{
-          er::server_lost, "HY000",
-          committing ? "ShardGate: the connection to shard " + name(c) +
-                           " was lost during COMMIT; its OUTCOME IS UNKNOWN"
-                     : "ShardGate: the connection to shard " + name(c) +
-                           " was lost before COMMIT; the transaction was rolled back"};
+      report =
+          mysql_error{er::server_lost, "HY000",
+                      committing ? "ShardGate: the connection to shard " + name(c) +
+                                       " was lost during COMMIT; its OUTCOME IS UNKNOWN"
+                                 : "ShardGate: the connection to shard " + name(c) +
+                                       " was lost before COMMIT; the transaction was rolled back"};
     } else if (err) {
       // Refused (e.g. the branch was rolled back by a deadlock): make sure it is gone.
       auto gone = co_await run_xa(c, verb(xa_verb::rollback));
@@ -159,38 +231,21 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   // Phase one: every branch prepared, or none committed.
   std::optional<mysql_error> failure;
   int failed_on = -1;
-  for (int c : branches) {
-    auto err = co_await run_xa(c, verb(xa_verb::end));
-    if (!err) err = co_await run_xa(c, verb(xa_verb::prepare));
-    if (err) {
-      failure = std::move(err);
-      failed_on = c;
-      break;
-    }
+  std::vector<std::optional<mysql_error>> errors;
+  co_await run_xa_step(branches, verb(xa_verb::end), verb(xa_verb::prepare), errors);
+  for (std::size_t k = 0; k < branches.size() && !failure; ++k) {
+    if (!errors[k]) continue;
+    failure = errors[k];
+    failed_on = branches[k];
   }
   if (failure) {
-    bool left_to_recovery = false;
-    for (int c : branches) {
-      auto& conn = slots_[static_cast<std::size_t>(c)].conn;
-      if (conn->broken()) {
-        left_to_recovery = true;  // a prepared branch survives: recovery rolls it back
-        continue;
-      }
-      auto ended = co_await run_xa(c, verb(xa_verb::end));  // (fails where it already ended)
-      (void)ended;
-      auto err = co_await run_xa(c, verb(xa_verb::rollback));
-      if (err && err->code != 1397 && err->code != 1402) {  // (XAER_NOTA, XA_RBROLLBACK: gone)
-        conn->mark_broken();
-        left_to_recovery = true;
-      }
-    }
+    const bool left_to_recovery = co_await rollback_xa_branches(branches);
     finish();
     xa.abandoned(xa_gtrid_);
     if (left_to_recovery) xa.kick_recovery();
     xa_gtrid_.clear();
     mysql_error e = *failure;
-    e.message = "ShardGate: COMMIT failed on shard " + name(failed_on) + " (" +
-                describe(*failure) +
+    e.message = "ShardGate: COMMIT failed on shard " + name(failed_on) + " (" + describe(*failure) +
                 "); nothing was committed: the transaction was rolled back on every shard";
     spdlog::warn("client {}: {}", id_, e.message);
     const bool sent = co_await send_error(e);
@@ -199,8 +254,23 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   xa.maybe_crash(crash_point::after_prepare);
 
   // The decision, durable before any branch commits.
-  const bool decided = co_await xa.decide_commit(xa_gtrid_);
-  if (!decided) {
+  const auto decided = co_await xa.decide_commit(xa_gtrid_);
+  if (decided == transactions::write_outcome::not_written) {
+    // Certainly not on disk: nothing is decided, so everything is rolled back.
+    const bool left_to_recovery = co_await rollback_xa_branches(branches);
+    finish();
+    xa.abandoned(xa_gtrid_);
+    if (left_to_recovery) xa.kick_recovery();
+    xa_gtrid_.clear();
+    const mysql_error e{er::unknown_error, "HY000",
+                        "ShardGate: COMMIT failed: the commit decision could not be written to "
+                        "the XA decision log; nothing was committed: the transaction was rolled "
+                        "back on every shard"};
+    spdlog::error("client {}: {}", id_, e.message);
+    const bool sent = co_await send_error(e);
+    co_return proceed(sent);
+  }
+  if (decided == transactions::write_outcome::unknown) {
     for (int c : branches) slots_[static_cast<std::size_t>(c)].conn->mark_broken();
     finish();
     xa.left_unresolved(xa_gtrid_);
@@ -218,16 +288,26 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   // Phase two: the transaction is committed; a branch that fails now is committed by
   // recovery.
   std::string unfinished;
-  bool first = true;
-  for (int c : branches) {
-    auto err = co_await run_xa(c, verb(xa_verb::commit));
-    if (err) {
-      // Detach the branch from this connection, so recovery can commit it.
-      slots_[static_cast<std::size_t>(c)].conn->mark_broken();
-      unfinished += (unfinished.empty() ? "" : ", ") + name(c) + " (" + describe(*err) + ")";
+  if (xa.crash_at() == crash_point::after_first_commit) {
+    // (Fault injection: one branch committed, the other still prepared when the process
+    // dies - so this test path commits one branch at a time.)
+    std::vector<int> single(1);
+    std::vector<std::optional<mysql_error>> one;
+    for (std::size_t k = 0; k < branches.size(); ++k) {
+      single[0] = branches[k];
+      co_await run_xa_step(single, verb(xa_verb::commit), -1, one);
+      if (k == 0) xa.maybe_crash(crash_point::after_first_commit);
+      errors[k] = std::move(one.front());
     }
-    if (first) xa.maybe_crash(crash_point::after_first_commit);
-    first = false;
+  } else {
+    co_await run_xa_step(branches, verb(xa_verb::commit), -1, errors);
+  }
+  for (std::size_t k = 0; k < branches.size(); ++k) {
+    if (!errors[k]) continue;
+    // Detach the branch from this connection, so recovery can commit it.
+    slots_[static_cast<std::size_t>(branches[k])].conn->mark_broken();
+    unfinished +=
+        (unfinished.empty() ? "" : ", ") + name(branches[k]) + " (" + describe(*errors[k]) + ")";
   }
   finish();
   if (unfinished.empty()) {

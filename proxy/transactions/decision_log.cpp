@@ -10,11 +10,15 @@
 #include <fstream>
 #include <string_view>
 
+#include <spdlog/spdlog.h>
+
 namespace shardgate::transactions {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -107,36 +111,38 @@ std::unique_ptr<decision_log> decision_log::open(const std::string& path, std::s
 }
 
 // Replaces the file by one holding only the undone decisions (atomically: a temporary
-// file, synced, renamed over it, the directory synced) and reopens it for appending.
+// file, synced, renamed over it, the directory synced) and appends to the new file from
+// then on. A failure before the rename changes nothing; one after it (the new name may not
+// be durable) breaks the log: later decisions are refused rather than written where a
+// restart might not find them.
 bool decision_log::rewrite(std::string& error) {
   std::string content;
   for (const auto& g : undone_) content += "C " + g + "\n";
   const std::string tmp = path_ + ".tmp";
-  const int tfd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int tfd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (tfd < 0) {
     error = "cannot create " + tmp + ": " + errno_text();
     return false;
   }
-  const bool written = write_all(tfd, content) && ::fdatasync(tfd) == 0;
-  const std::string why = errno_text();
-  ::close(tfd);
-  if (!written) {
-    error = "cannot write " + tmp + ": " + why;
+  if (!write_all(tfd, content) || ::fdatasync(tfd) != 0) {
+    error = "cannot write " + tmp + ": " + errno_text();
+    ::close(tfd);
     return false;
   }
-  if (::rename(tmp.c_str(), path_.c_str()) != 0 || !sync_directory(path_)) {
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
     error = "cannot replace " + path_ + ": " + errno_text();
-    return false;
-  }
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) {
-    error = "cannot open " + path_ + ": " + errno_text();
+    ::close(tfd);
     return false;
   }
   if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
+  fd_ = tfd;
   size_ = content.size();
   compacted_size_ = size_;
+  if (!sync_directory(path_)) {
+    error = "cannot sync the directory of " + path_ + ": " + errno_text();
+    broken_ = true;
+    return false;
+  }
   return true;
 }
 
@@ -154,7 +160,7 @@ decision_log::~decision_log() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // (releases the lock)
 }
 
-void decision_log::record_commit(std::string gtrid, std::function<void(bool)> done) {
+void decision_log::record_commit(std::string gtrid, std::function<void(write_outcome)> done) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(entry{true, std::move(gtrid), std::move(done)});
@@ -192,18 +198,18 @@ void decision_log::run() {
       batch.swap(queue_);
       busy_ = true;
     }
-    const bool ok = write_batch(batch);
-    if (!ok) {
+    const write_outcome outcome = write_batch(batch);
+    if (outcome != write_outcome::written) {
       std::lock_guard lock(mutex_);
       ++failures_;
     }
     for (auto& e : batch)
-      if (e.done) e.done(ok);
+      if (e.done) e.done(outcome);
     batch.clear();
   }
 }
 
-bool decision_log::write_batch(std::vector<entry>& batch) {
+write_outcome decision_log::write_batch(std::vector<entry>& batch) {
   std::string text;
   bool must_sync = false;
   for (const auto& e : batch) {
@@ -212,15 +218,18 @@ bool decision_log::write_batch(std::vector<entry>& batch) {
     text += '\n';
     must_sync = must_sync || e.commit;
   }
-  if (broken_) return false;
+  if (broken_) return write_outcome::not_written;
   bool ok = write_all(fd_, text);
   if (ok && must_sync) ok = ::fdatasync(fd_) == 0;
   if (!ok) {
-    // Cut a partly written record off, or a later record would be glued to it; if even
-    // that fails, every later decision fails too (nothing is ever acknowledged that a
-    // restart could misread).
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 || ::fdatasync(fd_) != 0) broken_ = true;
-    return false;
+    // Cut a partly written record off, or a later record would be glued to it. If even
+    // that fails, the records may or may not be on disk, and every later decision is
+    // refused (nothing is ever acknowledged that a restart could misread).
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 || ::fdatasync(fd_) != 0) {
+      broken_ = true;
+      return write_outcome::unknown;
+    }
+    return write_outcome::not_written;
   }
   size_ += text.size();
   for (const auto& e : batch) {
@@ -232,12 +241,15 @@ bool decision_log::write_batch(std::vector<entry>& batch) {
   // (Compacting only once the file doubled keeps a large backlog from being rewritten
   // after every batch.)
   if (size_ >= compact_at_ && size_ >= 2 * compacted_size_) (void)compact();
-  return true;
+  return write_outcome::written;
 }
 
 bool decision_log::compact() {
-  std::string ignored;
-  return rewrite(ignored);
+  std::string error;
+  if (rewrite(error)) return true;
+  spdlog::error("XA decision log: compaction failed: {}{}", error,
+                broken_ ? "; two-phase commits are refused until ShardGate restarts" : "");
+  return false;
 }
 
 }  // namespace shardgate::transactions

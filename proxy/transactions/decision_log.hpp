@@ -22,6 +22,10 @@
 
 namespace shardgate::transactions {
 
+// What became of a record: on disk (synced); certainly not on disk (the file was cut back
+// to before it); or unknown (it may be on disk - only a restart's reading decides).
+enum class write_outcome : std::uint8_t { written, not_written, unknown };
+
 class decision_log {
  public:
   // Opens (creating) the log at `path`, locks it, reads it and rewrites it with the undone
@@ -36,9 +40,9 @@ class decision_log {
   // Commit decisions without a done record, as read at open.
   const std::vector<std::string>& undone_at_open() const noexcept { return undone_at_open_; }
 
-  // Appends a commit decision and makes it durable; `done(true)` runs on the log's thread
-  // once it is on disk, `done(false)` if writing or syncing failed.
-  void record_commit(std::string gtrid, std::function<void(bool)> done);
+  // Appends a commit decision and makes it durable; `done` runs on the log's thread once
+  // it is on disk, or when writing or syncing failed (not_written / unknown).
+  void record_commit(std::string gtrid, std::function<void(write_outcome)> done);
   // Appends "every branch committed" (made durable with a later batch; losing it only
   // makes recovery look for branches that are gone).
   void record_done(std::string gtrid);
@@ -54,10 +58,10 @@ class decision_log {
   struct entry {
     bool commit = false;
     std::string gtrid;
-    std::function<void(bool)> done;
+    std::function<void(write_outcome)> done;
   };
   void run();
-  bool write_batch(std::vector<entry>& batch);
+  write_outcome write_batch(std::vector<entry>& batch);
   bool compact();
   bool rewrite(std::string& error);
 

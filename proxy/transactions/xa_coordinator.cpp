@@ -11,7 +11,7 @@ namespace shardgate::transactions {
 
 xa_coordinator::xa_coordinator(std::string instance, std::unique_ptr<decision_log> log,
                                crash_point crash)
-    : instance_(std::move(instance)), log_(std::move(log)), crash_(crash) {
+    : instance_(std::move(instance)), crash_(crash), log_(std::move(log)) {
   // Milliseconds since the epoch: a restart gets a new boot id even a moment later.
   boot_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
@@ -27,24 +27,29 @@ std::string xa_coordinator::begin() {
   return gtrid;
 }
 
-awaitable<bool> xa_coordinator::decide_commit(const std::string& gtrid) {
-  if (!log_) co_return false;
+awaitable<write_outcome> xa_coordinator::decide_commit(const std::string& gtrid) {
+  if (!log_) co_return write_outcome::not_written;
   auto executor = co_await asio::this_coro::executor;
   // The log's thread calls back; the session resumes on its own executor.
-  const bool ok = co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-      [this, &gtrid, executor](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        log_->record_commit(gtrid, [this, shared, executor, gtrid](bool written) {
-          if (written) {
-            std::lock_guard lock(mutex_);
-            decided_.insert(gtrid);
-            decided_count_.fetch_add(1, std::memory_order_relaxed);
-          }
-          asio::post(executor, [shared, written]() mutable { std::move (*shared)(written); });
-        });
-      },
-      asio::use_awaitable);
-  co_return ok;
+  auto initiate = [this, &gtrid, executor](auto handler) {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    log_->record_commit(gtrid, [this, shared, executor, gtrid](write_outcome outcome) {
+      if (outcome == write_outcome::written) {
+        std::lock_guard lock(mutex_);
+        decided_.insert(gtrid);
+        decided_count_.fetch_add(1, std::memory_order_relaxed);
+      }
+      asio::post(executor, [shared, outcome]() mutable { std::move (*shared)(outcome); });
+    });
+  };
+  const write_outcome outcome =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(write_outcome)>(
+          initiate, asio::use_awaitable);
+  co_return outcome;
+}
+
+void xa_coordinator::flush() {
+  if (log_) log_->flush();
 }
 
 void xa_coordinator::finished(const std::string& gtrid) {

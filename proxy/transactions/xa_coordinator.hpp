@@ -33,9 +33,11 @@ class xa_coordinator {
   // A new gtrid, in a session's hands until finished(), abandoned(), handed_over() or
   // left_unresolved().
   std::string begin();
-  // Makes the commit decision durable; true once it is on disk. The caller resumes on its
-  // own executor.
-  awaitable<bool> decide_commit(const std::string& gtrid);
+  // Makes the commit decision durable (written: on disk). The caller resumes on its own
+  // executor.
+  awaitable<write_outcome> decide_commit(const std::string& gtrid);
+  // Waits until the decision log has written everything queued (before shutdown).
+  void flush();
   // Every branch committed (decided) or rolled back / never prepared (not decided).
   void finished(const std::string& gtrid);
   void abandoned(const std::string& gtrid);
@@ -58,6 +60,7 @@ class xa_coordinator {
   void kick_recovery();
 
   void maybe_crash(crash_point where) const;
+  crash_point crash_at() const noexcept { return crash_; }
   static crash_point crash_point_from_env();
 
   std::uint64_t commits_decided() const noexcept { return decided_count_.load(); }
@@ -71,17 +74,18 @@ class xa_coordinator {
   std::string instance_;
   std::uint64_t boot_;
   std::atomic<std::uint64_t> seq_{0};
-  std::unique_ptr<decision_log> log_;
   crash_point crash_;
 
   mutable std::mutex mutex_;
-  std::unordered_set<std::string> in_use_;      // in a session's hands (or unresolved)
-  std::unordered_set<std::string> decided_;     // decided to commit, not known finished
+  std::unordered_set<std::string> in_use_;   // in a session's hands (or unresolved)
+  std::unordered_set<std::string> decided_;  // decided to commit, not known finished
   std::function<void()> kick_;
 
   std::atomic<std::uint64_t> decided_count_{0};
   std::atomic<std::uint64_t> recovered_commits_{0};
   std::atomic<std::uint64_t> recovered_rollbacks_{0};
+  // Last: destroyed first, so its thread's last callbacks still find the sets above.
+  std::unique_ptr<decision_log> log_;
 };
 
 }  // namespace shardgate::transactions

@@ -100,8 +100,8 @@ std::optional<xa_branch> parse_recover_row(std::string_view format_id,
 
 bool owned_by(const xa_branch& b, std::string_view instance) {
   if (b.format_id != xa_format_id) return false;
-  return b.gtrid.size() > instance.size() + 1 && b.gtrid.compare(0, instance.size(), instance) == 0 &&
-         b.gtrid[instance.size()] == '-';
+  return b.gtrid.size() > instance.size() + 1 &&
+         b.gtrid.compare(0, instance.size(), instance) == 0 && b.gtrid[instance.size()] == '-';
 }
 
 bool valid_instance_name(std::string_view name) {

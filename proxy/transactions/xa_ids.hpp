@@ -3,9 +3,10 @@
 //
 // Every cross-shard transaction gets one global id (gtrid) "<instance>-<boot>-<seq>":
 // `instance` is transactions.xa_name (unique per ShardGate instance in front of the same
-// shards), `boot` tells process starts apart, `seq` counts transactions. Each shard's
-// branch has that gtrid, the cluster's index as branch qualifier, and ShardGate's own
-// format id, so recovery recognises its own branches and never touches an application's.
+// shards; required with cross_shard: xa), `boot` tells process starts apart, `seq` counts
+// transactions. Each shard's branch has that gtrid, the cluster's index as branch qualifier, and
+// ShardGate's own format id, so recovery recognises its own branches and never touches an
+// application's.
 #pragma once
 
 #include <cstdint>

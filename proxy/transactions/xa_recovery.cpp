@@ -12,7 +12,9 @@ namespace shardgate::transactions {
 
 namespace {
 
-// XAER_NOTA: the branch is gone (resolved by someone else in the meantime).
+// XAER_NOTA for a branch XA RECOVER just listed: it is still attached to a connection the
+// server has not noticed is gone (a ShardGate connection closed a moment ago, or one of a
+// crashed host until wait_timeout). It is retried; it is not resolved.
 constexpr std::uint16_t xaer_nota = 1397;
 // XA_RBROLLBACK: MariaDB's answer for a prepared branch that changed nothing (a read-only
 // branch left by a lost connection) - to XA COMMIT and XA ROLLBACK alike; it is gone then.
@@ -37,7 +39,14 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
       continue;
     }
     auto& conn = *got.conn;
-    auto err = co_await conn.query_rows("XA RECOVER", rows, columns, 100000);
+    constexpr std::size_t max_rows = 100000;
+    auto err = co_await conn.query_rows("XA RECOVER", rows, columns, max_rows);
+    if (!err && rows.size() >= max_rows) {
+      // (Not every branch was seen: no decision may be forgotten after this pass.)
+      ++result.unreachable;
+      spdlog::warn("XA recovery: cluster {} lists {}+ prepared branches; resolving the first {}",
+                   target.cluster, max_rows, max_rows);
+    }
     if (err) {
       ++result.unreachable;
       spdlog::warn("XA recovery: XA RECOVER on cluster {} failed: {} ({})", target.cluster,
@@ -59,7 +68,16 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
       const bool commit = verdict == xa_coordinator::verdict::commit;
       const std::string sql = xa_statement(commit ? xa_verb::commit : xa_verb::rollback, *branch);
       auto done = co_await conn.run_internal(protocol::command::query, sql);
-      if (done && done->code != xaer_nota && done->code != xa_rbrollback) {
+      if (done && done->code == xaer_nota) {
+        ++result.failed;
+        still_prepared.insert(branch->gtrid);
+        spdlog::info(
+            "XA recovery: branch '{}','{}' on cluster {} is still attached to a "
+            "connection the server holds; retrying",
+            branch->gtrid, branch->bqual, target.cluster);
+        continue;
+      }
+      if (done && done->code != xa_rbrollback) {
         ++result.failed;
         still_prepared.insert(branch->gtrid);
         spdlog::error("XA recovery: {} on cluster {} failed: {} ({})", sql, target.cluster,
@@ -69,11 +87,10 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
       }
       (commit ? result.committed : result.rolled_back) += 1;
       xa.count_recovered(commit);
-      spdlog::warn("XA recovery: {} branch '{}','{}' on cluster {} ({})",
-                   commit ? "committed" : "rolled back", branch->gtrid, branch->bqual,
-                   target.cluster,
-                   commit ? "its commit decision is in the log"
-                          : "no commit decision was recorded");
+      spdlog::warn(
+          "XA recovery: {} branch '{}','{}' on cluster {} ({})",
+          commit ? "committed" : "rolled back", branch->gtrid, branch->bqual, target.cluster,
+          commit ? "its commit decision is in the log" : "no commit decision was recorded");
     }
     if (conn.broken()) ++result.unreachable;
     target.pool->release(std::move(got.conn));
@@ -111,8 +128,8 @@ awaitable<void> recovery_loop(xa_coordinator& xa, const std::vector<recovery_tar
     quiet_unreachable = r.unreachable;
     if (*kicked) continue;
     // (A branch that could not be resolved is retried sooner.)
-    timer->expires_after(r.failed ? std::min<std::chrono::seconds>(interval, std::chrono::seconds(5))
-                                  : interval);
+    timer->expires_after(
+        r.failed ? std::min<std::chrono::seconds>(interval, std::chrono::seconds(5)) : interval);
     auto [ec] = co_await timer->async_wait(nothrow_awaitable);
     (void)ec;
   }

@@ -1172,19 +1172,40 @@ TEST(config_loader, transactions) {
     EXPECT_EQ(cfg->transactions.cross_shard, cross_shard_mode::best_effort);
     EXPECT_EQ(cfg->transactions.xa_log, "/var/x.log");
   }
-  check_error({"xa without a log", yaml(kMinimal) + "transactions:\n  cross_shard: xa\n", 11, 16,
+  check_error({"xa without a name",
+               yaml(kMinimal) + "transactions:\n  cross_shard: xa\n",
+               11,
+               16,
+               {"xa needs transactions.xa_name"}});
+  check_error({"xa without a log",
+               yaml(kMinimal) + "transactions:\n  cross_shard: xa\n  xa_name: a\n",
+               11,
+               16,
                {"xa needs transactions.xa_log"}});
-  check_error({"unknown mode", yaml(kMinimal) + "transactions:\n  cross_shard: twophase\n", 11,
-               16, {"reject, best_effort or xa"}});
+  check_error({"unknown mode",
+               yaml(kMinimal) + "transactions:\n  cross_shard: twophase\n",
+               11,
+               16,
+               {"reject, best_effort or xa"}});
   check_error({"bad xa_name",
                yaml(kMinimal) + "transactions:\n  cross_shard: xa\n  xa_log: x\n  xa_name: a-b\n",
-               13, 12, {"xa_name must be 1-24 characters"}});
+               13,
+               12,
+               {"xa_name must be 1-24 characters"}});
   check_error({"long xa_name",
-               yaml(kMinimal) + "transactions:\n  xa_name: abcdefghijklmnopqrstuvwxyz\n", 11, 12,
+               yaml(kMinimal) + "transactions:\n  xa_name: abcdefghijklmnopqrstuvwxyz\n",
+               11,
+               12,
                {"xa_name"}});
-  check_error({"interval", yaml(kMinimal) + "transactions:\n  xa_recovery_interval_s: 0\n", 11,
-               27, {"xa_recovery_interval_s"}});
-  check_error({"empty log", yaml(kMinimal) + "transactions:\n  xa_log: ''\n", 11, 11,
+  check_error({"interval",
+               yaml(kMinimal) + "transactions:\n  xa_recovery_interval_s: 0\n",
+               11,
+               27,
+               {"xa_recovery_interval_s"}});
+  check_error({"empty log",
+               yaml(kMinimal) + "transactions:\n  xa_log: ''\n",
+               11,
+               11,
                {"must not be empty"}});
 }
 

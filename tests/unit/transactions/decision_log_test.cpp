@@ -36,7 +36,8 @@ class decision_log_test : public ::testing::Test {
   }
   static bool commit(decision_log& log, const std::string& gtrid) {
     std::promise<bool> written;
-    log.record_commit(gtrid, [&](bool ok) { written.set_value(ok); });
+    log.record_commit(gtrid,
+                      [&](write_outcome o) { written.set_value(o == write_outcome::written); });
     return written.get_future().get();
   }
   std::string content() const {
@@ -143,7 +144,8 @@ TEST_F(decision_log_test, concurrent_commits_share_syncs) {
   constexpr int n = 64;
   std::vector<std::promise<bool>> done(n);
   for (int i = 0; i < n; ++i)
-    log->record_commit("g-2-" + std::to_string(i), [&, i](bool ok) { done[i].set_value(ok); });
+    log->record_commit("g-2-" + std::to_string(i),
+                       [&, i](write_outcome o) { done[i].set_value(o == write_outcome::written); });
   for (auto& d : done) EXPECT_TRUE(d.get_future().get());
   log.reset();
   auto reopened = open_ok();

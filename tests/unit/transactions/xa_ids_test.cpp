@@ -21,8 +21,7 @@ TEST(xa_ids, statements) {
   EXPECT_EQ(xa_statement(xa_verb::end, b), "XA END 'gate-1-2','3',21319");
   EXPECT_EQ(xa_statement(xa_verb::prepare, b), "XA PREPARE 'gate-1-2','3',21319");
   EXPECT_EQ(xa_statement(xa_verb::commit, b), "XA COMMIT 'gate-1-2','3',21319");
-  EXPECT_EQ(xa_statement(xa_verb::commit_one_phase, b),
-            "XA COMMIT 'gate-1-2','3',21319 ONE PHASE");
+  EXPECT_EQ(xa_statement(xa_verb::commit_one_phase, b), "XA COMMIT 'gate-1-2','3',21319 ONE PHASE");
   EXPECT_EQ(xa_statement(xa_verb::rollback, b), "XA ROLLBACK 'gate-1-2','3',21319");
   // Foreign ids found by XA RECOVER are quoted safely.
   xa_branch odd{"it's", "a\\b", 1};
@@ -39,7 +38,10 @@ TEST(xa_ids, recover_rows) {
   ASSERT_TRUE(empty_bqual);
   EXPECT_EQ(empty_bqual->bqual, "");
   // Binary data is kept byte for byte.
-  auto bin = parse_recover_row("7", "2", "2", std::string("\0\xff" "ab", 4));
+  auto bin = parse_recover_row("7", "2", "2",
+                               std::string("\0\xff"
+                                           "ab",
+                                           4));
   ASSERT_TRUE(bin);
   EXPECT_EQ(bin->gtrid, std::string("\0\xff", 2));
   // Lengths that do not match the data, or are not numbers.
@@ -52,7 +54,7 @@ TEST(xa_ids, recover_rows) {
 
 TEST(xa_ids, ownership) {
   EXPECT_TRUE(owned_by({"gate-1-2", "0", xa_format_id}, "gate"));
-  EXPECT_FALSE(owned_by({"gate-1-2", "0", 1}, "gate"));           // an application's format
+  EXPECT_FALSE(owned_by({"gate-1-2", "0", 1}, "gate"));              // an application's format
   EXPECT_FALSE(owned_by({"gate2-1-2", "0", xa_format_id}, "gate"));  // another instance
   EXPECT_FALSE(owned_by({"gate_b-1-2", "0", xa_format_id}, "gate"));
   EXPECT_FALSE(owned_by({"gate-", "0", xa_format_id}, "gate"));
