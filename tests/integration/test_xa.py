@@ -9,6 +9,7 @@ after the first branch committed), restart it, and check that recovery leaves bo
 committed - or both rolled back when no decision was recorded - and nothing in XA RECOVER."""
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -233,6 +234,65 @@ class XATransactionsTest(unittest.TestCase):
             cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'b')", (order(51),))
             cur.execute("COMMIT")  # the transaction survived every refusal
         self.assertEqual([self.where(n) for n in (50, 51, 52)], [[0], [1], [0]])
+
+    def test_ddl_inside_an_xa_transaction(self):
+        with self.conn() as c, c.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("CREATE TABLE IF NOT EXISTS xa_ddl_probe (a INT)")  # nothing ran yet: it ends the transaction
+            cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'a')", (order(54),))  # autocommit again
+            self.assertEqual(self.where(54), [0])
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'b')", (order(55),))
+            with self.assertRaises(pymysql.err.MySQLError) as e:
+                cur.execute("DROP TABLE IF EXISTS xa_ddl_probe")
+            self.assertEqual(e.exception.args[0], 1235)
+            self.assertIn("DDL would commit", e.exception.args[1])
+            cur.execute("COMMIT")
+            cur.execute("DROP TABLE IF EXISTS xa_ddl_probe")
+        self.assertEqual(self.where(55), [1])
+
+    def test_deadlock_in_one_branch_rolls_back_every_shard(self):
+        """The deadlock victim's branch is rollback-only: its COMMIT must not commit the
+        other shard's branch."""
+        with self.conn() as setup, setup.cursor() as cur:
+            cur.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'x'), (%s, 'y')", (order(80), order(82)))
+        c1, c2 = self.conn(), self.conn()
+        k1, k2 = c1.cursor(), c2.cursor()
+        k1.execute("BEGIN")
+        k1.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'one')", (order(81),))  # shard 1
+        k1.execute("UPDATE orders SET note = 'k1' WHERE order_no = %s", (order(80),))  # shard 0
+        k2.execute("BEGIN")
+        k2.execute("INSERT INTO orders (order_no, note) VALUES (%s, 'two')", (order(83),))  # shard 1
+        k2.execute("UPDATE orders SET note = 'k2' WHERE order_no = %s", (order(82),))
+        outcome = {}
+
+        def blocked():
+            try:
+                k1.execute("UPDATE orders SET note = 'k1' WHERE order_no = %s", (order(82),))
+                outcome["k1"] = "ok"
+            except pymysql.err.MySQLError as e:
+                outcome["k1"] = e.args[0]
+        t = threading.Thread(target=blocked)
+        t.start()
+        time.sleep(0.5)
+        try:
+            k2.execute("UPDATE orders SET note = 'k2' WHERE order_no = %s", (order(80),))
+            outcome["k2"] = "ok"
+        except pymysql.err.MySQLError as e:
+            outcome["k2"] = e.args[0]
+        t.join(30)
+        self.assertEqual(sorted(map(str, outcome.values())), ["1213", "ok"], outcome)
+        victim, winner = (k1, k2) if outcome["k1"] == 1213 else (k2, k1)
+        victim_row, winner_row = (81, 83) if victim is k1 else (83, 81)
+        with self.assertRaises(pymysql.err.MySQLError) as e:
+            victim.execute("COMMIT")
+        self.assertIn("nothing was committed", e.exception.args[1])
+        winner.execute("COMMIT")
+        c1.close()
+        c2.close()
+        self.assertEqual(self.where(victim_row), [])
+        self.assertEqual(self.where(winner_row), [1])
+        self.assertEqual((self.our_branches(0), self.our_branches(1)), ([], []))
 
     def test_client_disconnect_rolls_back(self):
         c = self.conn()
