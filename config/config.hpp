@@ -26,12 +26,24 @@ struct pool_settings {
   std::uint32_t acquire_timeout_ms = 5000;  // a statement waits this long for a free connection
 };
 
+// Per endpoint (and per worker thread): a sliding window of the last `window` calls; at
+// `failure_rate` failures in a full window statements fail fast for `open_s`, then
+// `half_open_probes` trial calls decide whether it closes.
+struct circuit_breaker_config {
+  bool enabled = true;
+  std::uint32_t window = 10;
+  double failure_rate = 0.5;
+  std::uint32_t open_s = 10;
+  std::uint32_t half_open_probes = 3;
+};
+
 struct cluster_config {
   std::string name;
   endpoint writer;
   std::string user;
   std::string password;
   pool_settings pool;
+  circuit_breaker_config circuit_breaker;
   std::uint32_t connect_timeout_ms = 2000;
 };
 

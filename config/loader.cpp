@@ -227,6 +227,27 @@ void parse_pool(const YAML::Node& n, pool_settings& out, const std::string& wher
                 ") exceeds max_connections (" + std::to_string(out.max_connections) + ")");
 }
 
+void parse_circuit_breaker(const YAML::Node& n, circuit_breaker_config& out,
+                           const std::string& where) {
+  const std::string w = where + ".circuit_breaker";
+  expect_map(n, w, {"enabled", "window", "failure_rate", "open_s", "half_open_probes"});
+  if (n["enabled"]) out.enabled = boolean(n["enabled"], w + ".enabled");
+  if (n["window"])
+    out.window = static_cast<std::uint32_t>(integer(n["window"], w + ".window", 1, 64));
+  if (n["failure_rate"]) {
+    const YAML::Node& r = n["failure_rate"];
+    double v = -1;
+    if (!r.IsScalar() || !YAML::convert<double>::decode(r, v) || !(v > 0.0 && v <= 1.0))
+      fail(r, w + ".failure_rate must be a number above 0 and at most 1 (0.5 = half the calls)");
+    out.failure_rate = v;
+  }
+  if (n["open_s"])
+    out.open_s = static_cast<std::uint32_t>(integer(n["open_s"], w + ".open_s", 1, 3600));
+  if (n["half_open_probes"])
+    out.half_open_probes = static_cast<std::uint32_t>(
+        integer(n["half_open_probes"], w + ".half_open_probes", 1, 64));
+}
+
 void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
   if (!n.IsMap() || n.size() == 0)
     fail(n, "clusters must be a non-empty mapping of name: {writer: host:port, ...}");
@@ -240,7 +261,8 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
                              ".readers: reader endpoints (read/write split) are not supported yet; "
                              "this version sends everything to the writer");
     expect_map(v, where,
-               {"writer", "user", "password", "password_env", "pool", "connect_timeout_ms"});
+               {"writer", "user", "password", "password_env", "pool", "connect_timeout_ms",
+                "circuit_breaker"});
     if (!v["writer"]) fail(v, where + ": writer (host:port) is required");
     c.writer = parse_endpoint(v["writer"], where + ".writer");
     if (!v["user"])
@@ -248,6 +270,7 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
     c.user = scalar(v["user"], where + ".user");
     c.password = secret(v, where, false);
     if (v["pool"]) parse_pool(v["pool"], c.pool, where);
+    if (v["circuit_breaker"]) parse_circuit_breaker(v["circuit_breaker"], c.circuit_breaker, where);
     if (v["connect_timeout_ms"])
       c.connect_timeout_ms = static_cast<std::uint32_t>(
           integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));

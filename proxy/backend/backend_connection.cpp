@@ -34,7 +34,7 @@ void backend_connection::close() noexcept {
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  broken_ = true;
+  mark_failed();
 }
 
 mysql_error backend_connection::lost(std::string_view what) const {
@@ -184,7 +184,7 @@ awaitable<std::optional<mysql_error>> backend_connection::send_internal(command 
   std::uint8_t seq = 0;
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
   if (ec) {
-    broken_ = true;
+    mark_failed();
     co_return lost("while sending a command: " + ec.message());
   }
   co_return std::nullopt;
@@ -204,7 +204,7 @@ awaitable<std::optional<mysql_error>> backend_connection::send_queries(std::stri
   }
   auto ec = co_await net::write_all(socket_, byte_span(request_));
   if (ec) {
-    broken_ = true;
+    mark_failed();
     co_return lost("while sending a command: " + ec.message());
   }
   co_return std::nullopt;
@@ -220,7 +220,7 @@ awaitable<std::optional<mysql_error>> backend_connection::read_internal_reply(co
   while (!translator_.done()) {
     auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 30);
     if (ec) {
-      broken_ = true;
+      mark_failed();
       co_return lost("while reading a reply: " + ec.message());
     }
     const std::uint8_t first = payload_.empty() ? 0 : payload_[0];
@@ -231,7 +231,7 @@ awaitable<std::optional<mysql_error>> backend_connection::read_internal_reply(co
     }
     auto v = translator_.on_packet(first, payload_.size(), payload_, scratch_);
     if (v.protocol_error) {
-      broken_ = true;
+      mark_failed();
       co_return lost("(protocol error in reply)");
     }
   }
@@ -269,7 +269,7 @@ awaitable<bool> backend_connection::evict_least_recent() {
   prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
   std::uint8_t seq = 0;
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
-  if (ec) broken_ = true;
+  if (ec) mark_failed();
   co_return !ec;
 }
 
@@ -317,7 +317,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   seq = 0;
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
   if (ec) {
-    broken_ = true;
+    mark_failed();
     co_return prepare_result{nullptr, 0, 0, lost("while preparing a statement: " + ec.message()),
                              false};
   }
@@ -326,7 +326,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   prepare_ok ok;
   bool retry_after_eviction = false;
   if (ec) {
-    broken_ = true;
+    mark_failed();
     result.error = lost("while reading a prepare reply: " + ec.message());
   } else if (!payload_.empty() && payload_[0] == err_header) {
     err_packet err;
@@ -339,7 +339,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
     // (below, after the current database is restored).
     retry_after_eviction = result.error->code == 1461 && !prepared_.empty() && !retrying_;
   } else if (!decode_prepare_ok(payload_, ok)) {
-    broken_ = true;
+    mark_failed();
     result.error = lost("(malformed prepare reply)");
   } else {
     // Parameter and column definitions, each list ended by an EOF unless DEPRECATE_EOF.
@@ -354,7 +354,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
       reply.push_back(payload_);
     }
     if (ec) {
-      broken_ = true;
+      mark_failed();
       result.error = lost("while reading a prepare reply: " + ec.message());
     } else {
       result.id = ok.statement_id;
@@ -370,7 +370,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   if (switch_schema && !broken_ && !session_schema.empty()) {
     auto err = co_await run_internal(command::init_db, session_schema);
     if (err) {
-      broken_ = true;  // cannot go back to the session's database: do not reuse
+      mark_failed();  // cannot go back to the session's database: do not reuse
       result.statement = nullptr;
       result.id = 0;
       result.error = err;
@@ -406,12 +406,12 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
   std::uint8_t seq = 0;
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
   if (ec) {
-    broken_ = true;
+    mark_failed();
     co_return lost("while sending a query: " + ec.message());
   }
   ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
   if (ec) {
-    broken_ = true;
+    mark_failed();
     co_return lost("while reading a reply");
   }
   if (!payload_.empty() && payload_[0] == err_header) {
@@ -422,18 +422,18 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
   }
   std::uint64_t n = 0;
   if (!decode_column_count(payload_, n) || n == 0 || n > 4096) {
-    broken_ = true;  // an OK or garbage where a resultset was expected: do not reuse
+    mark_failed();  // an OK or garbage where a resultset was expected: do not reuse
     co_return lost("(unexpected reply to an internal query)");
   }
   for (std::uint64_t i = 0; i < n; ++i) {
     ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
-      broken_ = true;
+      mark_failed();
       co_return lost("while reading a reply");
     }
     column_definition col;
     if (!decode_column_definition(payload_, col)) {
-      broken_ = true;
+      mark_failed();
       co_return lost("(malformed column definition)");
     }
     columns.push_back({col.type, col.collation});
@@ -441,14 +441,14 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
   if (!(capabilities_ & cap::deprecate_eof)) {
     ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
-      broken_ = true;
+      mark_failed();
       co_return lost("while reading a reply");
     }
   }
   for (;;) {
     ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
-      broken_ = true;
+      mark_failed();
       co_return lost("while reading a reply");
     }
     const std::uint8_t head = payload_.empty() ? 0 : payload_[0];
@@ -470,7 +470,7 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
     if (rows.size() < max_rows) {  // (later rows are read and dropped)
       text_row row;
       if (!decode_text_row(payload_, columns.size(), row)) {
-        broken_ = true;
+        mark_failed();
         co_return lost("(malformed row)");
       }
       auto& values = rows.emplace_back();
@@ -492,7 +492,7 @@ awaitable<bool> backend_connection::close_statement(std::uint32_t id) {
   encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close), id);
   std::uint8_t seq = 0;
   auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
-  if (ec) broken_ = true;
+  if (ec) mark_failed();
   co_return !ec;
 }
 

@@ -164,7 +164,12 @@ class backend_connection {
   std::chrono::steady_clock::time_point idle_since{};
 
   bool broken() const noexcept { return broken_; }
+  // Not to be reused (ShardGate's decision, e.g. an abandoned reply).
   void mark_broken() noexcept { broken_ = true; }
+  // Failed on the backend's side (I/O error, malformed reply): not reused, and a failed
+  // call for the endpoint's circuit breaker.
+  void mark_failed() noexcept { broken_ = failed_ = true; }
+  bool failed() const noexcept { return failed_; }
   void close() noexcept;
 
  private:
@@ -188,6 +193,7 @@ class backend_connection {
   std::string server_version_;
   std::uint32_t server_thread_id_ = 0;
   bool broken_ = false;
+  bool failed_ = false;
   std::unordered_map<std::string, prepared_statement> prepared_;  // key: schema NUL sql
   std::uint64_t prepared_epoch_ = 0;
   std::uint64_t prepared_clock_ = 0;

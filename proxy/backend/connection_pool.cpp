@@ -30,6 +30,7 @@ connection_pool::connection_pool(asio::any_io_executor ex, backend_target target
     : executor_(std::move(ex)),
       target_(std::move(target)),
       limits_(limits),
+      breaker_(limits.breaker),
       on_login_(std::move(on_login)) {}
 
 connection_pool::~connection_pool() {
@@ -70,6 +71,21 @@ std::unique_ptr<backend_connection> connection_pool::take_idle(const connection_
 }
 
 awaitable<connection_pool::acquired> connection_pool::acquire(connection_requirements req) {
+  if (limits_.breaker_enabled && !breaker_.allow(std::chrono::steady_clock::now())) {
+    ++breaker_rejections_;
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        breaker_.retry_at() - std::chrono::steady_clock::now());
+    co_return acquired{
+        nullptr,
+        protocol::mysql_error{
+            protocol::er::conn_host_error, "HY000",
+            "ShardGate: cluster " + target_.cluster + " (" + target_.endpoint.to_string() +
+                ") is failing: its circuit breaker is open (" +
+                std::to_string(breaker_.failures_in_window()) + " of the last " +
+                std::to_string(breaker_.calls_in_window()) +
+                " calls failed); statements fail at once until trial calls in " +
+                std::to_string(std::max<long long>(0, wait.count())) + " ms succeed"}};
+  }
   if (auto c = take_idle(req)) co_return acquired{std::move(c), std::nullopt};
   if (open_ < limits_.max_connections) co_return co_await open_new(req);
   // At the limit: an idle connection of the wrong kind gives its slot to a new one.
@@ -109,6 +125,7 @@ awaitable<connection_pool::acquired> connection_pool::open_new(const connection_
   auto err = co_await c->connect(target_, req.flavour);
   if (err) {
     ++connect_failures_;
+    if (limits_.breaker_enabled) breaker_.on_failure(std::chrono::steady_clock::now());
     free_slot();
     co_return acquired{nullptr, std::move(err)};
   }
@@ -132,6 +149,13 @@ void connection_pool::free_slot() {
 
 void connection_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
+  if (limits_.breaker_enabled) {
+    const auto now = std::chrono::steady_clock::now();
+    if (conn->failed())
+      breaker_.on_failure(now);
+    else
+      breaker_.on_success(now);
+  }
   if (conn->broken() || stopped_) {
     conn->close();
     free_slot();
@@ -189,7 +213,10 @@ pool_stats connection_pool::stats() const noexcept {
           static_cast<std::uint32_t>(waiters_.size()),
           connects_,
           connect_failures_,
-          acquire_timeouts_};
+          acquire_timeouts_,
+          breaker_.state(),
+          breaker_.trips(),
+          breaker_rejections_};
 }
 
 }  // namespace shardgate::backend

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend/backend_connection.hpp"
+#include "backend/circuit_breaker.hpp"
 #include "net/asio.hpp"
 
 namespace shardgate::backend {
@@ -24,6 +25,8 @@ struct pool_limits {
   std::uint32_t min_idle = 0;
   std::chrono::milliseconds acquire_timeout{5000};
   std::chrono::seconds idle_timeout{60};
+  bool breaker_enabled = true;
+  breaker_settings breaker;
 };
 
 // What a borrowed connection must satisfy.
@@ -40,6 +43,9 @@ struct pool_stats {
   std::uint64_t connects = 0;
   std::uint64_t connect_failures = 0;
   std::uint64_t acquire_timeouts = 0;
+  breaker_state breaker = breaker_state::closed;
+  std::uint64_t breaker_trips = 0;
+  std::uint64_t breaker_rejections = 0;  // statements failed fast while it was open
 };
 
 class connection_pool {
@@ -57,7 +63,9 @@ class connection_pool {
   };
   awaitable<acquired> acquire(connection_requirements req);
 
-  // Gives a connection back. A broken one is closed and its slot freed.
+  // Gives a connection back. A broken one is closed and its slot freed. Its outcome feeds
+  // the circuit breaker: a connection that failed on the backend's side is a failed call,
+  // any other a successful one.
   void release(std::unique_ptr<backend_connection> conn);
 
   // Starts the idle sweep / min_idle top-up loop; stop() closes idle connections and
@@ -92,6 +100,8 @@ class connection_pool {
   std::uint64_t connects_ = 0;
   std::uint64_t connect_failures_ = 0;
   std::uint64_t acquire_timeouts_ = 0;
+  circuit_breaker breaker_;
+  std::uint64_t breaker_rejections_ = 0;
   std::string server_version_;
   std::function<void(const std::string&)> on_login_;
   bool stopped_ = false;

@@ -74,7 +74,7 @@ awaitable<void> send_to_all(std::vector<fan_leg>& legs) {
     std::uint8_t seq = 0;
     auto ec = co_await net::write_packet(leg.conn->socket(), leg.conn->scratch(), payload, seq);
     if (ec) {
-      leg.conn->mark_broken();
+      leg.conn->mark_failed();
       leg.lost = true;
     } else {
       leg.sent = true;
@@ -96,7 +96,7 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
     std::uint8_t seq = 0;
     auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
     if (ec) {
-      be.mark_broken();
+      be.mark_failed();
       leg.lost = true;
       r.error = lost_error(be, "while reading the reply");
       continue;
@@ -105,7 +105,7 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
     if (first == ok_header) {
       ok_packet ok;
       if (!decode_ok(payload, be.capabilities(), ok)) {
-        be.mark_broken();
+        be.mark_failed();
         leg.lost = true;
         r.error = lost_error(be, "(malformed OK)");
         continue;
@@ -120,7 +120,7 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
       if (ok.last_insert_id) be.state.last_insert_id = ok.last_insert_id;
       if (ok.status & status::more_results_exist) {
         // Not expected for one statement: the connection's state is unknown now.
-        be.mark_broken();
+        be.mark_failed();
         leg.lost = true;
       }
       continue;
@@ -136,7 +136,7 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
     // A resultset where an OK was expected (e.g. RETURNING): drain it.
     const bool drained = co_await drain_resultset(be, payload);
     if (!drained) {
-      be.mark_broken();
+      be.mark_failed();
       leg.lost = true;
     }
     r.error = mysql_error{er::not_supported_yet, "42000",

@@ -174,7 +174,7 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
     auto [ec, n] = co_await backend.socket().async_read_some(
         asio::buffer(in.write_ptr(), in.free_space()), nothrow_awaitable);
     if (ec) {
-      backend.mark_broken();
+      backend.mark_failed();
       co_return forward_result{forward_status::backend_lost, ec};
     }
     in.commit(n);

@@ -74,7 +74,10 @@ class merger {
   }
   void fail_lost(std::size_t k, std::string_view what) {
     backend::backend_connection& be = *legs_[k].conn;
-    be.mark_broken();
+    if (deadline_->expired)
+      be.mark_broken();  // (slow, not failing)
+    else
+      be.mark_failed();
     legs_[k].lost = true;
     streams_[k].done = true;
     if (deadline_->expired) {
@@ -282,7 +285,7 @@ awaitable<next_row> merger::read_row(std::size_t k) {
     const bool readable = read_terminator(be, st.payload, warnings);
     warnings_ += warnings;
     if (!readable || (be.status & status::more_results_exist)) {
-      be.mark_broken();
+      be.mark_failed();
       legs_[k].lost = true;
       fail(mysql_error{er::not_supported_yet, "42000",
                        "ShardGate: multiple results from a scattered statement"});
@@ -313,7 +316,7 @@ awaitable<void> merger::drain_all() {
       if (ok && first != err_header && first != ok_header)
         ok = co_await drain_resultset(be, st.payload);
       if (!ok) {
-        be.mark_broken();
+        be.mark_failed();
         legs_[k].lost = true;
       }
       st.done = true;
@@ -327,7 +330,7 @@ awaitable<void> merger::drain_all() {
       auto ec =
           co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
       if (ec) {
-        be.mark_broken();
+        be.mark_failed();
         legs_[k].lost = true;
         break;
       }
@@ -336,7 +339,7 @@ awaitable<void> merger::drain_all() {
       if (is_terminator(first, st.payload.size())) {
         std::uint16_t ignored = 0;
         if (!read_terminator(be, st.payload, ignored) || (be.status & status::more_results_exist)) {
-          be.mark_broken();
+          be.mark_failed();
           legs_[k].lost = true;
         }
         break;

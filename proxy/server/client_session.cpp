@@ -975,7 +975,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
     ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
   }
   if (ec) {
-    be.mark_broken();
+    be.mark_failed();
     mysql_error lost{er::server_lost, "08S01",
                      "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                          "' (cluster " + be.target().cluster + ") while sending the statement"};

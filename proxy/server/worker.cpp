@@ -29,6 +29,11 @@ worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
         c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
     limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
     limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
+    limits.breaker_enabled = c.circuit_breaker.enabled;
+    limits.breaker.window = c.circuit_breaker.window;
+    limits.breaker.failure_rate = c.circuit_breaker.failure_rate;
+    limits.breaker.open_for = std::chrono::seconds(c.circuit_breaker.open_s);
+    limits.breaker.half_open_probes = c.circuit_breaker.half_open_probes;
     pools_.push_back(std::make_unique<backend::connection_pool>(
         context_.get_executor(), target, limits,
         [&shared](const std::string& version) { shared.learn_server_version(version); }));

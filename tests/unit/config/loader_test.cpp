@@ -1209,5 +1209,45 @@ TEST(config_loader, transactions) {
                {"must not be empty"}});
 }
 
+TEST(config_loader, circuit_breaker) {
+  {
+    auto cfg = expect_ok(yaml(kMinimal));
+    ASSERT_TRUE(cfg);
+    const auto& b = cfg->clusters[0].circuit_breaker;
+    EXPECT_TRUE(b.enabled);
+    EXPECT_EQ(b.window, 10u);
+    EXPECT_DOUBLE_EQ(b.failure_rate, 0.5);
+    EXPECT_EQ(b.open_s, 10u);
+    EXPECT_EQ(b.half_open_probes, 3u);
+  }
+  const std::string head = yaml(R"(
+users: [{name: app, password: app}]
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+    circuit_breaker:
+)");
+  {
+    auto cfg = expect_ok(head + "      window: 20\n      failure_rate: 0.25\n      open_s: 2\n"
+                                "      half_open_probes: 1\n      enabled: false\n"
+                                "default_cluster: main\n");
+    ASSERT_TRUE(cfg);
+    const auto& b = cfg->clusters[0].circuit_breaker;
+    EXPECT_FALSE(b.enabled);
+    EXPECT_EQ(b.window, 20u);
+    EXPECT_DOUBLE_EQ(b.failure_rate, 0.25);
+    EXPECT_EQ(b.open_s, 2u);
+    EXPECT_EQ(b.half_open_probes, 1u);
+  }
+  check_error({"window", head + "      window: 65\ndefault_cluster: main\n", 7, 15, {"window"}});
+  check_error({"rate", head + "      failure_rate: 0\ndefault_cluster: main\n", 7, 21,
+               {"failure_rate must be a number above 0"}});
+  check_error({"rate text", head + "      failure_rate: half\ndefault_cluster: main\n", 7, 21,
+               {"failure_rate"}});
+  check_error({"unknown", head + "      windw: 3\ndefault_cluster: main\n", 7, 7,
+               {"unknown key 'windw'"}});
+}
+
 }  // namespace
 }  // namespace shardgate::config
