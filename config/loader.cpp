@@ -244,8 +244,8 @@ void parse_circuit_breaker(const YAML::Node& n, circuit_breaker_config& out,
   if (n["open_s"])
     out.open_s = static_cast<std::uint32_t>(integer(n["open_s"], w + ".open_s", 1, 3600));
   if (n["half_open_probes"])
-    out.half_open_probes = static_cast<std::uint32_t>(
-        integer(n["half_open_probes"], w + ".half_open_probes", 1, 64));
+    out.half_open_probes =
+        static_cast<std::uint32_t>(integer(n["half_open_probes"], w + ".half_open_probes", 1, 64));
 }
 
 void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {

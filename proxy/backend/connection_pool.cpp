@@ -76,15 +76,14 @@ awaitable<connection_pool::acquired> connection_pool::acquire(connection_require
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         breaker_.retry_at() - std::chrono::steady_clock::now());
     co_return acquired{
-        nullptr,
-        protocol::mysql_error{
-            protocol::er::conn_host_error, "HY000",
-            "ShardGate: cluster " + target_.cluster + " (" + target_.endpoint.to_string() +
-                ") is failing: its circuit breaker is open (" +
-                std::to_string(breaker_.failures_in_window()) + " of the last " +
-                std::to_string(breaker_.calls_in_window()) +
-                " calls failed); statements fail at once until trial calls in " +
-                std::to_string(std::max<long long>(0, wait.count())) + " ms succeed"}};
+        nullptr, protocol::mysql_error{
+                     protocol::er::conn_host_error, "HY000",
+                     "ShardGate: cluster " + target_.cluster + " (" + target_.endpoint.to_string() +
+                         ") is failing: its circuit breaker is open (" +
+                         std::to_string(breaker_.failures_in_window()) + " of the last " +
+                         std::to_string(breaker_.calls_in_window()) +
+                         " calls failed); statements fail at once until trial calls in " +
+                         std::to_string(std::max<long long>(0, wait.count())) + " ms succeed"}};
   }
   if (auto c = take_idle(req)) co_return acquired{std::move(c), std::nullopt};
   if (open_ < limits_.max_connections) co_return co_await open_new(req);

@@ -1229,9 +1229,10 @@ clusters:
     circuit_breaker:
 )");
   {
-    auto cfg = expect_ok(head + "      window: 20\n      failure_rate: 0.25\n      open_s: 2\n"
-                                "      half_open_probes: 1\n      enabled: false\n"
-                                "default_cluster: main\n");
+    auto cfg = expect_ok(head +
+                         "      window: 20\n      failure_rate: 0.25\n      open_s: 2\n"
+                         "      half_open_probes: 1\n      enabled: false\n"
+                         "default_cluster: main\n");
     ASSERT_TRUE(cfg);
     const auto& b = cfg->clusters[0].circuit_breaker;
     EXPECT_FALSE(b.enabled);
@@ -1241,12 +1242,18 @@ clusters:
     EXPECT_EQ(b.half_open_probes, 1u);
   }
   check_error({"window", head + "      window: 65\ndefault_cluster: main\n", 7, 15, {"window"}});
-  check_error({"rate", head + "      failure_rate: 0\ndefault_cluster: main\n", 7, 21,
+  check_error({"rate",
+               head + "      failure_rate: 0\ndefault_cluster: main\n",
+               7,
+               21,
                {"failure_rate must be a number above 0"}});
-  check_error({"rate text", head + "      failure_rate: half\ndefault_cluster: main\n", 7, 21,
+  check_error({"rate text",
+               head + "      failure_rate: half\ndefault_cluster: main\n",
+               7,
+               21,
                {"failure_rate"}});
-  check_error({"unknown", head + "      windw: 3\ndefault_cluster: main\n", 7, 7,
-               {"unknown key 'windw'"}});
+  check_error(
+      {"unknown", head + "      windw: 3\ndefault_cluster: main\n", 7, 7, {"unknown key 'windw'"}});
 }
 
 }  // namespace
