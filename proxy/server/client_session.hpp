@@ -78,6 +78,9 @@ class client_session {
   // several in two (XA PREPARE everywhere, the decision made durable, XA COMMIT each).
   awaitable<next> end_xa_transaction(bool commit);
   awaitable<bool> rollback_xa_branches(const std::vector<int>& branches);
+  void finish_xa_branches(const std::vector<int>& branches);
+  awaitable<next> abort_xa_commit(const std::vector<int>& branches,
+                                  const protocol::mysql_error& error);
   awaitable<void> run_xa_step(const std::vector<int>& branches, int first, int second,
                               std::vector<std::optional<protocol::mysql_error>>& errors);
   awaitable<std::optional<protocol::mysql_error>> run_xa(int cluster, int verb);

@@ -127,6 +127,34 @@ awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& bra
   co_return left_to_recovery;
 }
 
+// Gives the branches' connections back (a failed one is closed: the server then rolls back
+// a branch that was not prepared, and keeps a prepared one for recovery); the transaction
+// is over.
+void client_session::finish_xa_branches(const std::vector<int>& branches) {
+  for (int c : branches) {
+    auto& slot = slots_[static_cast<std::size_t>(c)];
+    slot.xa = false;
+    slot.wrote = false;
+    if (slot.conn) give_back_backend(c, !slot.conn->broken());
+  }
+  end_explicit_transaction();
+  server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
+}
+
+// A COMMIT that cannot go on: every branch rolled back, the client told `error`.
+awaitable<client_session::next> client_session::abort_xa_commit(const std::vector<int>& branches,
+                                                                const mysql_error& error) {
+  transactions::xa_coordinator& xa = *worker_.shared().xa;
+  const bool left_to_recovery = co_await rollback_xa_branches(branches);
+  finish_xa_branches(branches);
+  xa.abandoned(xa_gtrid_);
+  if (left_to_recovery) xa.kick_recovery();
+  xa_gtrid_.clear();
+  spdlog::warn("client {}: {}", id_, error.message);
+  const bool sent = co_await send_error(error);
+  co_return proceed(sent);
+}
+
 awaitable<client_session::next> client_session::end_xa_transaction(bool commit) {
   transactions::xa_coordinator& xa = *worker_.shared().xa;
   std::vector<int> branches, plain;
@@ -142,18 +170,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     return config_->clusters[static_cast<std::size_t>(c)].name;
   };
   const auto verb = [](xa_verb v) { return static_cast<int>(v); };
-  // Gives the connections back (a failed one is closed: the server then rolls back a
-  // branch that was not prepared, and keeps a prepared one for recovery).
-  auto finish = [&] {
-    for (int c : branches) {
-      auto& slot = slots_[static_cast<std::size_t>(c)];
-      slot.xa = false;
-      slot.wrote = false;
-      if (slot.conn) give_back_backend(c, !slot.conn->broken());
-    }
-    end_explicit_transaction();
-    server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
-  };
+  auto finish = [&] { finish_xa_branches(branches); };
   for (int c : plain) {
     // A shard whose transaction is not an XA branch cannot take part in two-phase commit:
     // (not expected) it is rolled back, and so is the whole transaction.
@@ -164,18 +181,11 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     give_back_backend(c, !conn->broken());
   }
   if (commit && !plain.empty()) {
-    const bool left_to_recovery = co_await rollback_xa_branches(branches);
-    finish();
-    xa.abandoned(xa_gtrid_);
-    if (left_to_recovery) xa.kick_recovery();
-    xa_gtrid_.clear();
     const mysql_error e{er::unknown_error, "HY000",
                         "ShardGate: COMMIT failed: shard " + name(plain.front()) +
                             " held a transaction outside two-phase commit; nothing was "
                             "committed: the transaction was rolled back on every shard"};
-    spdlog::error("client {}: {}", id_, e.message);
-    const bool sent = co_await send_error(e);
-    co_return proceed(sent);
+    co_return co_await abort_xa_commit(branches, e);
   }
 
   if (!commit) {
@@ -239,17 +249,10 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     failed_on = branches[k];
   }
   if (failure) {
-    const bool left_to_recovery = co_await rollback_xa_branches(branches);
-    finish();
-    xa.abandoned(xa_gtrid_);
-    if (left_to_recovery) xa.kick_recovery();
-    xa_gtrid_.clear();
     mysql_error e = *failure;
     e.message = "ShardGate: COMMIT failed on shard " + name(failed_on) + " (" + describe(*failure) +
                 "); nothing was committed: the transaction was rolled back on every shard";
-    spdlog::warn("client {}: {}", id_, e.message);
-    const bool sent = co_await send_error(e);
-    co_return proceed(sent);
+    co_return co_await abort_xa_commit(branches, e);
   }
   xa.maybe_crash(crash_point::after_prepare);
 
@@ -257,18 +260,11 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   const auto decided = co_await xa.decide_commit(xa_gtrid_);
   if (decided == transactions::write_outcome::not_written) {
     // Certainly not on disk: nothing is decided, so everything is rolled back.
-    const bool left_to_recovery = co_await rollback_xa_branches(branches);
-    finish();
-    xa.abandoned(xa_gtrid_);
-    if (left_to_recovery) xa.kick_recovery();
-    xa_gtrid_.clear();
     const mysql_error e{er::unknown_error, "HY000",
                         "ShardGate: COMMIT failed: the commit decision could not be written to "
                         "the XA decision log; nothing was committed: the transaction was rolled "
                         "back on every shard"};
-    spdlog::error("client {}: {}", id_, e.message);
-    const bool sent = co_await send_error(e);
-    co_return proceed(sent);
+    co_return co_await abort_xa_commit(branches, e);
   }
   if (decided == transactions::write_outcome::unknown) {
     for (int c : branches) slots_[static_cast<std::size_t>(c)].conn->mark_broken();
