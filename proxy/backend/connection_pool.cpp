@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/errors.hpp"
 
 namespace shardgate::backend {
@@ -124,7 +126,11 @@ awaitable<connection_pool::acquired> connection_pool::open_new(const connection_
   auto err = co_await c->connect(target_, req.flavour);
   if (err) {
     ++connect_failures_;
-    if (limits_.breaker_enabled) breaker_.on_failure(std::chrono::steady_clock::now());
+    if (limits_.breaker_enabled) {
+      const breaker_state before = breaker_.state();
+      breaker_.on_failure(std::chrono::steady_clock::now());
+      log_breaker_change(before);
+    }
     free_slot();
     co_return acquired{nullptr, std::move(err)};
   }
@@ -134,6 +140,21 @@ awaitable<connection_pool::acquired> connection_pool::open_new(const connection_
     if (on_login_) on_login_(server_version_);
   }
   co_return acquired{std::move(c), std::nullopt};
+}
+
+void connection_pool::log_breaker_change(breaker_state before) const {
+  const breaker_state now = breaker_.state();
+  if (now == before) return;
+  if (now == breaker_state::open)
+    spdlog::warn(
+        "cluster {} ({}): circuit breaker opened ({} of the last {} calls failed); "
+        "statements fail at once for {} s",
+        target_.cluster, target_.endpoint.to_string(), breaker_.failures_in_window(),
+        breaker_.calls_in_window(),
+        std::chrono::duration_cast<std::chrono::seconds>(breaker_.settings().open_for).count());
+  else if (now == breaker_state::closed)
+    spdlog::info("cluster {} ({}): circuit breaker closed (trial calls succeeded)", target_.cluster,
+                 target_.endpoint.to_string());
 }
 
 void connection_pool::free_slot() {
@@ -150,10 +171,12 @@ void connection_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
   if (limits_.breaker_enabled) {
     const auto now = std::chrono::steady_clock::now();
+    const breaker_state before = breaker_.state();
     if (conn->failed())
       breaker_.on_failure(now);
     else
       breaker_.on_success(now);
+    log_breaker_change(before);
   }
   if (conn->broken() || stopped_) {
     conn->close();

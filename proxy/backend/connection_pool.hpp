@@ -89,6 +89,7 @@ class connection_pool {
   bool acceptable(const backend_connection& c, const connection_requirements& req) const;
   awaitable<acquired> open_new(const connection_requirements& req);
   void free_slot();
+  void log_breaker_change(breaker_state before) const;
   awaitable<void> maintain();
 
   asio::any_io_executor executor_;

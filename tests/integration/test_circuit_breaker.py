@@ -95,6 +95,10 @@ class CircuitBreakerTest(unittest.TestCase):
         for _ in range(5):  # three probes succeeded: closed, statements flow
             self.assertEqual(self.port_of(cur, "flaky"), self.flaky.port)
         c.close()
+        log = self.proxy.log_text()
+        self.assertRegex(log, r"cluster flaky \(127\.0\.0\.1:\d+\): circuit breaker opened \(\d+ of the last 10 calls failed\)")
+        self.assertRegex(log, r"cluster flaky \(127\.0\.0\.1:\d+\): circuit breaker closed")
+        self.assertNotRegex(log, r"cluster healthy \(.*\): circuit breaker opened")
 
 
 if __name__ == "__main__":
