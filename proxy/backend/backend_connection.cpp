@@ -401,15 +401,10 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
     std::vector<value_column>& columns, std::size_t max_rows) {
   rows.clear();
   columns.clear();
-  payload_.assign(1, static_cast<std::uint8_t>(command::query));
-  payload_.insert(payload_.end(), sql.begin(), sql.end());
+  auto sent = co_await send_internal(command::query, sql);
+  if (sent) co_return sent;
   std::uint8_t seq = 0;
-  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
-  if (ec) {
-    mark_failed();
-    co_return lost("while sending a query: " + ec.message());
-  }
-  ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+  auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
   if (ec) {
     mark_failed();
     co_return lost("while reading a reply");

@@ -45,7 +45,7 @@ bool circuit_breaker::allow(clock::time_point now) {
   return true;
 }
 
-void circuit_breaker::on_success(clock::time_point) {
+void circuit_breaker::on_success() {
   if (state_ == breaker_state::half_open) {
     if (probes_out_ > 0) --probes_out_;
     if (++probe_successes_ >= settings_.half_open_probes) close();

@@ -30,7 +30,7 @@ class circuit_breaker {
   // given back by on_success / on_failure (or, if neither comes, reclaimed after
   // open_for).
   bool allow(clock::time_point now);
-  void on_success(clock::time_point now);
+  void on_success();
   void on_failure(clock::time_point now);
 
   breaker_state state() const noexcept { return state_; }

@@ -73,7 +73,9 @@ std::unique_ptr<backend_connection> connection_pool::take_idle(const connection_
 }
 
 awaitable<connection_pool::acquired> connection_pool::acquire(connection_requirements req) {
-  if (limits_.breaker_enabled && !breaker_.allow(std::chrono::steady_clock::now())) {
+  // (Closed - the usual state - lets every call through without reading the clock.)
+  if (limits_.breaker_enabled && breaker_.state() != breaker_state::closed &&
+      !breaker_.allow(std::chrono::steady_clock::now())) {
     ++breaker_rejections_;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         breaker_.retry_at() - std::chrono::steady_clock::now());
@@ -170,12 +172,12 @@ void connection_pool::free_slot() {
 void connection_pool::release(std::unique_ptr<backend_connection> conn) {
   if (!conn) return;
   if (limits_.breaker_enabled) {
-    const auto now = std::chrono::steady_clock::now();
     const breaker_state before = breaker_.state();
-    if (conn->failed())
-      breaker_.on_failure(now);
-    else
-      breaker_.on_success(now);
+    if (conn->failed()) {
+      breaker_.on_failure(std::chrono::steady_clock::now());
+    } else {
+      breaker_.on_success();  // (no clock needed)
+    }
     log_breaker_change(before);
   }
   if (conn->broken() || stopped_) {

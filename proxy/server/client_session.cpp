@@ -858,14 +858,13 @@ awaitable<client_session::next> client_session::run_fan_out() {
   co_await execution::send_to_all(legs);
 
   // A leg whose connection died inside a transaction (or with pinned state) took that
-  // shard's part of it along: the client connection ends after the reply, as it would have
-  // with a direct connection - a later COMMIT must not commit the other shards alone.
-  bool lost_state = false;
+  // shard's part of it along: the client connection ends after the reply (state_lost_), as
+  // it would have with a direct connection - a later COMMIT must not commit the rest alone.
   auto finish_legs = [&] {
     for (std::size_t k = 0; k < legs.size(); ++k) {
       const int c = plan_.clusters[k];
       auto& conn = slots_[static_cast<std::size_t>(c)].conn;
-      if (legs[k].lost && (in_transaction() || must_keep_backend(c))) lost_state = true;
+      if (legs[k].lost && (in_transaction() || must_keep_backend(c))) state_lost_ = true;
       if (conn && !legs[k].lost) {
         conn->synced_owner = token_;
         conn->synced_generation = state_.generation;
@@ -889,8 +888,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
                                                        client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
     finish_legs();
-    co_return result == execution::gather_status::complete && !lost_state ? next::keep_going
-                                                                          : next::close;
+    co_return result == execution::gather_status::complete ? next::keep_going : next::close;
   }
 
   std::vector<execution::leg_reply> replies;
@@ -937,7 +935,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
                                                      : " (not atomic across shards)"))};
     spdlog::warn("client {}: {}", id_, e.message);
     const bool sent = co_await send_error(e);
-    co_return lost_state ? next::close : proceed(sent);
+    co_return proceed(sent);
   }
   if (last_id) state_.set_last_insert_id(last_id);
   const std::string info = copies ? replies[0].info : execution::combine_info(replies);

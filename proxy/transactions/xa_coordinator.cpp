@@ -37,7 +37,6 @@ awaitable<write_outcome> xa_coordinator::decide_commit(const std::string& gtrid)
       if (outcome == write_outcome::written) {
         std::lock_guard lock(mutex_);
         decided_.insert(gtrid);
-        decided_count_.fetch_add(1, std::memory_order_relaxed);
       }
       asio::post(executor, [shared, outcome]() mutable { std::move (*shared)(outcome); });
     });

@@ -63,13 +63,6 @@ class xa_coordinator {
   crash_point crash_at() const noexcept { return crash_; }
   static crash_point crash_point_from_env();
 
-  std::uint64_t commits_decided() const noexcept { return decided_count_.load(); }
-  std::uint64_t recovered_commits() const noexcept { return recovered_commits_.load(); }
-  std::uint64_t recovered_rollbacks() const noexcept { return recovered_rollbacks_.load(); }
-  void count_recovered(bool commit) {
-    (commit ? recovered_commits_ : recovered_rollbacks_).fetch_add(1);
-  }
-
  private:
   std::string instance_;
   std::uint64_t boot_;
@@ -81,9 +74,6 @@ class xa_coordinator {
   std::unordered_set<std::string> decided_;  // decided to commit, not known finished
   std::function<void()> kick_;
 
-  std::atomic<std::uint64_t> decided_count_{0};
-  std::atomic<std::uint64_t> recovered_commits_{0};
-  std::atomic<std::uint64_t> recovered_rollbacks_{0};
   // Last: destroyed first, so its thread's last callbacks still find the sets above.
   std::unique_ptr<decision_log> log_;
 };

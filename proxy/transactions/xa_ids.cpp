@@ -58,26 +58,9 @@ void append_xid(std::string& out, const xa_branch& b) {
 }
 
 std::string xa_statement(xa_verb verb, const xa_branch& b) {
-  std::string out;
-  out.reserve(64);
-  switch (verb) {
-    case xa_verb::start:
-      out = "XA START ";
-      break;
-    case xa_verb::end:
-      out = "XA END ";
-      break;
-    case xa_verb::prepare:
-      out = "XA PREPARE ";
-      break;
-    case xa_verb::commit:
-    case xa_verb::commit_one_phase:
-      out = "XA COMMIT ";
-      break;
-    case xa_verb::rollback:
-      out = "XA ROLLBACK ";
-      break;
-  }
+  static constexpr std::string_view heads[] = {"XA START ",  "XA END ",    "XA PREPARE ",
+                                               "XA COMMIT ", "XA COMMIT ", "XA ROLLBACK "};
+  std::string out(heads[static_cast<std::size_t>(verb)]);
   append_xid(out, b);
   if (verb == xa_verb::commit_one_phase) out += " ONE PHASE";
   return out;
@@ -102,14 +85,6 @@ bool owned_by(const xa_branch& b, std::string_view instance) {
   if (b.format_id != xa_format_id) return false;
   return b.gtrid.size() > instance.size() + 1 &&
          b.gtrid.compare(0, instance.size(), instance) == 0 && b.gtrid[instance.size()] == '-';
-}
-
-bool valid_instance_name(std::string_view name) {
-  if (name.empty() || name.size() > 24) return false;
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-      return false;
-  return true;
 }
 
 }  // namespace shardgate::transactions

@@ -54,7 +54,4 @@ std::optional<xa_branch> parse_recover_row(std::string_view format_id,
 // Whether a prepared branch found by XA RECOVER is one of `instance`'s.
 bool owned_by(const xa_branch& b, std::string_view instance);
 
-// transactions.xa_name: 1-24 characters of [A-Za-z0-9_].
-bool valid_instance_name(std::string_view name);
-
 }  // namespace shardgate::transactions

@@ -86,7 +86,6 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
         continue;
       }
       (commit ? result.committed : result.rolled_back) += 1;
-      xa.count_recovered(commit);
       spdlog::warn(
           "XA recovery: {} branch '{}','{}' on cluster {} ({})",
           commit ? "committed" : "rolled back", branch->gtrid, branch->bqual, target.cluster,

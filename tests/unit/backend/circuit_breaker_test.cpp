@@ -18,7 +18,7 @@ class breaker_test : public ::testing::Test {
   void calls(int successes, int failures, clock_type::time_point at) {
     for (int i = 0; i < successes; ++i) {
       ASSERT_TRUE(b.allow(at));
-      b.on_success(at);
+      b.on_success();
     }
     for (int i = 0; i < failures; ++i) {
       ASSERT_TRUE(b.allow(at));
@@ -71,11 +71,11 @@ TEST_F(breaker_test, half_open_lets_three_probes_through_and_closes_after_three_
   EXPECT_TRUE(b.allow(later));
   EXPECT_TRUE(b.allow(later));
   EXPECT_FALSE(b.allow(later));  // three probes out
-  b.on_success(later);
+  b.on_success();
   EXPECT_EQ(b.state(), breaker_state::half_open);
   EXPECT_TRUE(b.allow(later));  // a slot came back
-  b.on_success(later);
-  b.on_success(later);
+  b.on_success();
+  b.on_success();
   EXPECT_EQ(b.state(), breaker_state::closed);
   EXPECT_EQ(b.calls_in_window(), 0u);  // a fresh window
   calls(0, 4, later);
@@ -86,7 +86,7 @@ TEST_F(breaker_test, a_failed_probe_opens_again) {
   calls(0, 10, t0);
   const auto later = t0 + 10s;
   ASSERT_TRUE(b.allow(later));
-  b.on_success(later);
+  b.on_success();
   ASSERT_TRUE(b.allow(later));
   b.on_failure(later);
   EXPECT_EQ(b.state(), breaker_state::open);
@@ -107,7 +107,7 @@ TEST_F(breaker_test, probes_that_never_report_stop_blocking_after_open_for) {
 TEST_F(breaker_test, late_reports_from_before_it_opened_are_ignored) {
   calls(0, 10, t0);
   b.on_failure(t0);  // a call let through before the trip
-  b.on_success(t0);
+  b.on_success();
   EXPECT_EQ(b.state(), breaker_state::open);
   EXPECT_EQ(b.trips(), 1u);
 }
@@ -120,13 +120,13 @@ TEST(breaker_settings_test, custom_window_and_rate) {
     b.on_failure(t);
   }
   ASSERT_TRUE(b.allow(t));
-  b.on_success(t);
+  b.on_success();
   ASSERT_TRUE(b.allow(t));
   b.on_failure(t);  // 3 of 4 = 75%
   EXPECT_EQ(b.state(), breaker_state::open);
   ASSERT_TRUE(b.allow(t + std::chrono::milliseconds(100)));
   EXPECT_FALSE(b.allow(t + std::chrono::milliseconds(100)));  // one probe
-  b.on_success(t + std::chrono::milliseconds(100));
+  b.on_success();
   EXPECT_EQ(b.state(), breaker_state::closed);
   // Out-of-range settings are clamped.
   circuit_breaker wide({1000, 2.0, std::chrono::milliseconds(1), 0});

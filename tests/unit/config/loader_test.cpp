@@ -1192,6 +1192,15 @@ TEST(config_loader, transactions) {
                13,
                12,
                {"xa_name must be 1-24 characters"}});
+  // The instance name goes into XA ids: 1-24 characters of [A-Za-z0-9_].
+  EXPECT_TRUE(expect_ok(yaml(kMinimal) + "transactions:\n  xa_name: Gate_2\n"));
+  check_error({"quote in xa_name",
+               yaml(kMinimal) + "transactions:\n  xa_name: a'b\n",
+               11,
+               12,
+               {"xa_name"}});
+  check_error(
+      {"empty xa_name", yaml(kMinimal) + "transactions:\n  xa_name: ''\n", 11, 12, {"xa_name"}});
   check_error({"long xa_name",
                yaml(kMinimal) + "transactions:\n  xa_name: abcdefghijklmnopqrstuvwxyz\n",
                11,

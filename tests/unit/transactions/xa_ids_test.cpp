@@ -61,14 +61,5 @@ TEST(xa_ids, ownership) {
   EXPECT_FALSE(owned_by({"gat", "0", xa_format_id}, "gate"));
 }
 
-TEST(xa_ids, instance_names) {
-  EXPECT_TRUE(valid_instance_name("shardgate"));
-  EXPECT_TRUE(valid_instance_name("Gate_2"));
-  EXPECT_FALSE(valid_instance_name(""));
-  EXPECT_FALSE(valid_instance_name("a-b"));
-  EXPECT_FALSE(valid_instance_name("a'b"));
-  EXPECT_FALSE(valid_instance_name(std::string(25, 'a')));
-}
-
 }  // namespace
 }  // namespace shardgate::transactions
