@@ -8,6 +8,13 @@ socket by the harness) and the application user ``app`` / ``app`` at
 ``127.0.0.1`` and ``localhost`` with ``GRANT ALL PRIVILEGES ON *.*`` minus
 ``SUPER`` and ``READ_ONLY ADMIN`` (so ``read_only=ON`` applies to it, while it can
 still create/drop databases). Databases ``shop`` and ``sbtest`` are created.
+
+Binary log: off (``--skip-log-bin``) by default. ``log_bin=True`` starts the server with
+``--log-bin=<dir>/binlog`` (relay log ``<dir>/relay-bin``), ``--server-id`` (default: the port),
+``--binlog-format=ROW``, ``--log-slave-updates`` and ``--gtid-strict-mode``, so it can act as a
+replication primary or replica (see ``replication.py``). The harness' own provisioning then runs with
+``sql_log_bin=0``: it is local to each server and never replicated, so every binlog holds only
+what tests write.
 """
 import os
 import signal
@@ -27,7 +34,7 @@ STOP_TIMEOUT = 30
 class MariaDBServer:
     """One mariadbd instance; usable from a process other than the one that started it."""
 
-    def __init__(self, name, port, basedir, extra_args=()):
+    def __init__(self, name, port, basedir, extra_args=(), log_bin=False, server_id=None):
         self.name = name
         self.port = int(port)
         self.dir = os.path.abspath(os.path.join(basedir, name))
@@ -38,6 +45,10 @@ class MariaDBServer:
         sock = os.path.join(self.dir, "mariadbd.sock")
         self.socket = sock if len(sock) < 100 else f"/tmp/shardgate-mariadbd-{self.port}.sock"
         self.extra_args = list(extra_args)
+        self.log_bin = bool(log_bin)
+        if server_id is None and self.log_bin:
+            server_id = self.port
+        self.server_id = None if server_id is None else int(server_id)
         self._proc = None
 
     # ----- lifecycle -------------------------------------------------------
@@ -49,6 +60,22 @@ class MariaDBServer:
         ]
         if os.geteuid() == 0:
             args.append("--user=root")
+        return args
+
+    def _binlog_args(self):
+        """``--skip-log-bin`` by default; binlog/replication options with log_bin=True."""
+        args = []
+        if self.log_bin:
+            args += [
+                f"--log-bin={os.path.join(self.dir, 'binlog')}",
+                f"--relay-log={os.path.join(self.dir, 'relay-bin')}",
+                "--binlog-format=ROW", "--log-slave-updates=ON", "--gtid-strict-mode=ON",
+                f"--report-host={LOOPBACK}", f"--report-port={self.port}",
+            ]
+        else:
+            args.append("--skip-log-bin")
+        if self.server_id is not None:
+            args.append(f"--server-id={self.server_id}")
         return args
 
     def initialize(self):
@@ -75,7 +102,7 @@ class MariaDBServer:
             f"--port={self.port}", f"--bind-address={LOOPBACK}", f"--socket={self.socket}",
             f"--pid-file={self.pid_path}", f"--log-error={self.log_path}", f"--tmpdir={self.tmpdir}",
             "--performance-schema=OFF", "--skip-name-resolve", "--max-connections=1000",
-            "--innodb-flush-log-at-trx-commit=2", "--skip-log-bin", "--max-allowed-packet=64M",
+            "--innodb-flush-log-at-trx-commit=2", *self._binlog_args(), "--max-allowed-packet=64M",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
             "--innodb-use-native-aio=OFF", "--skip-external-locking",
         ] + self.extra_args
@@ -173,7 +200,9 @@ class MariaDBServer:
             conn.close()
 
     def _provision(self):
-        stmts = [
+        # With a binlog, provisioning stays local (not replicated, no GTID of its own).
+        stmts = ["SET SESSION sql_log_bin=0"] if self.log_bin else []
+        stmts += [
             "CREATE DATABASE IF NOT EXISTS shop CHARACTER SET utf8mb4",
             "CREATE DATABASE IF NOT EXISTS sbtest CHARACTER SET utf8mb4",
         ]

@@ -51,7 +51,7 @@ def to_yaml(value, indent=0):
 
 
 def make_config(port, admin_port, clusters, default_cluster=None, users=None, level="info", schemas=None,
-                transactions=None, **listen_extra):
+                transactions=None, routing=None, **listen_extra):
     """Build a config dict. `clusters` maps name -> "127.0.0.1:PORT" (writer) or a full dict."""
     cl = {}
     for name, c in clusters.items():
@@ -70,6 +70,8 @@ def make_config(port, admin_port, clusters, default_cluster=None, users=None, le
         cfg["schemas"] = schemas
     if transactions:
         cfg["transactions"] = transactions
+    if routing:
+        cfg["routing"] = routing
     return cfg
 
 
