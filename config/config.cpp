@@ -2,6 +2,36 @@
 
 namespace shardgate::config {
 
+std::vector<endpoint> cluster_config::endpoints() const {
+  std::vector<endpoint> out{writer};
+  for (const auto& r : readers) out.push_back(r.address);
+  return out;
+}
+
+const char* writer_check_name(writer_check_kind k) noexcept {
+  switch (k) {
+    case writer_check_kind::read_only:
+      return "read_only";
+    case writer_check_kind::aurora_replica_status:
+      return "aurora_replica_status";
+    case writer_check_kind::none:
+      return "none";
+  }
+  return "?";
+}
+
+const char* lag_check_name(lag_check_kind k) noexcept {
+  switch (k) {
+    case lag_check_kind::replication_status:
+      return "replication_status";
+    case lag_check_kind::heartbeat:
+      return "heartbeat";
+    case lag_check_kind::none:
+      return "none";
+  }
+  return "?";
+}
+
 const user_config* config::find_user(std::string_view name) const {
   for (const auto& u : users)
     if (u.name == name) return &u;

@@ -37,14 +37,51 @@ struct circuit_breaker_config {
   std::uint32_t half_open_probes = 3;
 };
 
+// A reader endpoint and its share of the reads (relative to the other readers).
+struct reader_config {
+  endpoint address;
+  std::uint32_t weight = 1;
+};
+
+// How the health checker tells which endpoint is the writer.
+enum class writer_check_kind : std::uint8_t {
+  read_only,              // the endpoint with @@read_only = 0 and @@innodb_read_only = 0
+  aurora_replica_status,  // information_schema.replica_host_status: SESSION_ID MASTER_SESSION_ID
+  none,                   // the configured writer, always
+};
+// How a reader's replication lag is measured.
+enum class lag_check_kind : std::uint8_t {
+  replication_status,  // SHOW SLAVE STATUS: Seconds_Behind_Master (needs SLAVE MONITOR)
+  heartbeat,           // a row the checker updates on the writer each interval: its age
+  none,                // not measured (max_replica_lag_ms cannot apply)
+};
+const char* writer_check_name(writer_check_kind k) noexcept;
+const char* lag_check_name(lag_check_kind k) noexcept;
+
+struct health_config {
+  std::uint32_t interval_ms = 1000;
+  std::uint32_t timeout_ms = 1000;  // a check not answered within this fails
+  writer_check_kind writer_check = writer_check_kind::read_only;
+  lag_check_kind lag_check = lag_check_kind::replication_status;
+  std::string
+      heartbeat_table;  // lag_check heartbeat: schema.table (id INT PRIMARY KEY, ts DATETIME(6))
+};
+
 struct cluster_config {
   std::string name;
-  endpoint writer;
+  endpoint writer;  // the configured writer (the first candidate)
+  std::vector<reader_config> readers;
   std::string user;
   std::string password;
-  pool_settings pool;
+  pool_settings pool;  // per endpoint
   circuit_breaker_config circuit_breaker;
+  health_config health;
+  // Readers further behind than this are skipped until they catch up (0: lag ignored).
+  std::uint32_t max_replica_lag_ms = 0;
   std::uint32_t connect_timeout_ms = 2000;
+  // The writer first, then the readers (endpoint indexes used by the health checker and
+  // the pools).
+  std::vector<endpoint> endpoints() const;
 };
 
 struct user_config {
@@ -80,6 +117,11 @@ struct routing_config {
   // Rows (groups, distinct values) a merge may hold in memory at once before the
   // statement is refused; ORDER BY ... LIMIT and plain scatters stream and hold none.
   std::uint32_t merge_max_rows = 1000000;
+  // Where autocommit reads go: a healthy reader of the shard's cluster, or its writer.
+  // Transactions, locking reads and writer hints always use the writer.
+  bool reads_to_readers = true;
+  // After a session writes, its reads stay on the writer this long (0: off).
+  std::uint32_t read_your_writes_ms = 0;
 };
 
 // What a transaction does when a statement in it needs another shard than the one(s) it

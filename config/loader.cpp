@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -248,6 +249,80 @@ void parse_circuit_breaker(const YAML::Node& n, circuit_breaker_config& out,
         static_cast<std::uint32_t>(integer(n["half_open_probes"], w + ".half_open_probes", 1, 64));
 }
 
+void parse_readers(const YAML::Node& n, cluster_config& c, const std::string& where) {
+  const std::string w = where + ".readers";
+  if (!n.IsSequence())
+    fail(n, w + " must be a list of host:port (or {endpoint: host:port, weight: N})");
+  for (const auto& item : n) {
+    reader_config r;
+    if (item.IsMap()) {
+      expect_map(item, w + " entry", {"endpoint", "weight"});
+      if (!item["endpoint"]) fail(item, w + " entry: endpoint (host:port) is required");
+      r.address = parse_endpoint(item["endpoint"], w + ".endpoint");
+      if (item["weight"])
+        r.weight = static_cast<std::uint32_t>(integer(item["weight"], w + ".weight", 0, 1000));
+    } else {
+      r.address = parse_endpoint(item, w);
+    }
+    if (r.address == c.writer)
+      fail(item, w + ": " + r.address.to_string() + " is the writer; list each endpoint once");
+    for (const auto& other : c.readers)
+      if (other.address == r.address)
+        fail(item, w + ": " + r.address.to_string() + " is listed twice");
+    c.readers.push_back(std::move(r));
+  }
+}
+
+void parse_health(const YAML::Node& n, health_config& out, const std::string& where) {
+  const std::string w = where + ".health";
+  expect_map(n, w, {"interval_ms", "timeout_ms", "writer_check", "lag_check", "heartbeat_table"});
+  if (n["interval_ms"])
+    out.interval_ms =
+        static_cast<std::uint32_t>(integer(n["interval_ms"], w + ".interval_ms", 50, 3'600'000));
+  if (n["timeout_ms"])
+    out.timeout_ms =
+        static_cast<std::uint32_t>(integer(n["timeout_ms"], w + ".timeout_ms", 10, 600'000));
+  if (n["writer_check"]) {
+    const std::string k = scalar(n["writer_check"], w + ".writer_check");
+    if (k == "read_only")
+      out.writer_check = writer_check_kind::read_only;
+    else if (k == "aurora_replica_status")
+      out.writer_check = writer_check_kind::aurora_replica_status;
+    else if (k == "none")
+      out.writer_check = writer_check_kind::none;
+    else
+      fail(n["writer_check"],
+           w + ".writer_check: '" + k + "' is not one of read_only, aurora_replica_status, none");
+  }
+  if (n["lag_check"]) {
+    const std::string k = scalar(n["lag_check"], w + ".lag_check");
+    if (k == "replication_status")
+      out.lag_check = lag_check_kind::replication_status;
+    else if (k == "heartbeat")
+      out.lag_check = lag_check_kind::heartbeat;
+    else if (k == "none")
+      out.lag_check = lag_check_kind::none;
+    else
+      fail(n["lag_check"],
+           w + ".lag_check: '" + k + "' is not one of replication_status, heartbeat, none");
+  }
+  if (n["heartbeat_table"]) {
+    out.heartbeat_table = scalar(n["heartbeat_table"], w + ".heartbeat_table");
+    const auto dot = out.heartbeat_table.find('.');
+    auto plain = [](std::string_view part) {
+      return !part.empty() && std::all_of(part.begin(), part.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      });
+    };
+    if (dot == std::string::npos || !plain(std::string_view(out.heartbeat_table).substr(0, dot)) ||
+        !plain(std::string_view(out.heartbeat_table).substr(dot + 1)))
+      fail(n["heartbeat_table"], w + ".heartbeat_table: '" + out.heartbeat_table +
+                                     "' must be schema.table (letters, digits, _)");
+  }
+  if (out.lag_check == lag_check_kind::heartbeat && out.heartbeat_table.empty())
+    fail(n, w + ": lag_check heartbeat needs heartbeat_table (schema.table)");
+}
+
 void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
   if (!n.IsMap() || n.size() == 0)
     fail(n, "clusters must be a non-empty mapping of name: {writer: host:port, ...}");
@@ -256,13 +331,9 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
     c.name = scalar(kv.first, "cluster name");
     const YAML::Node& v = kv.second;
     const std::string where = "clusters." + c.name;
-    if (v.IsMap() && v["readers"])
-      fail(v["readers"], where +
-                             ".readers: reader endpoints (read/write split) are not supported yet; "
-                             "this version sends everything to the writer");
     expect_map(v, where,
-               {"writer", "user", "password", "password_env", "pool", "connect_timeout_ms",
-                "circuit_breaker"});
+               {"writer", "readers", "user", "password", "password_env", "pool",
+                "connect_timeout_ms", "circuit_breaker", "health", "max_replica_lag_ms"});
     if (!v["writer"]) fail(v, where + ": writer (host:port) is required");
     c.writer = parse_endpoint(v["writer"], where + ".writer");
     if (!v["user"])
@@ -271,6 +342,15 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
     c.password = secret(v, where, false);
     if (v["pool"]) parse_pool(v["pool"], c.pool, where);
     if (v["circuit_breaker"]) parse_circuit_breaker(v["circuit_breaker"], c.circuit_breaker, where);
+    if (v["readers"]) parse_readers(v["readers"], c, where);
+    if (v["health"]) parse_health(v["health"], c.health, where);
+    if (v["max_replica_lag_ms"])
+      c.max_replica_lag_ms = static_cast<std::uint32_t>(
+          integer(v["max_replica_lag_ms"], where + ".max_replica_lag_ms", 0, 86'400'000));
+    if (c.max_replica_lag_ms > 0 && c.health.lag_check == lag_check_kind::none &&
+        c.health.writer_check != writer_check_kind::aurora_replica_status)
+      fail(v["max_replica_lag_ms"],
+           where + ".max_replica_lag_ms needs a lag measurement: health.lag_check is none");
     if (v["connect_timeout_ms"])
       c.connect_timeout_ms = static_cast<std::uint32_t>(
           integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));
@@ -714,7 +794,20 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
 }
 
 void parse_routing(const YAML::Node& n, routing_config& out) {
-  expect_map(n, "routing", {"scatter_timeout_ms", "merge_max_rows"});
+  expect_map(n, "routing",
+             {"scatter_timeout_ms", "merge_max_rows", "reads", "read_your_writes_ms"});
+  if (n["reads"]) {
+    const std::string r = scalar(n["reads"], "routing.reads");
+    if (r == "readers")
+      out.reads_to_readers = true;
+    else if (r == "writer")
+      out.reads_to_readers = false;
+    else
+      fail(n["reads"], "routing.reads: '" + r + "' is not one of readers, writer");
+  }
+  if (n["read_your_writes_ms"])
+    out.read_your_writes_ms = static_cast<std::uint32_t>(
+        integer(n["read_your_writes_ms"], "routing.read_your_writes_ms", 0, 3'600'000));
   if (n["scatter_timeout_ms"])
     out.scatter_timeout_ms = static_cast<std::uint32_t>(
         integer(n["scatter_timeout_ms"], "routing.scatter_timeout_ms", 0, 86'400'000));

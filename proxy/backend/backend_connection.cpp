@@ -431,7 +431,7 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
       mark_failed();
       co_return lost("(malformed column definition)");
     }
-    columns.push_back({col.type, col.collation});
+    columns.push_back({col.type, col.collation, std::string(col.name)});
   }
   if (!(capabilities_ & cap::deprecate_eof)) {
     ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);

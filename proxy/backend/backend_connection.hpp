@@ -29,6 +29,8 @@ struct backend_target {
   std::string user;
   std::string password;
   std::uint32_t connect_timeout_ms = 2000;
+  int cluster_index = 0;   // in config::clusters
+  int endpoint_index = 0;  // in cluster_config::endpoints() (0: the configured writer)
 };
 
 // Capabilities that are fixed at login and change what the server sends, so a client gets
@@ -97,6 +99,7 @@ class backend_connection {
   struct value_column {
     protocol::column_type type = protocol::column_type::var_string;
     std::uint16_t collation = 0;
+    std::string name;
   };
   awaitable<std::optional<protocol::mysql_error>> query_row(
       std::string_view sql, std::vector<std::optional<std::string>>& values,

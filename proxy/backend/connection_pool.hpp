@@ -74,6 +74,15 @@ class connection_pool {
   void stop();
 
   const backend_target& target() const noexcept { return target_; }
+  // Connections borrowed now (open but not idle): the load for least-outstanding choice.
+  std::uint32_t outstanding() const noexcept {
+    return open_ - static_cast<std::uint32_t>(idle_.size());
+  }
+  // The circuit breaker is open and not yet due for trial calls (reads look elsewhere).
+  bool failing_fast() const noexcept {
+    return limits_.breaker_enabled && breaker_.state() == breaker_state::open &&
+           std::chrono::steady_clock::now() < breaker_.retry_at();
+  }
   pool_stats stats() const noexcept;
   // Server version learned from the first successful login (empty until then).
   const std::string& server_version() const noexcept { return server_version_; }

@@ -59,6 +59,16 @@ awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol:
   }
 }
 
+awaitable<error_code> buffer_first_frame(tcp::socket& sock, read_buffer& buf) {
+  for (;;) {
+    if (buf.size() >= protocol::frame_header_size) {
+      const auto h = protocol::decode_frame_header(buf.data());
+      if (buf.size() >= protocol::frame_header_size + h.length) co_return error_code{};
+    }
+    if (error_code ec = co_await read_some(sock, buf)) co_return ec;
+  }
+}
+
 awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
                                    protocol::byte_span payload, std::uint8_t& seq) {
   scratch.clear();

@@ -28,6 +28,10 @@ awaitable<error_code> read_some(tcp::socket& sock, read_buffer& buf, std::size_t
 awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol::bytes& payload,
                                   std::uint8_t& seq, std::size_t max_payload);
 
+// Reads until `buf` holds the first frame of the reply whole, without consuming it (a
+// caller looks at the reply's first packet before deciding how to pass it on).
+awaitable<error_code> buffer_first_frame(tcp::socket& sock, read_buffer& buf);
+
 // Frames `payload` starting at `seq` (advanced) and writes it; `scratch` is reused.
 awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
                                    protocol::byte_span payload, std::uint8_t& seq);

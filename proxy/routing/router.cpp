@@ -248,7 +248,9 @@ void router::route_key(const config::table_config& table, std::string_view key, 
 
 void router::route(std::string_view sql, const session_view& s, route_plan& plan, bool explain) {
   route_one(sql, s, plan, explain);
-  if (parsed_.multiple && parsed_.readable) route_pieces(sql, s, plan, explain);
+  const bool multiple = parsed_.multiple;
+  if (multiple && parsed_.readable) route_pieces(sql, s, plan, explain);
+  plan.multi_statement = multiple;
 }
 
 // A multi-statement text runs as one on one cluster: every statement that names tables

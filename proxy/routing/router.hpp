@@ -65,6 +65,7 @@ struct route_plan {
   // A multi-statement text with a transaction statement (BEGIN, COMMIT, SAVEPOINT, ...) or
   // DDL (an implicit COMMIT): it would end a transaction only on the cluster it runs on.
   bool ends_transaction = false;
+  bool multi_statement = false;  // the text holds several statements
   protocol::mysql_error error;
   std::string reason;  // why this plan (filled when explaining)
   // The sharded table that decided the route (null: none).

@@ -21,6 +21,7 @@ void parsed_statement::clear() {
   tables.clear();
   key_joins.clear();
   hint_shard = {};
+  hint_writer = false;
   scatter_blocker = nullptr;
   merge_needed = nullptr;
   select = {};
@@ -268,6 +269,13 @@ bool parser::lex() {
   if (r.last_hint.kind == token_kind::hint) {
     // /* shardgate: shard=NAME */
     std::string_view h = r.last_hint.text(sql_);
+    for (auto w = h.find("writer"); w != std::string_view::npos; w = h.find("writer", w + 1)) {
+      auto word_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      };
+      if ((w == 0 || !word_char(h[w - 1])) && (w + 6 >= h.size() || !word_char(h[w + 6])))
+        out_.hint_writer = true;
+    }
     auto pos = h.find("shard=");
     if (pos != std::string_view::npos) {
       std::size_t b = pos + 6, e = b;

@@ -111,6 +111,7 @@ struct parsed_statement {
   // an ON clause or at the top level of the WHERE.
   std::vector<std::pair<std::uint16_t, std::uint16_t>> key_joins;
   std::string_view hint_shard;  // from /* shardgate: shard=NAME */
+  bool hint_writer = false;     // /* shardgate: writer */ - never on a reader
 
   // Reads: what stops the rows of several shards from being combined at all (null:
   // nothing). Names the construct: "a window function", "UNION / EXCEPT / INTERSECT", ...

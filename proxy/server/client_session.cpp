@@ -12,10 +12,12 @@
 #include "execution/scatter_merge.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
+#include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/native_password.hpp"
 #include "protocol/prepared_statement.hpp"
+#include "routing/read_split.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
 
@@ -369,15 +371,17 @@ routing::session_view client_session::route_view() {
   return routing::session_view{state_.schema, ansi_quotes_, nbe};
 }
 
-awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster) {
+awaitable<std::optional<mysql_error>> client_session::borrow_backend(
+    int cluster, backend::connection_pool* reader) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
-  backend::connection_pool& pool = worker_.pool(cluster);
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!slot.conn) {
+      backend::connection_pool& pool = reader ? *reader : worker_.pool(cluster);
       auto got = co_await pool.acquire(
           {client_caps_ & backend::login_fixed_caps, state_.schema.empty(), slot.last});
       if (got.error) co_return got.error;
       slot.conn = std::move(got.conn);
+      slot.pool = &pool;
     }
     if (!session_sets_sql_mode_)
       server_default_nbe_ = (slot.conn->status & status::no_backslash_escapes) != 0;
@@ -392,7 +396,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(int cluster
     // fresh connection may serve it - unless the session's pinned state died with it.
     const bool had_state = must_keep_backend(cluster);
     slot.xa = false;  // (an open branch died with the connection)
-    pool.release(std::move(slot.conn));
+    slot.pool->release(std::move(slot.conn));
     if (slot.cursors) {  // the cursors died with the connection
       slot.cursors = 0;
       statements_.for_each([&](session::client_statement& st) {
@@ -424,7 +428,7 @@ void client_session::give_back_backend(int cluster, bool reusable) {
   slot.cursors = 0;  // (a broken connection's cursors are gone with it)
   if (!(slot.conn->status & status::in_trans)) slot.wrote = false;
   slot.last = slot.conn.get();
-  worker_.pool(cluster).release(std::move(slot.conn));
+  slot.pool->release(std::move(slot.conn));
 }
 
 awaitable<std::optional<mysql_error>> client_session::join_transaction(int cluster) {
@@ -457,6 +461,7 @@ awaitable<client_session::next> client_session::query() {
 
 awaitable<client_session::next> client_session::run_statement(std::string_view sql,
                                                               prepared_run* exec) {
+  retried_on_new_writer_ = false;
   if (exec && exec->fixed) {
     // A prepared statement whose route does not depend on its values (see stmt_prepare).
     const session::client_statement& st = *exec->statement;
@@ -619,9 +624,32 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     co_return n;
   }
   const int cluster = plan_.clusters[0];
-  if (plan_.write) slots_[static_cast<std::size_t>(cluster)].wrote = true;
-  if (exec) co_return co_await run_prepared(cluster, *exec);
-  co_return co_await run_on_backend(response_kind::query, cluster);
+  if (plan_.write) {
+    slots_[static_cast<std::size_t>(cluster)].wrote = true;
+    if (config_->routing.read_your_writes_ms) last_write_ = std::chrono::steady_clock::now();
+  }
+  backend::connection_pool* reader = read_pool(cluster, exec);
+  if (exec) co_return co_await run_prepared(cluster, *exec, reader);
+  co_return co_await run_on_backend(response_kind::query, cluster, reader);
+}
+
+backend::connection_pool* client_session::read_pool(int cluster, const prepared_run* exec) {
+  if (!worker_.has_readers(cluster) || !config_->routing.reads_to_readers) return nullptr;
+  if (plan_.write || plan_.kind != sql::statement_kind::select || plan_.multi_statement)
+    return nullptr;
+  // Transactions (and autocommit off, which opens one with the read), pinned state and
+  // a connection the session holds stay where they are: on the writer.
+  if (explicit_txn_ || autocommit_off_ || pinned_by_statement_ ||
+      slots_[static_cast<std::size_t>(cluster)].conn || in_transaction())
+    return nullptr;
+  if (config_->routing.read_your_writes_ms &&
+      std::chrono::steady_clock::now() - last_write_ <
+          std::chrono::milliseconds(config_->routing.read_your_writes_ms))
+    return nullptr;
+  const bool safe = exec && exec->fixed ? exec->statement->fixed_replica_ok
+                                        : routing::replica_may_answer(worker_.router().parsed());
+  if (!safe) return nullptr;
+  return worker_.reader_pool(cluster);
 }
 
 // BEGIN / START TRANSACTION open the transaction lazily: on the shard its first statement
@@ -831,11 +859,12 @@ awaitable<client_session::next> client_session::run_fan_out() {
   std::vector<execution::fan_leg> legs;
   std::vector<std::string> names;
   const std::string_view original = fan_out_text_;
+  const bool read =
+      combine == routing::route_combine::rows || combine == routing::route_combine::merge;
   for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
     const int c = plan_.clusters[k];
-    auto err = co_await borrow_backend(c);
-    const bool read =
-        combine == routing::route_combine::rows || combine == routing::route_combine::merge;
+    backend::connection_pool* reader = read ? read_pool(c, nullptr) : nullptr;
+    auto err = co_await borrow_backend(c, reader);
     // Reads see the transaction's writes; writes join it (cross_shard: best_effort). DDL
     // commits implicitly: it never runs inside one.
     if (!err && combine != routing::route_combine::ddl) err = co_await join_transaction(c);
@@ -951,8 +980,9 @@ awaitable<client_session::next> client_session::run_fan_out() {
   co_return proceed(sent);
 }
 
-awaitable<client_session::next> client_session::run_on_backend(response_kind kind, int cluster) {
-  auto err = co_await borrow_backend(cluster);
+awaitable<client_session::next> client_session::run_on_backend(response_kind kind, int cluster,
+                                                               backend::connection_pool* reader) {
+  auto err = co_await borrow_backend(cluster, reader);
   if (!err && kind == response_kind::query) err = co_await join_transaction(cluster);
   if (err) {
     const bool sent = co_await send_error(*err);
@@ -978,6 +1008,25 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
                      "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                          "' (cluster " + be.target().cluster + ") while sending the statement"};
     give_back_backend(cluster, false);
+    const bool ok = co_await send_error(lost);
+    co_return ok && !had_state ? next::keep_going : next::close;
+  }
+
+  const refusal refused = co_await writer_refused_retry(kind, cluster, had_state, request);
+  if (refused == refusal::retry) {
+    // A new writer took over: the statement (which never ran) runs there.
+    co_return co_await run_on_backend(kind, cluster);
+  }
+  if (refused == refusal::lost) {
+    // (Reported here: a socket read again after a reset may never complete.)
+    be.mark_failed();
+    mysql_error lost{er::server_lost, "08S01",
+                     "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
+                         "' (cluster " + be.target().cluster + ") during query"};
+    spdlog::warn("client {}: backend {} ({}) failed during query", id_,
+                 be.target().endpoint.to_string(), be.target().cluster);
+    give_back_backend(cluster, false);
+    server_status_ = status::autocommit;
     const bool ok = co_await send_error(lost);
     co_return ok && !had_state ? next::keep_going : next::close;
   }
@@ -1045,6 +1094,50 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
     }
   }
   co_return next::close;
+}
+
+// A write sent to the writer came back refused as read-only (1290 / 1836): the endpoint
+// is no longer the writer (failover, switchover). The health checker is told and checks
+// the cluster now; a statement known not to have run - one autocommit statement, no
+// transaction or pinned state - waits (up to two health intervals) for the new writer and
+// reports retry: run it again. Anything else gets the server's error.
+awaitable<client_session::refusal> client_session::writer_refused_retry(response_kind kind,
+                                                                        int cluster, bool had_state,
+                                                                        const bytes* request) {
+  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  backend::backend_connection& be = *slot.conn;
+  if (!plan_.write || !worker_.has_readers(cluster)) co_return refusal::none;
+  const int endpoint = be.target().endpoint_index;
+  if (endpoint != worker_.health(cluster).writer()) co_return refusal::none;
+  const auto ec = co_await net::buffer_first_frame(be.socket(), be.buffer());
+  if (ec) co_return refusal::lost;  // (forward_response reports the lost connection)
+  const byte_span frame = be.buffer().readable();
+  const std::uint32_t length = protocol::decode_frame_header(frame.data()).length;
+  if (length < 3 || frame[4] != err_header) co_return refusal::none;
+  const std::uint16_t code = static_cast<std::uint16_t>(frame[5] | (frame[6] << 8));
+  if (code != er::option_prevents_statement && code != er::read_only_mode) co_return refusal::none;
+  if (worker_.shared().health_checker)
+    worker_.shared().health_checker->report_read_only(cluster, endpoint);
+  const bool may_retry = kind == response_kind::query && !request && !had_state &&
+                         !plan_.multi_statement && !explicit_txn_ && !autocommit_off_ &&
+                         !in_transaction() && !retried_on_new_writer_;
+  if (!may_retry) co_return refusal::none;
+  const auto& health = config_->clusters[static_cast<std::size_t>(cluster)].health;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        2 * std::chrono::milliseconds(health.interval_ms + health.timeout_ms);
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  while (worker_.health(cluster).writer() == endpoint &&
+         std::chrono::steady_clock::now() < deadline) {
+    pause.expires_after(std::chrono::milliseconds(20));
+    co_await pause.async_wait(nothrow_awaitable);
+  }
+  if (worker_.health(cluster).writer() == endpoint) co_return refusal::none;
+  spdlog::info("client {}: cluster {}: a write refused by the old writer {} runs on the new one",
+               id_, be.target().cluster, be.target().endpoint.to_string());
+  be.buffer().consume(protocol::frame_header_size + length);  // the error is the whole reply
+  give_back_backend(cluster, true);
+  retried_on_new_writer_ = true;
+  co_return refusal::retry;
 }
 
 awaitable<client_session::next> client_session::init_db() {

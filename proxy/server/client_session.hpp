@@ -49,6 +49,7 @@ class client_session {
   // A backend connection held for one cluster (indexes of config::clusters).
   struct cluster_slot {
     std::unique_ptr<backend::backend_connection> conn;
+    backend::connection_pool* pool = nullptr;           // where `conn` came from
     const backend::backend_connection* last = nullptr;  // preferred next time
     bool wrote = false;                                 // wrote in the current transaction
     bool xa = false;  // the session's XA branch is open on `conn` (transactions.cross_shard: xa)
@@ -92,11 +93,18 @@ class client_session {
   const char* cross_shard_hint() const;
   awaitable<next> run_fan_out();
   // Runs the command in payload_ on `cluster`, streaming the reply.
-  awaitable<next> run_on_backend(protocol::response_kind kind, int cluster);
+  awaitable<next> run_on_backend(protocol::response_kind kind, int cluster,
+                                 backend::connection_pool* reader = nullptr);
   // Sends `request` (framed packets; null: payload_) on the borrowed connection of
   // `cluster` and streams the reply to the client.
   awaitable<next> exchange(protocol::response_kind kind, int cluster, bool had_state,
                            const protocol::bytes* request);
+  // After a write is sent to a cluster with readers: whether the writer refused it as
+  // read-only and it should run again on the new writer (retry), or the connection was
+  // lost before a reply (lost), or the reply goes to the client as usual (none).
+  enum class refusal : std::uint8_t { none, retry, lost };
+  awaitable<refusal> writer_refused_retry(protocol::response_kind kind, int cluster, bool had_state,
+                                          const protocol::bytes* request);
 
   // The binary protocol (server/prepared_commands.cpp).
   awaitable<next> stmt_prepare();
@@ -104,7 +112,8 @@ class client_session {
   awaitable<next> stmt_send_long_data();
   awaitable<next> stmt_reset();
   awaitable<next> stmt_fetch();
-  awaitable<next> run_prepared(int cluster, prepared_run& exec);
+  awaitable<next> run_prepared(int cluster, prepared_run& exec,
+                               backend::connection_pool* reader = nullptr);
   // Closes the statement's open cursor on its backend connection (COM_STMT_RESET there).
   // False: the connection was lost while it also held a transaction or pinned state.
   awaitable<bool> close_cursor(session::client_statement& st);
@@ -124,7 +133,14 @@ class client_session {
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
-  awaitable<std::optional<protocol::mysql_error>> borrow_backend(int cluster);
+  // A connection for `cluster`: the one the session holds, else one from `reader` (a
+  // reader's pool, see read_pool) or the cluster's writer.
+  awaitable<std::optional<protocol::mysql_error>> borrow_backend(
+      int cluster, backend::connection_pool* reader = nullptr);
+  // Where the current statement (plan_) may read on `cluster`: a reader's pool when it is
+  // an autocommit read that a replica can answer (routing.reads: readers), else null (the
+  // writer).
+  backend::connection_pool* read_pool(int cluster, const prepared_run* exec);
   // Opens the session's explicit transaction on `cluster` if it is not open there yet.
   awaitable<std::optional<protocol::mysql_error>> join_transaction(int cluster);
   void give_back_backend(int cluster, bool reusable);
@@ -174,8 +190,10 @@ class client_session {
   bool server_default_nbe_ = false;  // the backends' default sql_mode has it (status flag)
   bool text_binding_safe_ = true;    // values can be written into text (see route_view)
   bool autocommit_off_ = false;
+  std::chrono::steady_clock::time_point last_write_{};  // (kept with read_your_writes_ms)
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;
+  bool retried_on_new_writer_ = false;  // the current statement ran again on a new writer
   // A transaction or pinned state died with a backend connection: end the client
   // connection after the current reply.
   bool state_lost_ = false;

@@ -11,6 +11,7 @@
 #include "protocol/framing.hpp"
 #include "protocol/resultset.hpp"
 #include "routing/bind_params.hpp"
+#include "routing/read_split.hpp"
 #include "server/client_session.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
@@ -74,6 +75,9 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   const sql::statement_kind plan_kind = plan_.kind;
   const bool fixed_write = plan_.write, fixed_tableless = plan_.tableless,
              fixed_broadcast_read = plan_.broadcast_read;
+  const bool fixed_replica_ok = plan_.kind == sql::statement_kind::select && !plan_.write &&
+                                !plan_.multi_statement &&
+                                routing::replica_may_answer(worker_.router().parsed());
   const int fixed_cluster = fixed ? plan_.clusters[0] : -1;
   auto err = co_await borrow_backend(cluster);
   if (err) {
@@ -117,6 +121,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
     st.fixed_write = fixed_write;
     st.fixed_tableless = fixed_tableless;
     st.fixed_broadcast_read = fixed_broadcast_read;
+    st.fixed_replica_ok = fixed_replica_ok;
   }
   st.cached_epoch = slot.conn->prepared_epoch();
   st.cached_backend_id = prepared.id;
@@ -221,14 +226,15 @@ awaitable<client_session::next> client_session::end_after_lost_state() {
   co_return next::close;
 }
 
-awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec) {
+awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec,
+                                                             backend::connection_pool* reader) {
   session::client_statement& st0 = *exec.statement;
   // Executing again closes the statement's cursor (the server would; it may be elsewhere).
   if (st0.cursor_cluster >= 0) {
     const bool kept = co_await close_cursor(st0);
     if (!kept) co_return co_await end_after_lost_state();
   }
-  auto err = co_await borrow_backend(cluster);
+  auto err = co_await borrow_backend(cluster, reader);
   if (!err) err = co_await join_transaction(cluster);
   if (err) {
     const bool sent = co_await send_error(*err);

@@ -15,17 +15,21 @@ namespace shardgate::server {
 
 using namespace std::chrono_literals;
 
-server::server(std::shared_ptr<const config::config> cfg) : config_(std::move(cfg)) {
+server::server(std::shared_ptr<const config::config> cfg)
+    : config_(std::move(cfg)), health_(*config_) {
   unsigned n = config_->listen.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   shared_.max_clients = config_->listen.max_client_connections;
   auto topology = std::make_shared<const routing::topology>(config_);
   for (unsigned i = 0; i < n; ++i)
-    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_, topology));
+    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_, topology, health_));
+  checker_ = std::make_unique<backend::health_checker>(config_, health_);
+  shared_.health_checker = checker_.get();
 }
 
 server::~server() {
   for (auto& w : workers_) w->join();
+  checker_->stop();
 }
 
 // Clients see the backend's version (plus "-ShardGate"): drivers pick SQL dialect and
@@ -109,7 +113,9 @@ bool server::start_xa() {
   shared_.xa = xa_.get();
   worker& first = *workers_.front();
   for (std::size_t c = 0; c < config_->clusters.size(); ++c)
-    xa_targets_.push_back({config_->clusters[c].name, &first.pool(static_cast<int>(c))});
+    xa_targets_.push_back({config_->clusters[c].name, [&first, c]() -> backend::connection_pool& {
+                             return first.pool(static_cast<int>(c));
+                           }});
   asio::co_spawn(first.context(),
                  transactions::recovery_loop(*xa_, xa_targets_,
                                              std::chrono::seconds(tx.xa_recovery_interval_s)),
@@ -123,6 +129,11 @@ bool server::start_xa() {
 }
 
 int server::run() {
+  // Each cluster's writer is known before the first client arrives (bounded wait).
+  std::uint32_t first_round_ms = 0;
+  for (const auto& c : config_->clusters)
+    first_round_ms = std::max(first_round_ms, c.connect_timeout_ms + c.health.timeout_ms);
+  checker_->start(std::chrono::milliseconds(first_round_ms + 200));
   for (auto& w : workers_) w->start_thread();
   if (!start_xa()) {
     stop_workers();
@@ -198,6 +209,7 @@ void server::drain_and_stop() {
 }
 
 void server::stop_workers() {
+  checker_->stop();
   // Decisions still being written reach their sessions while the workers' contexts exist.
   if (xa_) xa_->flush();
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.stop(); });

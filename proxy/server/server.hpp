@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "backend/cluster_health.hpp"
+#include "backend/health_checker.hpp"
 #include "config/config.hpp"
 #include "server/worker.hpp"
 #include "transactions/xa_coordinator.hpp"
@@ -31,6 +33,9 @@ class server {
   std::unique_ptr<transactions::xa_coordinator> xa_;
   std::vector<transactions::recovery_target> xa_targets_;
   shared_state shared_;
+  // Before the workers (they read it per statement); the checker writes it.
+  backend::fleet_health health_;
+  std::unique_ptr<backend::health_checker> checker_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   unsigned next_worker_ = 0;

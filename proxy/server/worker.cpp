@@ -15,14 +15,15 @@ std::uint32_t share_of(std::uint32_t total, unsigned index, unsigned count) {
 
 worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
                std::shared_ptr<const config::config> cfg,
-               std::shared_ptr<const routing::topology> topology)
+               std::shared_ptr<const routing::topology> topology, backend::fleet_health& health)
     : index_(index),
       shared_(shared),
       config_(std::move(cfg)),
       context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      health_(health),
       router_(std::move(topology)) {
-  for (const config::cluster_config& c : config_->clusters) {
-    backend::backend_target target{c.name, c.writer, c.user, c.password, c.connect_timeout_ms};
+  for (std::size_t ci = 0; ci < config_->clusters.size(); ++ci) {
+    const config::cluster_config& c = config_->clusters[ci];
     backend::pool_limits limits;
     limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
     limits.min_idle =
@@ -34,9 +35,20 @@ worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
     limits.breaker.failure_rate = c.circuit_breaker.failure_rate;
     limits.breaker.open_for = std::chrono::seconds(c.circuit_breaker.open_s);
     limits.breaker.half_open_probes = c.circuit_breaker.half_open_probes;
-    pools_.push_back(std::make_unique<backend::connection_pool>(
-        context_.get_executor(), target, limits,
-        [&shared](const std::string& version) { shared.learn_server_version(version); }));
+    auto& endpoints = pools_.emplace_back();
+    const auto addresses = c.endpoints();
+    for (std::size_t e = 0; e < addresses.size(); ++e) {
+      backend::backend_target target{c.name,
+                                     addresses[e],
+                                     c.user,
+                                     c.password,
+                                     c.connect_timeout_ms,
+                                     static_cast<int>(ci),
+                                     static_cast<int>(e)};
+      endpoints.push_back(std::make_unique<backend::connection_pool>(
+          context_.get_executor(), target, limits,
+          [&shared](const std::string& version) { shared.learn_server_version(version); }));
+    }
   }
   default_cluster_ = config_->cluster_index(config_->default_cluster);
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
@@ -82,14 +94,30 @@ void worker::begin_drain() {
   for (client_session* s : sessions_) s->request_close();
 }
 
+backend::connection_pool* worker::reader_pool(int index) noexcept {
+  auto& endpoints = pools_[static_cast<std::size_t>(index)];
+  if (endpoints.size() == 1) return nullptr;
+  const backend::cluster_health& h = health_[index];
+  candidates_.clear();
+  for (std::size_t e = 0; e < endpoints.size(); ++e) {
+    const int i = static_cast<int>(e);
+    if (!h.serves_reads(i) || endpoints[e]->failing_fast()) continue;
+    candidates_.push_back({i, endpoints[e]->outstanding(), h.weight(i)});
+  }
+  const int pick = backend::pick_reader(candidates_, reader_rotation_++);
+  return pick < 0 ? nullptr : endpoints[static_cast<std::size_t>(pick)].get();
+}
+
 void worker::stop() {
-  for (auto& p : pools_) p->stop();
+  for (auto& c : pools_)
+    for (auto& p : c) p->stop();
   work_.reset();
   context_.stop();
 }
 
 void worker::start_thread() {
-  for (auto& p : pools_) p->start();
+  for (auto& c : pools_)
+    for (auto& p : c) p->start();
   thread_ = std::thread([this] {
     try {
       context_.run();

@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "backend/cluster_health.hpp"
 #include "backend/connection_pool.hpp"
+#include "backend/health_checker.hpp"
 #include "config/config.hpp"
 #include "net/asio.hpp"
 #include "routing/placement.hpp"
@@ -32,6 +34,8 @@ struct shared_state {
   std::atomic<std::uint64_t> cross_shard_commit_failures{0};
   // Two-phase commit (transactions.cross_shard: xa); null otherwise.
   transactions::xa_coordinator* xa = nullptr;
+  // Endpoint health checks and writer discovery (set before the workers start).
+  backend::health_checker* health_checker = nullptr;
   std::uint32_t max_clients = 0;
 
   // Advertised until a backend has told its version (e.g. it was down at start).
@@ -65,16 +69,27 @@ class worker {
  public:
   worker(unsigned index, unsigned worker_count, shared_state& shared,
          std::shared_ptr<const config::config> cfg,
-         std::shared_ptr<const routing::topology> topology);
+         std::shared_ptr<const routing::topology> topology, backend::fleet_health& health);
   ~worker();
 
   asio::io_context& context() noexcept { return context_; }
   unsigned index() const noexcept { return index_; }
   const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
-  // This worker's pool for cluster `index` (an index into config::clusters).
+  // This worker's pool for the writer of cluster `index` (an index into config::clusters):
+  // the endpoint the health checker last found writable.
   backend::connection_pool& pool(int index) noexcept {
-    return *pools_[static_cast<std::size_t>(index)];
+    auto& endpoints = pools_[static_cast<std::size_t>(index)];
+    if (endpoints.size() == 1) return *endpoints.front();
+    return *endpoints[static_cast<std::size_t>(health_[index].writer())];
   }
+  // A reader's pool for an autocommit read on cluster `index`: among the endpoints that
+  // serve reads now (reachable, not the writer, within max_replica_lag_ms, breaker not
+  // open), the least loaded by weight. Null: none (the read goes to the writer).
+  backend::connection_pool* reader_pool(int index) noexcept;
+  bool has_readers(int index) const noexcept {
+    return pools_[static_cast<std::size_t>(index)].size() > 1;
+  }
+  backend::cluster_health& health(int index) noexcept { return health_[index]; }
   int default_cluster() const noexcept { return default_cluster_; }
   // The worker's router: used synchronously by one session at a time (one thread).
   routing::router& router() noexcept { return router_; }
@@ -105,7 +120,11 @@ class worker {
   bool draining_ = false;
   // Declared before the pools, so the pools are destroyed while it still exists.
   asio::io_context context_;
-  std::vector<std::unique_ptr<backend::connection_pool>> pools_;  // by cluster index
+  // By cluster index, then endpoint index (0: the configured writer, 1..: readers).
+  std::vector<std::vector<std::unique_ptr<backend::connection_pool>>> pools_;
+  backend::fleet_health& health_;
+  std::vector<backend::reader_candidate> candidates_;  // reader_pool's scratch
+  std::uint32_t reader_rotation_ = 0;
   int default_cluster_ = 0;
   routing::router router_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;

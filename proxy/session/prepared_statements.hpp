@@ -39,6 +39,7 @@ struct client_statement {
   bool fixed_write = false;
   bool fixed_tableless = false;
   bool fixed_broadcast_read = false;
+  bool fixed_replica_ok = false;  // a replica may answer it (routing::replica_may_answer)
   // The last backend connection that ran it: (backend_connection::prepared_epoch, id).
   std::uint64_t cached_epoch = 0;
   std::uint32_t cached_backend_id = 0;

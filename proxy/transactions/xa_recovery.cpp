@@ -31,7 +31,8 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
   std::vector<std::vector<std::optional<std::string>>> rows;
   std::vector<backend::backend_connection::value_column> columns;
   for (const auto& target : targets) {
-    auto got = co_await target.pool->acquire({});
+    backend::connection_pool& pool = target.pool();
+    auto got = co_await pool.acquire({});
     if (!got.conn) {
       ++result.unreachable;
       spdlog::debug("XA recovery: cluster {} unreachable: {}", target.cluster,
@@ -51,7 +52,7 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
       ++result.unreachable;
       spdlog::warn("XA recovery: XA RECOVER on cluster {} failed: {} ({})", target.cluster,
                    err->message, err->code);
-      target.pool->release(std::move(got.conn));
+      pool.release(std::move(got.conn));
       continue;
     }
     for (const auto& row : rows) {
@@ -92,7 +93,7 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
           commit ? "its commit decision is in the log" : "no commit decision was recorded");
     }
     if (conn.broken()) ++result.unreachable;
-    target.pool->release(std::move(got.conn));
+    pool.release(std::move(got.conn));
   }
   if (result.unreachable == 0)
     for (const auto& g : decided)

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace shardgate::transactions {
 
 struct recovery_target {
   std::string cluster;
-  backend::connection_pool* pool = nullptr;
+  // The cluster's writer pool now (the writer may change between passes).
+  std::function<backend::connection_pool&()> pool;
 };
 
 struct recovery_result {

@@ -312,20 +312,6 @@ logging:
        11,
        3,
        {"unknown key 'file'", "logging", "level"}},
-      {"readers_not_supported",
-       yaml(R"(
-users:
-  - name: app
-    password: app
-clusters:
-  main:
-    writer: 127.0.0.1:3306
-    readers: [127.0.0.1:3307]
-    user: app
-)"),
-       7,
-       14,
-       {"readers", "not supported"}},
   };
   for (const auto& c : cases) check_error(c);
 }
@@ -1263,6 +1249,108 @@ clusters:
                {"failure_rate"}});
   check_error(
       {"unknown", head + "      windw: 3\ndefault_cluster: main\n", 7, 7, {"unknown key 'windw'"}});
+}
+
+TEST(config_loader, readers_health_and_read_routing) {
+  {
+    auto cfg = expect_ok(yaml(kMinimal));
+    ASSERT_TRUE(cfg);
+    const auto& c = cfg->clusters[0];
+    EXPECT_TRUE(c.readers.empty());
+    EXPECT_EQ(c.health.interval_ms, 1000u);
+    EXPECT_EQ(c.health.writer_check, writer_check_kind::read_only);
+    EXPECT_EQ(c.health.lag_check, lag_check_kind::replication_status);
+    EXPECT_EQ(c.max_replica_lag_ms, 0u);
+    EXPECT_TRUE(cfg->routing.reads_to_readers);
+    EXPECT_EQ(cfg->routing.read_your_writes_ms, 0u);
+  }
+  const std::string head = yaml(R"(
+users: [{name: app, password: app}]
+clusters:
+  main:
+    writer: 127.0.0.1:3306
+    user: app
+)");
+  {
+    auto cfg = expect_ok(head +
+                         "    readers: [127.0.0.1:3307, {endpoint: '127.0.0.1:3308', weight: 3}]\n"
+                         "    health: {interval_ms: 250, timeout_ms: 100, writer_check: "
+                         "aurora_replica_status, lag_check: heartbeat, heartbeat_table: "
+                         "ops.heartbeat}\n"
+                         "    max_replica_lag_ms: 1500\n"
+                         "default_cluster: main\n"
+                         "routing: {reads: writer, read_your_writes_ms: 2000}\n");
+    ASSERT_TRUE(cfg);
+    const auto& c = cfg->clusters[0];
+    ASSERT_EQ(c.readers.size(), 2u);
+    EXPECT_EQ(c.readers[0].address.port, 3307);
+    EXPECT_EQ(c.readers[0].weight, 1u);
+    EXPECT_EQ(c.readers[1].address.port, 3308);
+    EXPECT_EQ(c.readers[1].weight, 3u);
+    ASSERT_EQ(c.endpoints().size(), 3u);
+    EXPECT_EQ(c.endpoints()[0].port, 3306);
+    EXPECT_EQ(c.health.interval_ms, 250u);
+    EXPECT_EQ(c.health.timeout_ms, 100u);
+    EXPECT_EQ(c.health.writer_check, writer_check_kind::aurora_replica_status);
+    EXPECT_EQ(c.health.lag_check, lag_check_kind::heartbeat);
+    EXPECT_EQ(c.health.heartbeat_table, "ops.heartbeat");
+    EXPECT_EQ(c.max_replica_lag_ms, 1500u);
+    EXPECT_FALSE(cfg->routing.reads_to_readers);
+    EXPECT_EQ(cfg->routing.read_your_writes_ms, 2000u);
+  }
+  const std::string tail = "default_cluster: main\n";
+  check_error({"reader is the writer",
+               head + "    readers: [127.0.0.1:3306]\n" + tail,
+               6,
+               15,
+               {"127.0.0.1:3306 is the writer"}});
+  check_error({"reader twice",
+               head + "    readers: [127.0.0.1:3307, 127.0.0.1:3307]\n" + tail,
+               6,
+               31,
+               {"listed twice"}});
+  check_error({"reader not a list",
+               head + "    readers: 127.0.0.1:3307\n" + tail,
+               6,
+               14,
+               {"readers must be a list"}});
+  check_error({"reader bad endpoint",
+               head + "    readers: [nohost]\n" + tail,
+               6,
+               15,
+               {"clusters.main.readers"}});
+  check_error({"writer_check",
+               head + "    health: {writer_check: dns}\n" + tail,
+               6,
+               28,
+               {"'dns' is not one of read_only, aurora_replica_status, none"}});
+  check_error({"lag_check",
+               head + "    health: {lag_check: gtid}\n" + tail,
+               6,
+               25,
+               {"'gtid' is not one of replication_status, heartbeat, none"}});
+  check_error({"heartbeat without table",
+               head + "    health: {lag_check: heartbeat}\n" + tail,
+               6,
+               13,
+               {"needs heartbeat_table"}});
+  check_error({"heartbeat table name",
+               head + "    health: {lag_check: heartbeat, heartbeat_table: 'x; DROP'}\n" + tail,
+               6,
+               53,
+               {"must be schema.table"}});
+  check_error(
+      {"interval", head + "    health: {interval_ms: 10}\n" + tail, 6, 27, {"interval_ms"}});
+  check_error({"lag without measurement",
+               head + "    health: {lag_check: none}\n    max_replica_lag_ms: 100\n" + tail,
+               7,
+               25,
+               {"needs a lag measurement"}});
+  check_error({"reads",
+               head + tail + "routing: {reads: replicas}\n",
+               7,
+               18,
+               {"'replicas' is not one of readers, writer"}});
 }
 
 }  // namespace
