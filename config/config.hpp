@@ -79,6 +79,9 @@ struct cluster_config {
   // Readers further behind than this are skipped until they catch up (0: lag ignored).
   std::uint32_t max_replica_lag_ms = 0;
   std::uint32_t connect_timeout_ms = 2000;
+  // A statement whose reply has not been read whole within this is given up: the backend
+  // connection is closed and the client gets error 2013 (0: no limit).
+  std::uint32_t read_timeout_ms = 0;
   // The writer first, then the readers (endpoint indexes used by the health checker and
   // the pools).
   std::vector<endpoint> endpoints() const;
@@ -122,6 +125,9 @@ struct routing_config {
   bool reads_to_readers = true;
   // After a session writes, its reads stay on the writer this long (0: off).
   std::uint32_t read_your_writes_ms = 0;
+  // A statement on one shard still running after this is killed on its server (KILL
+  // QUERY); a session can set its own with SET shardgate_max_execution_ms = N (0: none).
+  std::uint32_t max_execution_ms = 0;
 };
 
 // What a transaction does when a statement in it needs another shard than the one(s) it

@@ -331,9 +331,10 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
     c.name = scalar(kv.first, "cluster name");
     const YAML::Node& v = kv.second;
     const std::string where = "clusters." + c.name;
-    expect_map(v, where,
-               {"writer", "readers", "user", "password", "password_env", "pool",
-                "connect_timeout_ms", "circuit_breaker", "health", "max_replica_lag_ms"});
+    expect_map(
+        v, where,
+        {"writer", "readers", "user", "password", "password_env", "pool", "connect_timeout_ms",
+         "read_timeout_ms", "circuit_breaker", "health", "max_replica_lag_ms"});
     if (!v["writer"]) fail(v, where + ": writer (host:port) is required");
     c.writer = parse_endpoint(v["writer"], where + ".writer");
     if (!v["user"])
@@ -354,6 +355,9 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
     if (v["connect_timeout_ms"])
       c.connect_timeout_ms = static_cast<std::uint32_t>(
           integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));
+    if (v["read_timeout_ms"])
+      c.read_timeout_ms = static_cast<std::uint32_t>(
+          integer(v["read_timeout_ms"], where + ".read_timeout_ms", 0, 86'400'000));
     out.push_back(std::move(c));
   }
 }
@@ -794,8 +798,12 @@ void parse_schemas(const YAML::Node& n, config& cfg) {
 }
 
 void parse_routing(const YAML::Node& n, routing_config& out) {
-  expect_map(n, "routing",
-             {"scatter_timeout_ms", "merge_max_rows", "reads", "read_your_writes_ms"});
+  expect_map(
+      n, "routing",
+      {"scatter_timeout_ms", "merge_max_rows", "reads", "read_your_writes_ms", "max_execution_ms"});
+  if (n["max_execution_ms"])
+    out.max_execution_ms = static_cast<std::uint32_t>(
+        integer(n["max_execution_ms"], "routing.max_execution_ms", 0, 86'400'000));
   if (n["reads"]) {
     const std::string r = scalar(n["reads"], "routing.reads");
     if (r == "readers")

@@ -4,6 +4,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <charconv>
 #include <random>
 
 #include "backend/state_sync.hpp"
@@ -484,6 +485,18 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     if (!config_->schemas.empty() && is_sql_prepared_command(worker_.router().parsed()))
       co_return co_await sql_prepared_command();
   }
+  if (!exec && plan_.kind == sql::statement_kind::set && !plan_.multi_statement) {
+    if (shardgate_setting()) {
+      bool sent;
+      if (pending_setting_error_) {
+        const mysql_error err = *pending_setting_error_;
+        sent = co_await send_error(err);
+      } else {
+        sent = co_await send_ok();
+      }
+      co_return proceed(sent);
+    }
+  }
   if (plan_.action == routing::route_action::refuse) {
     spdlog::debug("client {}: refused: {}", id_, plan_.error.message);
     const bool sent = co_await send_error(plan_.error);
@@ -631,6 +644,60 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
   backend::connection_pool* reader = read_pool(cluster, exec);
   if (exec) co_return co_await run_prepared(cluster, *exec, reader);
   co_return co_await run_on_backend(response_kind::query, cluster, reader);
+}
+
+// SET [SESSION] shardgate_max_execution_ms = N | DEFAULT (also as @@[session.]...): a
+// ShardGate setting, answered here (the servers do not know it).
+std::optional<client_session::next> client_session::shardgate_setting() {
+  const routing::parsed_statement& p = worker_.router().parsed();
+  std::size_t i = 1;
+  auto text = [&](std::size_t k) { return p.token_text(static_cast<std::uint32_t>(k)); };
+  auto word = [&](std::size_t k, std::string_view upper) {
+    if (k >= p.tokens.size() || p.tokens[k].kind != sql::token_kind::identifier) return false;
+    const std::string_view t = text(k);
+    return t.size() == upper.size() &&
+           std::equal(t.begin(), t.end(), upper.begin(), [](char a, char b) {
+             return (a >= 'a' && a <= 'z' ? static_cast<char>(a - 32) : a) == b;
+           });
+  };
+  if (word(i, "SESSION") || word(i, "LOCAL")) ++i;
+  std::string_view name;
+  if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::system_variable) {
+    name = text(i);
+    name.remove_prefix(2);
+    for (std::string_view prefix : {"session.", "SESSION.", "local.", "LOCAL."})
+      if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+  } else if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::identifier) {
+    name = text(i);
+  }
+  constexpr std::string_view setting = "shardgate_max_execution_ms";
+  if (name.size() != setting.size() ||
+      !std::equal(name.begin(), name.end(), setting.begin(),
+                  [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; }))
+    return std::nullopt;
+  ++i;
+  std::int64_t value = -2;
+  if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::op &&
+      (text(i) == "=" || text(i) == ":="))
+    ++i;
+  if (word(i, "DEFAULT")) {
+    value = -1;
+  } else if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::number) {
+    const std::string_view v = text(i);
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc() && end == v.data() + v.size() && n >= 0 && n <= 86'400'000) value = n;
+  }
+  if (value == -2 || i + 1 != p.tokens.size() - 1) {
+    pending_setting_error_ = mysql_error{
+        er::wrong_value, "HY000",
+        "ShardGate: SET shardgate_max_execution_ms takes a number of milliseconds from 0 (no "
+        "deadline) to 86400000, or DEFAULT (routing.max_execution_ms), and nothing else"};
+  } else {
+    session_max_execution_ms_ = value;
+    pending_setting_error_.reset();
+  }
+  return next::keep_going;  // (the reply is sent by run_statement)
 }
 
 backend::connection_pool* client_session::read_pool(int cluster, const prepared_run* exec) {
@@ -1012,7 +1079,18 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
     co_return ok && !had_state ? next::keep_going : next::close;
   }
 
+  // max_execution_ms (the session's, else routing's) and the cluster's read_timeout_ms.
+  const auto& cluster_cfg = config_->clusters[static_cast<std::size_t>(cluster)];
+  const std::uint32_t max_execution_ms = session_max_execution_ms_ >= 0
+                                             ? static_cast<std::uint32_t>(session_max_execution_ms_)
+                                             : config_->routing.max_execution_ms;
+  const bool watched = max_execution_ms != 0 || cluster_cfg.read_timeout_ms != 0;
+  if (watched)
+    deadline_.arm(be, std::chrono::milliseconds(max_execution_ms),
+                  std::chrono::milliseconds(cluster_cfg.read_timeout_ms));
+
   const refusal refused = co_await writer_refused_retry(kind, cluster, had_state, request);
+  if (watched && refused != refusal::none) co_await deadline_.disarm();
   if (refused == refusal::retry) {
     // A new writer took over: the statement (which never ran) runs there.
     co_return co_await run_on_backend(kind, cluster);
@@ -1039,6 +1117,22 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       be, socket_, client_seq, std::chrono::seconds(config_->listen.write_timeout_s));
   seq_ = static_cast<std::uint8_t>(client_seq - 1);
   last_error_code_ = tr.error_code();
+  if (watched) {
+    co_await deadline_.disarm();
+    if (deadline_.killed()) {
+      // KILL QUERY was sent: the connection is not reused (a late kill must not reach
+      // another statement); a transaction or pinned state on it is lost with it.
+      spdlog::warn("client {}: statement over max_execution_ms={} on {} ({}): killed", id_,
+                   max_execution_ms, be.target().endpoint.to_string(), be.target().cluster);
+      be.mark_broken();
+      if (had_state || (be.status & status::in_trans) || must_keep_backend(cluster))
+        state_lost_ = true;
+    } else if (deadline_.timed_out()) {
+      spdlog::warn("client {}: backend {} ({}) sent no reply within read_timeout_ms={}", id_,
+                   be.target().endpoint.to_string(), be.target().cluster,
+                   cluster_cfg.read_timeout_ms);
+    }
+  }
 
   switch (result.status) {
     case execution::forward_status::complete: {

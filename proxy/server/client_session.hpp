@@ -14,6 +14,7 @@
 #include "backend/backend_connection.hpp"
 #include "backend/connection_pool.hpp"
 #include "config/config.hpp"
+#include "execution/statement_deadline.hpp"
 #include "net/asio.hpp"
 #include "net/read_buffer.hpp"
 #include "protocol/bytes.hpp"
@@ -141,6 +142,10 @@ class client_session {
   // an autocommit read that a replica can answer (routing.reads: readers), else null (the
   // writer).
   backend::connection_pool* read_pool(int cluster, const prepared_run* exec);
+  // A SET of ShardGate's own session setting (shardgate_max_execution_ms): applied, with
+  // pending_setting_error_ set if its value is wrong; nullopt: not one.
+  std::optional<next> shardgate_setting();
+  std::optional<protocol::mysql_error> pending_setting_error_;
   // Opens the session's explicit transaction on `cluster` if it is not open there yet.
   awaitable<std::optional<protocol::mysql_error>> join_transaction(int cluster);
   void give_back_backend(int cluster, bool reusable);
@@ -194,6 +199,9 @@ class client_session {
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;
   bool retried_on_new_writer_ = false;  // the current statement ran again on a new writer
+  // SET shardgate_max_execution_ms = N (-1: not set, routing.max_execution_ms applies).
+  std::int64_t session_max_execution_ms_ = -1;
+  execution::statement_deadline deadline_;
   // A transaction or pinned state died with a backend connection: end the client
   // connection after the current reply.
   bool state_lost_ = false;

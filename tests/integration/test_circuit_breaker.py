@@ -3,14 +3,17 @@
 its statements fast once the breaker's window (10 calls, 50% failures) has filled, other
 clusters are unaffected, and after the server is back the breaker lets its trial calls
 through and closes. One worker, so the test's session and its pools share one breaker."""
+import multiprocessing
 import os
+import re
+import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import pymysql  # noqa: E402
 
-from harness.netutil import LOOPBACK, tail  # noqa: E402
+from harness.netutil import LOOPBACK, tail, wait_until  # noqa: E402
 from harness.testbase import DIRECT, fixture_servers, main, own_server, start_proxy  # noqa: E402
 import unittest  # noqa: E402
 
@@ -99,6 +102,76 @@ class CircuitBreakerTest(unittest.TestCase):
         self.assertRegex(log, r"cluster flaky \(127\.0\.0\.1:\d+\): circuit breaker opened \(\d+ of the last 10 calls failed\)")
         self.assertRegex(log, r"cluster flaky \(127\.0\.0\.1:\d+\): circuit breaker closed")
         self.assertNotRegex(log, r"cluster healthy \(.*\): circuit breaker opened")
+
+    def opened_count(self):
+        return len(re.findall(r"cluster flaky \(127\.0\.0\.1:\d+\): circuit breaker opened",
+                              self.proxy.log_text()))
+
+    def test_z_other_shard_keeps_its_throughput_under_load(self):
+        """The breaker drill under load: while clients keep hitting a shard whose server was
+        killed, the healthy shard's throughput stays within 10% of what it was before."""
+        opened_before = self.opened_count()
+        ctx = multiprocessing.get_context("fork")
+        counts = ctx.Array("q", 3)  # healthy statements, flaky failures, flaky successes
+        stop = ctx.Event()
+        procs = [ctx.Process(target=_load, args=(self.proxy.port, "healthy", i, counts, stop))
+                 for i in range(2)]
+        procs.append(ctx.Process(target=_load, args=(self.proxy.port, "flaky", 2, counts, stop)))
+        for p in procs:
+            p.start()
+        try:
+            time.sleep(1.0)  # warm up
+
+            def window_rates(n):
+                rates = []
+                for _ in range(n):
+                    before, t0 = counts[0], time.monotonic()
+                    time.sleep(1.0)
+                    rates.append((counts[0] - before) / (time.monotonic() - t0))
+                return rates
+            before = window_rates(4)
+            self.flaky.kill()
+            wait_until(lambda: counts[1] > 20, 10, what="statements on the dead shard failing")
+            time.sleep(0.5)
+            during = window_rates(4)
+        finally:
+            stop.set()
+            for p in procs:
+                p.join(10)
+            self.flaky.start()
+        ratio = statistics.median(during) / statistics.median(before)
+        sys.stderr.write(f"\n[breaker drill] healthy shard {statistics.median(before):.0f} q/s before, "
+                         f"{statistics.median(during):.0f} q/s with the other shard down "
+                         f"(ratio {ratio:.2f}); {counts[1]} failed statements on the dead shard\n")
+        self.assertGreaterEqual(ratio, 0.9, f"healthy throughput fell: {before} -> {during}")
+        # The dead shard's statements failed fast through its open breaker meanwhile.
+        self.assertGreater(self.opened_count(), opened_before)
+
+
+
+def _load(port, cluster, seed, counts, stop):
+    """A client process: point statements on `cluster` until `stop`; counts outcomes. After
+    an error it backs off 10 ms, as a client with a retry loop would."""
+    import pymysql as pm
+    conn = None
+    while not stop.is_set():
+        try:
+            if conn is None:
+                conn = pm.connect(host=LOOPBACK, port=port, user="app", password="app",
+                                  autocommit=True, read_timeout=10)
+            with conn.cursor() as cur:
+                cur.execute(f"/* shardgate: shard={cluster} */ SELECT {seed}")
+                cur.fetchall()
+            with counts.get_lock():
+                counts[0 if cluster == "healthy" else 2] += 1
+        except pm.err.MySQLError:
+            with counts.get_lock():
+                counts[1] += 1
+            if conn is not None and not conn.open:
+                conn = None
+            time.sleep(0.01)
+    if conn is not None:
+        conn.close()
 
 
 if __name__ == "__main__":

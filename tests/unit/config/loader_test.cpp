@@ -1278,8 +1278,10 @@ clusters:
                          "aurora_replica_status, lag_check: heartbeat, heartbeat_table: "
                          "ops.heartbeat}\n"
                          "    max_replica_lag_ms: 1500\n"
+                         "    read_timeout_ms: 30000\n"
                          "default_cluster: main\n"
-                         "routing: {reads: writer, read_your_writes_ms: 2000}\n");
+                         "routing: {reads: writer, read_your_writes_ms: 2000, "
+                         "max_execution_ms: 750}\n");
     ASSERT_TRUE(cfg);
     const auto& c = cfg->clusters[0];
     ASSERT_EQ(c.readers.size(), 2u);
@@ -1297,6 +1299,8 @@ clusters:
     EXPECT_EQ(c.max_replica_lag_ms, 1500u);
     EXPECT_FALSE(cfg->routing.reads_to_readers);
     EXPECT_EQ(cfg->routing.read_your_writes_ms, 2000u);
+    EXPECT_EQ(cfg->routing.max_execution_ms, 750u);
+    EXPECT_EQ(c.read_timeout_ms, 30000u);
   }
   const std::string tail = "default_cluster: main\n";
   check_error({"reader is the writer",
