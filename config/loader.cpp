@@ -321,6 +321,8 @@ void parse_health(const YAML::Node& n, health_config& out, const std::string& wh
   }
   if (out.lag_check == lag_check_kind::heartbeat && out.heartbeat_table.empty())
     fail(n, w + ": lag_check heartbeat needs heartbeat_table (schema.table)");
+  if (out.lag_check != lag_check_kind::heartbeat && !out.heartbeat_table.empty())
+    fail(n["heartbeat_table"], w + ".heartbeat_table is used by lag_check: heartbeat only");
 }
 
 void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
@@ -352,6 +354,19 @@ void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
         c.health.writer_check != writer_check_kind::aurora_replica_status)
       fail(v["max_replica_lag_ms"],
            where + ".max_replica_lag_ms needs a lag measurement: health.lag_check is none");
+    const bool aurora = c.health.writer_check == writer_check_kind::aurora_replica_status;
+    if (c.max_replica_lag_ms > 0 && !aurora &&
+        c.health.lag_check == lag_check_kind::replication_status && c.max_replica_lag_ms < 1000)
+      fail(v["max_replica_lag_ms"],
+           where +
+               ".max_replica_lag_ms: replication_status measures lag in whole seconds; "
+               "use 1000 or more, or health.lag_check: heartbeat");
+    if (c.max_replica_lag_ms > 0 && !aurora && c.health.lag_check == lag_check_kind::heartbeat &&
+        c.max_replica_lag_ms <= c.health.interval_ms)
+      fail(v["max_replica_lag_ms"],
+           where +
+               ".max_replica_lag_ms must exceed health.interval_ms with lag_check: heartbeat "
+               "(the heartbeat row is up to one interval old without any lag)");
     if (v["connect_timeout_ms"])
       c.connect_timeout_ms = static_cast<std::uint32_t>(
           integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));

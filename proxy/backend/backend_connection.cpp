@@ -30,6 +30,17 @@ mysql_error cannot_connect(const backend_target& t, std::string_view why) {
 }
 }  // namespace
 
+void backend_connection::quit() noexcept {
+  if (!broken_ && socket_.is_open()) {
+    // COM_QUIT, best effort (the socket is non-blocking): the server ends the session
+    // quietly instead of logging an aborted connection.
+    static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, 1};
+    error_code ignored;
+    socket_.send(asio::buffer(com_quit), 0, ignored);
+  }
+  close();
+}
+
 void backend_connection::close() noexcept {
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

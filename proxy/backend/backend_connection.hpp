@@ -174,6 +174,8 @@ class backend_connection {
   void mark_failed() noexcept { broken_ = failed_ = true; }
   bool failed() const noexcept { return failed_; }
   void close() noexcept;
+  // Ends the session politely (COM_QUIT, unless broken) and closes.
+  void quit() noexcept;
 
  private:
   awaitable<std::optional<protocol::mysql_error>> open_and_login(const backend_target& target,

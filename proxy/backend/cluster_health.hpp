@@ -20,6 +20,7 @@ struct endpoint_health {
   std::atomic<bool> reachable{true};     // optimistic until the first check says otherwise
   std::atomic<bool> writable{false};     // the last check found it writable
   std::atomic<std::int64_t> lag_ms{-1};  // replicas: -1 unknown (not replicating, stopped)
+  std::atomic<std::uint32_t> failures_in_a_row{0};  // checks that failed since the last success
   std::atomic<std::uint64_t> checks{0};
   std::atomic<std::uint64_t> failed_checks{0};
 };

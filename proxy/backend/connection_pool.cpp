@@ -93,7 +93,7 @@ awaitable<connection_pool::acquired> connection_pool::acquire(connection_require
   if (open_ < limits_.max_connections) co_return co_await open_new(req);
   // At the limit: an idle connection of the wrong kind gives its slot to a new one.
   if (!idle_.empty()) {
-    idle_.front()->close();
+    idle_.front()->quit();
     idle_.erase(idle_.begin());
     --open_;
     co_return co_await open_new(req);
@@ -181,7 +181,7 @@ void connection_pool::release(std::unique_ptr<backend_connection> conn) {
     log_breaker_change(before);
   }
   if (conn->broken() || stopped_) {
-    conn->close();
+    conn->quit();  // (a broken one is only closed)
     free_slot();
     return;
   }
@@ -203,7 +203,7 @@ void connection_pool::start() {
 
 void connection_pool::stop() {
   stopped_ = true;
-  for (auto& c : idle_) c->close();
+  for (auto& c : idle_) c->quit();
   open_ -= static_cast<std::uint32_t>(idle_.size());
   idle_.clear();
   if (maintenance_timer_) maintenance_timer_->cancel();
@@ -219,7 +219,7 @@ awaitable<void> connection_pool::maintain() {
     // Close the least recently used idle connections above min_idle that idled too long.
     while (idle_.size() > limits_.min_idle &&
            now - idle_.front()->idle_since > limits_.idle_timeout) {
-      idle_.front()->close();
+      idle_.front()->quit();
       idle_.erase(idle_.begin());
       free_slot();
     }

@@ -24,6 +24,7 @@ struct health_checker::probe {
   bool lag_within = true;
   std::string lag_problem;     // the lag / heartbeat query failed (logged once)
   bool replica_syntax = true;  // SHOW REPLICA STATUS (else SHOW SLAVE STATUS, older servers)
+  bool aurora_warned = false;
 };
 
 namespace {
@@ -41,6 +42,9 @@ health_checker::health_checker(std::shared_ptr<const config::config> cfg, fleet_
   for (std::size_t c = 0; c < config_->clusters.size(); ++c) {
     const auto& cc = config_->clusters[c];
     const auto endpoints = cc.endpoints();
+    // A cluster of one endpoint has no writer to find and no reads to place: its pool's
+    // circuit breaker alone watches it.
+    if (endpoints.size() < 2) continue;
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
       auto p = std::make_unique<probe>(context_, static_cast<int>(c), static_cast<int>(i), cc);
       p->target = {cc.name, endpoints[i], cc.user, cc.password,
@@ -49,6 +53,7 @@ health_checker::health_checker(std::shared_ptr<const config::config> cfg, fleet_
     }
   }
   first_round_left_ = static_cast<std::uint32_t>(probes_.size());
+  split_brain_logged_.assign(config_->clusters.size(), false);
 }
 
 health_checker::~health_checker() {
@@ -56,7 +61,10 @@ health_checker::~health_checker() {
 }
 
 void health_checker::start(std::chrono::milliseconds first_round) {
-  for (auto& p : probes_) asio::co_spawn(context_, probe_loop(*p), asio::detached);
+  for (auto& p : probes_)
+    asio::co_spawn(context_, probe_loop(*p), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);  // (ends run(): logged and aborted below)
+    });
   thread_ = std::thread([this] {
     try {
       context_.run();
@@ -77,7 +85,7 @@ void health_checker::stop() {
   asio::post(context_, [this] {
     for (auto& p : probes_) {
       p->wake.cancel();
-      if (p->conn) p->conn->close();
+      if (p->conn) p->conn->quit();
     }
   });
   thread_.join();
@@ -86,13 +94,12 @@ void health_checker::stop() {
 void health_checker::report_read_only(int cluster, int endpoint) {
   if (stopped_.load(std::memory_order_relaxed)) return;
   asio::post(context_, [this, cluster, endpoint] {
-    fleet_[cluster].at(endpoint).writable.store(false, std::memory_order_relaxed);
+    // (The checks decide: a report alone never moves the writer.)
     spdlog::warn("cluster {}: a write was refused as read-only by {}; checking its topology now",
                  config_->clusters[static_cast<std::size_t>(cluster)].name,
                  config_->clusters[static_cast<std::size_t>(cluster)]
                      .endpoints()[static_cast<std::size_t>(endpoint)]
                      .to_string());
-    decide_writer(cluster);
     wake_cluster(cluster);
   });
 }
@@ -110,7 +117,7 @@ awaitable<void> health_checker::probe_loop(probe& p) {
     p.wake.expires_after(interval);
     co_await p.wake.async_wait(nothrow_awaitable);
   }
-  if (p.conn) p.conn->close();
+  if (p.conn) p.conn->quit();
 }
 
 awaitable<void> health_checker::check(probe& p) {
@@ -119,14 +126,16 @@ awaitable<void> health_checker::check(probe& p) {
   std::int64_t lag = -1;
   std::string problem;
   asio::steady_timer deadline(co_await asio::this_coro::executor);
-  // Connecting has its own timeout (within this one); the whole check must end in time.
+  // The check must end in time (connecting first, if needed, has its own timeout on top).
+  const bool connecting = !p.conn || p.conn->broken();
   deadline.expires_after(std::chrono::milliseconds(p.cfg->health.timeout_ms) +
-                         std::chrono::milliseconds(p.target.connect_timeout_ms));
+                         std::chrono::milliseconds(connecting ? p.target.connect_timeout_ms : 0));
   auto outcome = co_await (check_once(p, reachable, writable, lag, problem) ||
                            deadline.async_wait(asio::use_awaitable));
   if (outcome.index() == 1) {
     reachable = false;
-    problem = "no answer within health.timeout_ms=" + std::to_string(p.cfg->health.timeout_ms);
+    problem = "no answer within health.timeout_ms=" + std::to_string(p.cfg->health.timeout_ms) +
+              (connecting ? " (plus connect_timeout_ms to connect)" : "");
   }
   if (!reachable && p.conn) {
     p.conn->close();
@@ -137,7 +146,12 @@ awaitable<void> health_checker::check(probe& p) {
   cluster_health& ch = fleet_[p.cluster];
   endpoint_health& eh = ch.at(p.index);
   eh.checks.fetch_add(1, std::memory_order_relaxed);
-  if (!reachable) eh.failed_checks.fetch_add(1, std::memory_order_relaxed);
+  if (!reachable) {
+    eh.failed_checks.fetch_add(1, std::memory_order_relaxed);
+    eh.failures_in_a_row.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    eh.failures_in_a_row.store(0, std::memory_order_relaxed);
+  }
   eh.reachable.store(reachable, std::memory_order_relaxed);
   eh.writable.store(reachable && writable, std::memory_order_relaxed);
   eh.lag_ms.store(lag, std::memory_order_relaxed);
@@ -229,6 +243,13 @@ awaitable<void> health_checker::check_once(probe& p, bool& reachable, bool& writ
       const auto endpoints = p.cfg->endpoints();
       std::vector<std::int64_t> lags;
       const int w = aurora_topology(parsed, endpoints, lags);
+      if (w < 0 && !parsed.empty() && !p.aurora_warned) {
+        p.aurora_warned = true;
+        spdlog::warn(
+            "cluster {}: replica_host_status names no endpoint of this cluster as the writer "
+            "(endpoints must be instance endpoints SERVER_ID.<cluster domain>)",
+            p.target.cluster);
+      }
       reachable = true;
       writable = w == p.index;
       lag = lags[static_cast<std::size_t>(p.index)];
@@ -304,12 +325,30 @@ void health_checker::decide_writer(int cluster) {
   const auto& cc = config_->clusters[static_cast<std::size_t>(cluster)];
   if (cc.health.writer_check == config::writer_check_kind::none) return;
   cluster_health& ch = fleet_[cluster];
-  std::vector<endpoint_observation> obs(ch.size());
-  for (std::size_t i = 0; i < ch.size(); ++i) {
-    obs[i].reachable = ch.at(static_cast<int>(i)).reachable.load(std::memory_order_relaxed);
-    obs[i].writable = ch.at(static_cast<int>(i)).writable.load(std::memory_order_relaxed);
-  }
   const int current = ch.writer();
+  std::vector<endpoint_observation> obs(ch.size());
+  int writable = 0;
+  for (std::size_t i = 0; i < ch.size(); ++i) {
+    const endpoint_health& e = ch.at(static_cast<int>(i));
+    obs[i].reachable = e.reachable.load(std::memory_order_relaxed);
+    obs[i].writable = e.writable.load(std::memory_order_relaxed);
+    if (obs[i].reachable && obs[i].writable) ++writable;
+    // One failed check does not take the writer away (a slow moment is not a failover):
+    // it counts as down after two in a row.
+    if (static_cast<int>(i) == current && !obs[i].reachable &&
+        e.failures_in_a_row.load(std::memory_order_relaxed) < 2) {
+      obs[i].reachable = true;
+      obs[i].writable = true;
+    }
+  }
+  const bool split = writable > 1;
+  auto split_logged = split_brain_logged_[static_cast<std::size_t>(cluster)];
+  if (split && !split_logged)
+    spdlog::warn(
+        "cluster {}: {} endpoints are writable at once; writes stay on {} (make the others "
+        "read_only)",
+        cc.name, writable, cc.endpoints()[static_cast<std::size_t>(current)].to_string());
+  split_logged = split;
   const int next = choose_writer(current, obs);
   if (next == current) return;
   const auto endpoints = cc.endpoints();

@@ -52,6 +52,7 @@ class health_checker {
   fleet_health& fleet_;
   asio::io_context context_;
   std::vector<std::unique_ptr<probe>> probes_;
+  std::vector<bool> split_brain_logged_;  // by cluster (checker thread only)
   std::atomic<std::uint32_t> first_round_left_{0};
   std::atomic<std::uint64_t> checks_{0};
   std::atomic<bool> stopped_{false};

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 namespace shardgate::execution {
 
 statement_deadline::~statement_deadline() {
@@ -33,35 +35,48 @@ void statement_deadline::arm(backend::backend_connection& conn,
   asio::co_spawn(ex, watch(std::move(s)), asio::detached);
 }
 
+// KILL QUERY from another connection to the same endpoint (a statement cannot be
+// interrupted through its own connection while it runs), bounded by connect_timeout_ms.
+awaitable<void> statement_deadline::kill(std::shared_ptr<state> s) {
+  using namespace asio::experimental::awaitable_operators;
+  s->killed = true;
+  backend::backend_connection side(s->timer.get_executor());
+  auto err = co_await side.connect(s->target, 0);
+  if (!err) {
+    const std::string statement = "KILL QUERY " + std::to_string(s->thread_id);
+    asio::steady_timer limit(s->timer.get_executor());
+    limit.expires_after(std::chrono::milliseconds(s->target.connect_timeout_ms));
+    auto outcome = co_await (side.run_internal(protocol::command::query, statement) ||
+                             limit.async_wait(asio::use_awaitable));
+    if (outcome.index() == 1)
+      err = protocol::mysql_error{protocol::er::server_lost, "HY000", "no answer in time"};
+    else
+      err = std::get<0>(std::move(outcome));
+  }
+  side.quit();
+  if (err)
+    spdlog::warn("cluster {} ({}): KILL QUERY {} for a statement over its deadline failed: {}",
+                 s->target.cluster, s->target.endpoint.to_string(), s->thread_id, err->message);
+}
+
 awaitable<void> statement_deadline::watch(std::shared_ptr<state> s) {
   for (;;) {
     auto [ec] = co_await s->timer.async_wait(nothrow_awaitable);
     if (ec || !s->conn) break;  // disarmed
     const auto now = std::chrono::steady_clock::now();
     if (now >= s->close_at) {
-      // The backend sent no complete reply in time: give up on the connection (the read in
-      // progress ends with an error; the server notices the closed socket on its own).
+      // The backend sent no complete reply in time: give up on the connection (the read
+      // in progress ends with an error), and stop the statement on the server (a server
+      // does not notice a closed socket while a statement runs).
       s->timed_out = true;
       error_code ignored;
       s->conn->mark_failed();
       s->conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      if (!s->killed) co_await kill(s);
       break;
     }
     if (now >= s->kill_at && !s->killed) {
-      s->killed = true;
-      // KILL QUERY from another connection to the same endpoint (a statement cannot be
-      // interrupted through its own connection while it runs).
-      backend::backend_connection side(s->timer.get_executor());  // (s stays alive: owned here)
-      auto err = co_await side.connect(s->target, 0);
-      if (!err) {
-        const std::string kill = "KILL QUERY " + std::to_string(s->thread_id);
-        err = co_await side.run_internal(protocol::command::query, kill);
-      }
-      side.close();
-      if (err)
-        spdlog::warn(
-            "cluster {} ({}): KILL QUERY {} for a statement over max_execution_ms failed: {}",
-            s->target.cluster, s->target.endpoint.to_string(), s->thread_id, err->message);
+      co_await kill(s);
       if (!s->conn || s->close_at == std::chrono::steady_clock::time_point::max()) break;
       s->timer.expires_at(s->close_at);
       continue;
@@ -77,7 +92,7 @@ awaitable<void> statement_deadline::disarm() {
   state_->conn = nullptr;
   if (!state_->finished) {
     state_->timer.cancel();
-    // A KILL in flight: wait for it (bounded by its connect timeout).
+    // A KILL in flight: wait for it (bounded: connect and answer, each connect_timeout_ms).
     if (state_->killed && !state_->finished) co_await state_->done.async_wait(nothrow_awaitable);
   }
 }

@@ -46,6 +46,7 @@ class statement_deadline {
     bool finished = false;
   };
   static awaitable<void> watch(std::shared_ptr<state> s);
+  static awaitable<void> kill(std::shared_ptr<state> s);
   std::shared_ptr<state> state_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <cctype>
 #include <charconv>
 #include <random>
 
@@ -377,12 +378,22 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!slot.conn) {
-      backend::connection_pool& pool = reader ? *reader : worker_.pool(cluster);
-      auto got = co_await pool.acquire(
-          {client_caps_ & backend::login_fixed_caps, state_.schema.empty(), slot.last});
+      backend::connection_pool* pool = reader ? reader : &worker_.pool(cluster);
+      const backend::connection_requirements req{client_caps_ & backend::login_fixed_caps,
+                                                 state_.schema.empty(), slot.last};
+      auto got = co_await pool->acquire(req);
+      if (got.error && reader) {
+        // Nothing ran yet: the read goes to the writer instead of failing.
+        spdlog::debug("client {}: reader {} unavailable ({}); reading from the writer", id_,
+                      reader->target().endpoint.to_string(), got.error->message);
+        reader = nullptr;
+        pool = &worker_.pool(cluster);
+        got = co_await pool->acquire(req);
+      }
       if (got.error) co_return got.error;
       slot.conn = std::move(got.conn);
-      slot.pool = &pool;
+      slot.pool = pool;
+      slot.reader = reader != nullptr;
     }
     if (!session_sets_sql_mode_)
       server_default_nbe_ = (slot.conn->status & status::no_backslash_escapes) != 0;
@@ -397,6 +408,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
     // fresh connection may serve it - unless the session's pinned state died with it.
     const bool had_state = must_keep_backend(cluster);
     slot.xa = false;  // (an open branch died with the connection)
+    slot.reader = false;
     slot.pool->release(std::move(slot.conn));
     if (slot.cursors) {  // the cursors died with the connection
       slot.cursors = 0;
@@ -419,7 +431,12 @@ void client_session::give_back_backend(int cluster, bool reusable) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   if (!slot.conn) return;
   if (!reusable) slot.conn->mark_broken();
-  if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) return;
+  if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) {
+    // A reader's connection never stays with the session (its next statement may write):
+    // state that would pin it (none a replica-safe read leaves) is given up.
+    if (!slot.reader) return;
+    slot.conn->mark_broken();
+  }
   if (slot.xa) {
     // (Only a failure path gets here with the branch open: closing the connection rolls it
     // back, or detaches a prepared one for recovery.)
@@ -429,6 +446,7 @@ void client_session::give_back_backend(int cluster, bool reusable) {
   slot.cursors = 0;  // (a broken connection's cursors are gone with it)
   if (!(slot.conn->status & status::in_trans)) slot.wrote = false;
   slot.last = slot.conn.get();
+  slot.reader = false;
   slot.pool->release(std::move(slot.conn));
 }
 
@@ -637,10 +655,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     co_return n;
   }
   const int cluster = plan_.clusters[0];
-  if (plan_.write) {
-    slots_[static_cast<std::size_t>(cluster)].wrote = true;
-    if (config_->routing.read_your_writes_ms) last_write_ = std::chrono::steady_clock::now();
-  }
+  if (plan_.write) slots_[static_cast<std::size_t>(cluster)].wrote = true;
   backend::connection_pool* reader = read_pool(cluster, exec);
   if (exec) co_return co_await run_prepared(cluster, *exec, reader);
   co_return co_await run_on_backend(response_kind::query, cluster, reader);
@@ -704,6 +719,8 @@ backend::connection_pool* client_session::read_pool(int cluster, const prepared_
   if (!worker_.has_readers(cluster) || !config_->routing.reads_to_readers) return nullptr;
   if (plan_.write || plan_.kind != sql::statement_kind::select || plan_.multi_statement)
     return nullptr;
+  // A cursor keeps its connection after the statement: it stays on the writer.
+  if (exec && (exec->request.flags & cursor_flags)) return nullptr;
   // Transactions (and autocommit off, which opens one with the read), pinned state and
   // a connection the session holds stay where they are: on the writer.
   if (explicit_txn_ || autocommit_off_ || pinned_by_statement_ ||
@@ -990,6 +1007,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
   std::vector<execution::leg_reply> replies;
   co_await execution::collect_replies(legs, replies);
   finish_legs();
+  if (config_->routing.read_your_writes_ms) last_write_ = std::chrono::steady_clock::now();
   std::string applied, failed;
   const mysql_error* first_error = nullptr;
   std::uint64_t affected = 0, last_id = 0;
@@ -1089,7 +1107,10 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
     deadline_.arm(be, std::chrono::milliseconds(max_execution_ms),
                   std::chrono::milliseconds(cluster_cfg.read_timeout_ms));
 
-  const refusal refused = co_await writer_refused_retry(kind, cluster, had_state, request);
+  // (Only writes to clusters with readers can meet a demoted writer.)
+  refusal refused = refusal::none;
+  if (plan_.write && kind == response_kind::query && !slot.reader && worker_.has_readers(cluster))
+    refused = co_await writer_refused_retry(kind, cluster, had_state, request);
   if (watched && refused != refusal::none) co_await deadline_.disarm();
   if (refused == refusal::retry) {
     // A new writer took over: the statement (which never ran) runs there.
@@ -1101,8 +1122,9 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
     mysql_error lost{er::server_lost, "08S01",
                      "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
                          "' (cluster " + be.target().cluster + ") during query"};
-    spdlog::warn("client {}: backend {} ({}) failed during query", id_,
-                 be.target().endpoint.to_string(), be.target().cluster);
+    spdlog::warn("client {}: backend {} ({}) failed during query{}", id_,
+                 be.target().endpoint.to_string(), be.target().cluster,
+                 deadline_.timed_out() ? " (no reply within read_timeout_ms)" : "");
     give_back_backend(cluster, false);
     server_status_ = status::autocommit;
     const bool ok = co_await send_error(lost);
@@ -1119,7 +1141,13 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
   last_error_code_ = tr.error_code();
   if (watched) {
     co_await deadline_.disarm();
-    if (deadline_.killed()) {
+    if (deadline_.timed_out()) {
+      spdlog::warn("client {}: backend {} ({}) sent no reply within read_timeout_ms={}", id_,
+                   be.target().endpoint.to_string(), be.target().cluster,
+                   cluster_cfg.read_timeout_ms);
+      if (had_state || (be.status & status::in_trans) || must_keep_backend(cluster))
+        state_lost_ = true;
+    } else if (deadline_.killed()) {
       // KILL QUERY was sent: the connection is not reused (a late kill must not reach
       // another statement); a transaction or pinned state on it is lost with it.
       spdlog::warn("client {}: statement over max_execution_ms={} on {} ({}): killed", id_,
@@ -1127,10 +1155,6 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       be.mark_broken();
       if (had_state || (be.status & status::in_trans) || must_keep_backend(cluster))
         state_lost_ = true;
-    } else if (deadline_.timed_out()) {
-      spdlog::warn("client {}: backend {} ({}) sent no reply within read_timeout_ms={}", id_,
-                   be.target().endpoint.to_string(), be.target().cluster,
-                   cluster_cfg.read_timeout_ms);
     }
   }
 
@@ -1144,6 +1168,10 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       }
       be.synced_owner = token_;
       be.synced_generation = state_.generation;
+      // (A write, or a COMMIT, just finished: read_your_writes_ms counts from here.)
+      if (config_->routing.read_your_writes_ms &&
+          (plan_.write || plan_.kind == sql::statement_kind::transaction))
+        last_write_ = std::chrono::steady_clock::now();
       if (kind == response_kind::execute && running_ && running_->private_statement) {
         if (be.status & status::cursor_exists) {
           // The execution opened a cursor: the connection stays with the session until the
@@ -1200,9 +1228,7 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
                                                                         const bytes* request) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   backend::backend_connection& be = *slot.conn;
-  if (!plan_.write || !worker_.has_readers(cluster)) co_return refusal::none;
   const int endpoint = be.target().endpoint_index;
-  if (endpoint != worker_.health(cluster).writer()) co_return refusal::none;
   const auto ec = co_await net::buffer_first_frame(be.socket(), be.buffer());
   if (ec) co_return refusal::lost;  // (forward_response reports the lost connection)
   const byte_span frame = be.buffer().readable();
@@ -1217,6 +1243,7 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
                          !in_transaction() && !retried_on_new_writer_;
   if (!may_retry) co_return refusal::none;
   const auto& health = config_->clusters[static_cast<std::size_t>(cluster)].health;
+  if (health.writer_check == config::writer_check_kind::none) co_return refusal::none;
   const auto deadline = std::chrono::steady_clock::now() +
                         2 * std::chrono::milliseconds(health.interval_ms + health.timeout_ms);
   asio::steady_timer pause(co_await asio::this_coro::executor);
@@ -1229,7 +1256,8 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
   spdlog::info("client {}: cluster {}: a write refused by the old writer {} runs on the new one",
                id_, be.target().cluster, be.target().endpoint.to_string());
   be.buffer().consume(protocol::frame_header_size + length);  // the error is the whole reply
-  give_back_backend(cluster, true);
+  co_await deadline_.disarm();  // (a KILL sent meanwhile must not reach the next borrower)
+  give_back_backend(cluster, !deadline_.killed());
   retried_on_new_writer_ = true;
   co_return refusal::retry;
 }
@@ -1269,6 +1297,7 @@ awaitable<client_session::next> client_session::set_option() {
 awaitable<client_session::next> client_session::reset_connection() {
   co_await release_all(true);
   pinned_by_statement_ = false;
+  session_max_execution_ms_ = -1;
   end_explicit_transaction();
   server_status_ = status::autocommit;
   const std::uint64_t generation = state_.generation;

@@ -50,7 +50,8 @@ class client_session {
   // A backend connection held for one cluster (indexes of config::clusters).
   struct cluster_slot {
     std::unique_ptr<backend::backend_connection> conn;
-    backend::connection_pool* pool = nullptr;           // where `conn` came from
+    backend::connection_pool* pool = nullptr;  // where `conn` came from
+    bool reader = false;  // `conn` is a reader's (for one replica-safe read, never kept)
     const backend::backend_connection* last = nullptr;  // preferred next time
     bool wrote = false;                                 // wrote in the current transaction
     bool xa = false;  // the session's XA branch is open on `conn` (transactions.cross_shard: xa)

@@ -75,7 +75,8 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   const sql::statement_kind plan_kind = plan_.kind;
   const bool fixed_write = plan_.write, fixed_tableless = plan_.tableless,
              fixed_broadcast_read = plan_.broadcast_read;
-  const bool fixed_replica_ok = plan_.kind == sql::statement_kind::select && !plan_.write &&
+  const bool fixed_replica_ok = fixed && worker_.has_readers(plan_.clusters[0]) &&
+                                plan_.kind == sql::statement_kind::select && !plan_.write &&
                                 !plan_.multi_statement &&
                                 routing::replica_may_answer(worker_.router().parsed());
   const int fixed_cluster = fixed ? plan_.clusters[0] : -1;

@@ -47,10 +47,11 @@ void server::learn_server_version() {
   asio::co_spawn(
       w.context(),
       [&w]() -> awaitable<std::string> {
-        auto got = co_await w.pool(w.default_cluster()).acquire({});
+        backend::connection_pool& pool = w.pool(w.default_cluster());
+        auto got = co_await pool.acquire({});
         if (!got.conn) co_return std::string();
         std::string v = got.conn->server_version();
-        w.pool(w.default_cluster()).release(std::move(got.conn));
+        pool.release(std::move(got.conn));
         co_return v;
       },
       [answer](std::exception_ptr e, std::string v) { answer->set_value(e ? std::string() : v); });

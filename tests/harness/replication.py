@@ -32,13 +32,14 @@ Do not write to a replica as root (root bypasses read_only): such a write gets a
 with ``gtid_strict_mode``, stops the replica's SQL thread at the next replicated transaction.
 The helpers below run as root over the unix socket unless stated otherwise.
 """
+import shutil
 import threading
 import time
 
 import pymysql
 
 from .mariadb_server import APP_USER, MariaDBServer
-from .netutil import LOOPBACK
+from .netutil import LOOPBACK, pid_alive
 
 REPL_USER = "repl"
 REPL_PASSWORD = "repl"
@@ -121,6 +122,7 @@ def _change_master(replica, primary, delay=0):
         f"CHANGE MASTER TO MASTER_HOST='{LOOPBACK}', MASTER_PORT={primary.port}, "
         f"MASTER_USER='{REPL_USER}', MASTER_PASSWORD='{REPL_PASSWORD}', "
         f"MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_DELAY={int(delay)}",
+        "SET GLOBAL rpl_semi_sync_slave_enabled=ON",
         "START SLAVE",
     ])
 
@@ -128,6 +130,13 @@ def _change_master(replica, primary, delay=0):
 def start_pair(name, primary_port, replica_port, basedir):
     """Start `<name>-primary` and `<name>-replica` under basedir (in parallel); returns
     (primary, replica), the replica replicating from the primary, read_only=ON, caught up."""
+    # A pair starts from empty data directories: the replica replays the primary's binlog
+    # from its start, which a previous run (promotions, swapped roles) would contradict.
+    for role in ("primary", "replica"):
+        old = MariaDBServer(f"{name}-{role}", primary_port, basedir)
+        if pid_alive(old.pid):
+            old.stop()
+        shutil.rmtree(old.dir, ignore_errors=True)
     primary = MariaDBServer(f"{name}-primary", primary_port, basedir, log_bin=True)
     replica = MariaDBServer(f"{name}-replica", replica_port, basedir, log_bin=True,
                             extra_args=[READ_ONLY_ARG])
@@ -153,6 +162,7 @@ def start_pair(name, primary_port, replica_port, basedir):
         _change_master(replica, primary)
         wait_running(replica)
         wait_caught_up(primary, replica)
+        _enable_semi_sync_primary(primary, replica)
     except Exception:
         primary.stop()
         replica.stop()
@@ -214,9 +224,41 @@ def wait_caught_up(primary, replica, timeout=30):
         conn.close()
 
 
-def promote(replica):
-    """What a failover does: STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=0."""
-    _run(replica, ["STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only=0"])
+def _enable_semi_sync_primary(primary, replica, timeout=10):
+    """Lossless semi-sync (AFTER_SYNC) on `primary` once `replica` acknowledges: a commit is
+    answered only after the replica has it, as with Aurora's shared storage no write a client
+    saw committed is lost when the replica is promoted."""
+    _run(primary, ["SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC",
+                   "SET GLOBAL rpl_semi_sync_master_timeout=10000",
+                   "SET GLOBAL rpl_semi_sync_master_enabled=ON"])
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = _run(primary, ["SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"])
+        if rows and int(rows[0][1]) >= 1:
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{replica.name} never became a semi-sync replica of {primary.name}")
+        time.sleep(0.05)
+
+
+def promote(replica, timeout=30):
+    """What a failover does: stop receiving, apply everything already received (with lossless
+    semi-sync that is every transaction a client saw committed), then STOP SLAVE; RESET SLAVE
+    ALL; SET GLOBAL read_only=0."""
+    _run(replica, ["STOP SLAVE IO_THREAD"])
+    st = slave_status(replica)
+    received = st.get("Gtid_IO_Pos") if st else None
+    if received:
+        conn = replica.root_connect(read_timeout=timeout + 10)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT MASTER_GTID_WAIT(%s, %s)", (received, timeout))
+                if cur.fetchone()[0] != 0:
+                    raise TimeoutError(f"{replica.name} did not apply its relay log ({received})")
+        finally:
+            conn.close()
+    _run(replica, ["STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL rpl_semi_sync_master_enabled=OFF",
+                   "SET GLOBAL read_only=0"])
     _set_read_only_arg(replica, False)
 
 
@@ -226,12 +268,14 @@ def demote_to_replica_of(server, primary, timeout=30):
     Its replication starts from its own @@gtid_binlog_pos (it has everything up to there), so it
     must not have transactions the new primary lacks (gtid_strict_mode reports that as an error).
     """
-    _run(server, ["SET GLOBAL read_only=1", "STOP SLAVE", "RESET SLAVE ALL",
+    _run(server, ["SET GLOBAL read_only=1", "SET GLOBAL rpl_semi_sync_master_enabled=OFF",
+                  "STOP SLAVE", "RESET SLAVE ALL",
                   "SET GLOBAL gtid_slave_pos=@@GLOBAL.gtid_binlog_pos"])
     _set_read_only_arg(server, True)
     _change_master(server, primary)
     wait_running(server, timeout)
     wait_caught_up(primary, server, timeout)
+    _enable_semi_sync_primary(primary, server)
 
 
 def set_delay(replica, seconds):

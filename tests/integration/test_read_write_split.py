@@ -274,6 +274,10 @@ class ReadWriteSplitTest(unittest.TestCase):
             time.sleep(1.0)
             self.assertGreater(len(acked), 10, f"no writes before the drill: {errors[:3]}")
             repl.wait_caught_up(writer, reader)
+            # Lossless semi-sync (as Aurora's shared storage): every acknowledged commit has
+            # reached the replica, so a failover may lose none.
+            self.assertEqual(writer.sql("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")[0][1],
+                             "ON")
             outage["kill"] = time.monotonic()
             writer.kill()
             repl.promote(reader)

@@ -1350,6 +1350,19 @@ clusters:
                7,
                25,
                {"needs a lag measurement"}});
+  check_error(
+      {"lag in seconds", head + "    max_replica_lag_ms: 500\n" + tail, 6, 25, {"whole seconds"}});
+  check_error({"heartbeat lag within one interval",
+               head + "    health: {lag_check: heartbeat, heartbeat_table: a.b}\n" +
+                   "    max_replica_lag_ms: 1000\n" + tail,
+               7,
+               25,
+               {"must exceed health.interval_ms"}});
+  check_error({"heartbeat table unused",
+               head + "    health: {heartbeat_table: a.b}\n" + tail,
+               6,
+               31,
+               {"heartbeat_table is used by lag_check: heartbeat only"}});
   check_error({"reads",
                head + tail + "routing: {reads: replicas}\n",
                7,
