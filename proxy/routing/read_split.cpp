@@ -6,18 +6,6 @@ namespace shardgate::routing {
 
 namespace {
 
-bool text_is(const parsed_statement& p, std::size_t i, std::string_view upper) noexcept {
-  if (i >= p.tokens.size() || p.tokens[i].kind != sql::token_kind::identifier) return false;
-  const std::string_view t = p.token_text(static_cast<std::uint32_t>(i));
-  if (t.size() != upper.size()) return false;
-  for (std::size_t k = 0; k < t.size(); ++k) {
-    char c = t[k];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[k]) return false;
-  }
-  return true;
-}
-
 // Functions a replica must not run for the writer.
 constexpr std::string_view writer_functions[] = {
     "LAST_INSERT_ID",   "FOUND_ROWS",     "ROW_COUNT",         "NEXTVAL",
@@ -42,12 +30,12 @@ bool replica_may_answer(const parsed_statement& p) noexcept {
     if (t.code == keyword_id("FOR") &&
         (p.is_keyword(i + 1, keyword_id("UPDATE")) || p.is_keyword(i + 1, keyword_id("SHARE"))))
       return false;
-    if (t.code == keyword_id("LOCK") && text_is(p, i + 1, "IN")) return false;
-    if ((text_is(p, i, "NEXT") || text_is(p, i, "PREVIOUS")) && text_is(p, i + 1, "VALUE"))
+    if (t.code == keyword_id("LOCK") && word_is(p, i + 1, "IN")) return false;
+    if ((word_is(p, i, "NEXT") || word_is(p, i, "PREVIOUS")) && word_is(p, i + 1, "VALUE"))
       return false;
     if (i + 1 < n && p.tokens[i + 1].kind == sql::token_kind::lparen)
       for (const auto name : writer_functions)
-        if (text_is(p, i, name)) return false;
+        if (word_is(p, i, name)) return false;
   }
   return true;
 }

@@ -79,19 +79,6 @@ const char* kind_word(statement_kind k) {
   }
 }
 
-// Token i is the unquoted word `upper` (any case): for words the keyword table lacks.
-bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) {
-  if (i >= p.tokens.size() || p.tokens[i].kind != sql::token_kind::identifier) return false;
-  const std::string_view t = p.token_text(static_cast<std::uint32_t>(i));
-  if (t.size() != upper.size()) return false;
-  for (std::size_t k = 0; k < t.size(); ++k) {
-    char c = t[k];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[k]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void router::refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message) {

@@ -175,6 +175,9 @@ struct parse_options {
   bool no_backslash_escapes = false;
 };
 
+// Token i is the unquoted word `upper` (any case): for words the keyword table lacks.
+bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) noexcept;
+
 // Parses `sql` (one statement; callers split multi-statement texts) against the sharding
 // configuration. Tables are resolved to their configuration here.
 void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
