@@ -18,13 +18,16 @@ bool cluster_health::serves_reads(int index) const noexcept {
   if (index == writer()) return false;
   const endpoint_health& e = at(index);
   if (!e.reachable.load(std::memory_order_relaxed)) return false;
-  if (max_lag_ms_ == 0) return true;
-  const std::int64_t lag = e.lag_ms.load(std::memory_order_relaxed);
-  return lag >= 0 && lag <= static_cast<std::int64_t>(max_lag_ms_);
+  return max_lag_ms_ == 0 || e.lag_ok.load(std::memory_order_relaxed);
 }
 
 fleet_health::fleet_health(const config::config& cfg) {
   for (const auto& c : cfg.clusters) clusters.push_back(std::make_unique<cluster_health>(c));
+}
+
+bool within_lag_limit(bool was_within, std::int64_t lag_ms, std::uint32_t max_ms) noexcept {
+  if (lag_ms < 0) return false;
+  return lag_ms <= static_cast<std::int64_t>(was_within ? max_ms : max_ms / 2);
 }
 
 int choose_writer(int current, std::span<const endpoint_observation> endpoints) noexcept {

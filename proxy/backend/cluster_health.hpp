@@ -20,6 +20,8 @@ struct endpoint_health {
   std::atomic<bool> reachable{true};     // optimistic until the first check says otherwise
   std::atomic<bool> writable{false};     // the last check found it writable
   std::atomic<std::int64_t> lag_ms{-1};  // replicas: -1 unknown (not replicating, stopped)
+  // Within max_replica_lag_ms (see within_lag_limit); false until measured.
+  std::atomic<bool> lag_ok{false};
   std::atomic<std::uint32_t> failures_in_a_row{0};  // checks that failed since the last success
   std::atomic<std::uint64_t> checks{0};
   std::atomic<std::uint64_t> failed_checks{0};
@@ -70,6 +72,12 @@ struct fleet_health {
 };
 
 // ---- pure decisions ----------------------------------------------------------------
+
+// Whether a replica's measured lag lets it serve reads, with hysteresis: one that was
+// within the limit stays so up to `max_ms`; one that fell behind serves again only once it
+// is back under half the limit (so a replica hovering at the limit does not flip every
+// check). A negative lag (unknown, replication stopped) never is.
+bool within_lag_limit(bool was_within, std::int64_t lag_ms, std::uint32_t max_ms) noexcept;
 
 struct endpoint_observation {
   bool reachable = false;

@@ -163,7 +163,8 @@ awaitable<void> health_checker::check(probe& p) {
     spdlog::info("cluster {}: endpoint {} is reachable again", p.target.cluster, ep);
   p.reachable = reachable;
   if (ch.max_lag_ms() > 0 && reachable && !writable) {
-    const bool within = lag >= 0 && lag <= static_cast<std::int64_t>(ch.max_lag_ms());
+    const bool within = within_lag_limit(p.lag_within, lag, ch.max_lag_ms());
+    eh.lag_ok.store(within, std::memory_order_relaxed);
     if (p.lag_within && !within)
       spdlog::warn(
           "cluster {}: replica {} {} (max_replica_lag_ms {}): reads skip it until it catches up",

@@ -95,8 +95,7 @@ TEST(cluster_health, which_endpoints_serve_reads) {
   EXPECT_EQ(h.weight(2), 2u);
   EXPECT_FALSE(h.serves_reads(0));  // the writer
   EXPECT_FALSE(h.serves_reads(1));  // lag unknown yet, and a limit is set
-  h.at(1).lag_ms = 100;
-  h.at(2).lag_ms = 900;
+  h.at(1).lag_ok = true;            // (what the checker stores from within_lag_limit)
   EXPECT_TRUE(h.serves_reads(1));
   EXPECT_FALSE(h.serves_reads(2));  // too far behind
   h.at(1).reachable = false;
@@ -104,9 +103,21 @@ TEST(cluster_health, which_endpoints_serve_reads) {
   h.set_writer(2);
   EXPECT_EQ(h.writer_changes(), 1u);
   h.at(0).reachable = true;
-  h.at(0).lag_ms = 0;
+  h.at(0).lag_ok = true;
   EXPECT_TRUE(h.serves_reads(0));  // the old writer, now a replica
   EXPECT_FALSE(h.serves_reads(2));
+}
+
+TEST(within_lag_limit, hysteresis) {
+  EXPECT_TRUE(within_lag_limit(true, 0, 1000));
+  EXPECT_TRUE(within_lag_limit(true, 1000, 1000));
+  EXPECT_FALSE(within_lag_limit(true, 1001, 1000));
+  EXPECT_FALSE(within_lag_limit(true, -1, 1000));  // unknown / replication stopped
+  // Fell behind: back only under half the limit.
+  EXPECT_FALSE(within_lag_limit(false, 900, 1000));
+  EXPECT_FALSE(within_lag_limit(false, 501, 1000));
+  EXPECT_TRUE(within_lag_limit(false, 500, 1000));
+  EXPECT_FALSE(within_lag_limit(false, -1, 1000));
 }
 
 TEST(cluster_health, without_a_lag_limit_unknown_lag_serves) {
