@@ -9,8 +9,9 @@
 
 namespace shardgate::admin {
 
-admin_server::admin_server(asio::io_context& context, const config::admin_config& cfg)
-    : context_(context), config_(cfg), acceptor_(context) {}
+admin_server::admin_server(asio::io_context& context, const config::admin_config& cfg,
+                           std::shared_ptr<const routing::topology> topology)
+    : context_(context), config_(cfg), acceptor_(context), routes_(std::move(topology)) {}
 
 std::string admin_server::start() {
   error_code ec;
@@ -57,16 +58,29 @@ awaitable<void> admin_server::serve(tcp::socket socket) {
   std::string_view line = head.substr(0, head.find("\r\n"));
   std::string status = "404 Not Found";
   std::string body = "not found\n";
+  std::string type = "text/plain; charset=utf-8";
   if (line.starts_with("GET /healthz ") || line.starts_with("HEAD /healthz ")) {
     status = "200 OK";
     body = "ok\n";
+  } else if (line.starts_with("GET /route?") || line.starts_with("GET /route ")) {
+    // "GET /route?QUERY HTTP/1.1"
+    std::string_view target = line.substr(4);
+    target = target.substr(0, target.find(' '));
+    const auto q = target.find('?');
+    const http_answer a =
+        routes_.explain(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+    status = a.status == 200   ? "200 OK"
+             : a.status == 422 ? "422 Unprocessable Entity"
+                               : "400 Bad Request";
+    body = a.body;
+    type = "application/json";
   } else if (!line.starts_with("GET ") && !line.starts_with("HEAD ")) {
     status = "405 Method Not Allowed";
     body = "method not allowed\n";
   }
-  std::string response = "HTTP/1.1 " + status +
-                         "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
+                         "\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\nConnection: close\r\n\r\n" + body;
   co_await asio::async_write(socket, asio::buffer(response), nothrow_awaitable);
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);

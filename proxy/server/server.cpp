@@ -159,7 +159,8 @@ int server::run() {
 
   std::unique_ptr<admin::admin_server> admin;
   if (config_->admin.enabled) {
-    admin = std::make_unique<admin::admin_server>(first.context(), config_->admin);
+    admin = std::make_unique<admin::admin_server>(
+        first.context(), config_->admin, std::make_shared<const routing::topology>(config_));
     std::promise<std::string> started;
     asio::post(first.context(), [&] { started.set_value(admin->start()); });
     if (std::string err = started.get_future().get(); !err.empty()) {

@@ -120,6 +120,37 @@ class ShardingTest(testbase.ProxyTestCase):
             cols = [r[0] for r in self.direct_rows(s, "SHOW COLUMNS FROM orders")]
             self.assertNotIn("extra", cols, s.name)
 
+    def test_9_admin_route_endpoint(self):
+        """GET /route on the admin port answers where a key (or a statement) goes, as the
+        proxy routes it: checked against the shard each order landed on in test_2."""
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        def get(query):
+            url = f"http://{LOOPBACK}:{self.proxy.admin_port}/route?{urllib.parse.urlencode(query)}"
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    return r.status, json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read())
+        for day, seq in ((CUTOVER - datetime.timedelta(days=1), 7), (CUTOVER, 6), (CUTOVER, 7)):
+            key = order_no(day, seq)
+            status, body = get({"table": "orders", "key": key})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["clusters"], [expected_shard(key, self.names)], body)
+            rows = self.direct_rows(self.shards[self.names.index(body["clusters"][0])],
+                                    f"SELECT COUNT(*) FROM orders WHERE order_no = '{key}'")
+            self.assertEqual(rows[0][0], 1, f"{key} is not on {body['clusters'][0]}")
+        status, body = get({"sql": "SELECT * FROM members WHERE member_id = 1500"})
+        self.assertEqual((status, body["action"], body["clusters"]), (200, "single", [self.names[1]]))
+        status, body = get({"table": "orders", "key": "not-an-order"})
+        self.assertEqual(status, 422)
+        self.assertIn("is not a valid order_number", body["error"]["message"])
+        status, body = get({"key": "1"})
+        self.assertEqual(status, 400)
+
     def test_2_ten_thousand_orders_land_on_their_shards(self):
         rng = random.Random(7)
         days = [CUTOVER + datetime.timedelta(days=d) for d in range(-5, 5)]  # both generations
