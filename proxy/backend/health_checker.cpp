@@ -200,35 +200,31 @@ awaitable<void> health_checker::check_once(probe& p, bool& reachable, bool& writ
   std::vector<backend_connection::value_column> columns;
   const config::health_config& h = p.cfg->health;
 
-  // Which endpoint writes. (SHOW statements: they leave the servers' Com_select alone.)
+  // Which endpoint writes. (read_only asks with SHOW: it leaves the servers' Com_select alone.)
+  if (h.writer_check != config::writer_check_kind::none) {
+    const std::string_view q =
+        h.writer_check == config::writer_check_kind::read_only
+            ? "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only', 'innodb_read_only')"
+            : "SELECT SERVER_ID, SESSION_ID, REPLICA_LAG_IN_MILLISECONDS FROM "
+              "information_schema.replica_host_status";
+    auto err = co_await conn.query_rows(q, rows, columns, 1024);
+    if (err) {
+      problem = "writer check: " + err->message;
+      reachable = !conn.broken();
+      co_return;
+    }
+  }
   switch (h.writer_check) {
     case config::writer_check_kind::none:
       writable = p.index == 0;
       break;
     case config::writer_check_kind::read_only: {
-      const std::string_view q =
-          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only', 'innodb_read_only')";
-      auto err = co_await conn.query_rows(q, rows, columns, 16);
-      if (err) {
-        problem = "writer check: " + err->message;
-        reachable = !conn.broken();
-        co_return;
-      }
       writable = !rows.empty();
       for (const auto& row : rows)
         if (row.size() < 2 || !row[1] || (*row[1] != "OFF" && *row[1] != "0")) writable = false;
       break;
     }
     case config::writer_check_kind::aurora_replica_status: {
-      const std::string_view q =
-          "SELECT SERVER_ID, SESSION_ID, REPLICA_LAG_IN_MILLISECONDS FROM "
-          "information_schema.replica_host_status";
-      auto err = co_await conn.query_rows(q, rows, columns, 1024);
-      if (err) {
-        problem = "writer check: " + err->message;
-        reachable = !conn.broken();
-        co_return;
-      }
       std::vector<aurora_row> parsed;
       for (const auto& row : rows) {
         if (row.size() < 3 || !row[0] || !row[1]) continue;

@@ -1611,15 +1611,8 @@ int parser::key_owner(const operand& col) const {
 }  // namespace
 
 bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) noexcept {
-  if (i >= p.tokens.size() || p.tokens[i].kind != sql::token_kind::identifier) return false;
-  const std::string_view t = p.token_text(static_cast<std::uint32_t>(i));
-  if (t.size() != upper.size()) return false;
-  for (std::size_t k = 0; k < t.size(); ++k) {
-    char c = t[k];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[k]) return false;
-  }
-  return true;
+  return i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::identifier &&
+         sql::is_keyword(p.token_text(static_cast<std::uint32_t>(i)), upper);
 }
 
 void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,

@@ -663,47 +663,38 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
 
 // SET [SESSION] shardgate_max_execution_ms = N | DEFAULT (also as @@[session.]...): a
 // ShardGate setting, answered here (the servers do not know it).
-std::optional<client_session::next> client_session::shardgate_setting() {
+bool client_session::shardgate_setting() {
   const routing::parsed_statement& p = worker_.router().parsed();
-  std::size_t i = 1;
-  auto text = [&](std::size_t k) { return p.token_text(static_cast<std::uint32_t>(k)); };
-  auto word = [&](std::size_t k, std::string_view upper) {
-    if (k >= p.tokens.size() || p.tokens[k].kind != sql::token_kind::identifier) return false;
-    const std::string_view t = text(k);
-    return t.size() == upper.size() &&
-           std::equal(t.begin(), t.end(), upper.begin(), [](char a, char b) {
-             return (a >= 'a' && a <= 'z' ? static_cast<char>(a - 32) : a) == b;
-           });
+  const auto text = [&](std::size_t k) { return p.token_text(static_cast<std::uint32_t>(k)); };
+  const auto is = [&](std::size_t k, sql::token_kind kind) {
+    return k < p.tokens.size() && p.tokens[k].kind == kind;
   };
-  if (word(i, "SESSION") || word(i, "LOCAL")) ++i;
+  std::size_t i = 1;
+  if (routing::word_is(p, i, "SESSION") || routing::word_is(p, i, "LOCAL")) ++i;
   std::string_view name;
-  if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::system_variable) {
-    name = text(i);
-    name.remove_prefix(2);
-    for (std::string_view prefix : {"session.", "SESSION.", "local.", "LOCAL."})
-      if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
-  } else if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::identifier) {
+  if (is(i, sql::token_kind::system_variable)) {
+    name = text(i).substr(2);
+    for (std::string_view scope : {"SESSION.", "LOCAL."})
+      if (name.size() > scope.size() && sql::is_keyword(name.substr(0, scope.size()), scope))
+        name.remove_prefix(scope.size());
+  } else if (is(i, sql::token_kind::identifier)) {
     name = text(i);
   }
-  constexpr std::string_view setting = "shardgate_max_execution_ms";
-  if (name.size() != setting.size() ||
-      !std::equal(name.begin(), name.end(), setting.begin(),
-                  [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; }))
-    return std::nullopt;
+  if (!sql::is_keyword(name, "SHARDGATE_MAX_EXECUTION_MS")) return false;
   ++i;
-  std::int64_t value = -2;
-  if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::op &&
-      (text(i) == "=" || text(i) == ":="))
-    ++i;
-  if (word(i, "DEFAULT")) {
+  if (is(i, sql::token_kind::op) && (text(i) == "=" || text(i) == ":=")) ++i;
+  std::int64_t value = -2;  // (not valid)
+  if (routing::word_is(p, i, "DEFAULT")) {
     value = -1;
-  } else if (i < p.tokens.size() && p.tokens[i].kind == sql::token_kind::number) {
+  } else if (is(i, sql::token_kind::number)) {
     const std::string_view v = text(i);
     std::int64_t n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec == std::errc() && end == v.data() + v.size() && n >= 0 && n <= 86'400'000) value = n;
   }
-  if (value == -2 || i + 1 != p.tokens.size() - 1) {
+  ++i;
+  while (is(i, sql::token_kind::semicolon)) ++i;  // (a trailing ';' is fine)
+  if (value == -2 || !is(i, sql::token_kind::end)) {
     pending_setting_error_ = mysql_error{
         er::wrong_value, "HY000",
         "ShardGate: SET shardgate_max_execution_ms takes a number of milliseconds from 0 (no "
@@ -712,7 +703,7 @@ std::optional<client_session::next> client_session::shardgate_setting() {
     session_max_execution_ms_ = value;
     pending_setting_error_.reset();
   }
-  return next::keep_going;  // (the reply is sent by run_statement)
+  return true;
 }
 
 backend::connection_pool* client_session::read_pool(int cluster, const prepared_run* exec) {
@@ -1119,16 +1110,9 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
   if (refused == refusal::lost) {
     // (Reported here: a socket read again after a reset may never complete.)
     be.mark_failed();
-    mysql_error lost{er::server_lost, "08S01",
-                     "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
-                         "' (cluster " + be.target().cluster + ") during query"};
-    spdlog::warn("client {}: backend {} ({}) failed during query{}", id_,
-                 be.target().endpoint.to_string(), be.target().cluster,
-                 deadline_.timed_out() ? " (no reply within read_timeout_ms)" : "");
-    give_back_backend(cluster, false);
-    server_status_ = status::autocommit;
-    const bool ok = co_await send_error(lost);
-    co_return ok && !had_state ? next::keep_going : next::close;
+    const std::string why =
+        deadline_.timed_out() ? "during query (no reply within read_timeout_ms)" : "during query";
+    co_return co_await backend_lost(cluster, had_state, why, true);
   }
 
   session::state_tracker tracker(&state_, &be.state);
@@ -1145,17 +1129,17 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       spdlog::warn("client {}: backend {} ({}) sent no reply within read_timeout_ms={}", id_,
                    be.target().endpoint.to_string(), be.target().cluster,
                    cluster_cfg.read_timeout_ms);
-      if (had_state || (be.status & status::in_trans) || must_keep_backend(cluster))
-        state_lost_ = true;
     } else if (deadline_.killed()) {
       // KILL QUERY was sent: the connection is not reused (a late kill must not reach
-      // another statement); a transaction or pinned state on it is lost with it.
+      // another statement).
       spdlog::warn("client {}: statement over max_execution_ms={} on {} ({}): killed", id_,
                    max_execution_ms, be.target().endpoint.to_string(), be.target().cluster);
       be.mark_broken();
-      if (had_state || (be.status & status::in_trans) || must_keep_backend(cluster))
-        state_lost_ = true;
     }
+    // A transaction or pinned state on the given-up connection is lost with it.
+    if ((deadline_.timed_out() || deadline_.killed()) &&
+        (had_state || (be.status & status::in_trans) || must_keep_backend(cluster)))
+      state_lost_ = true;
   }
 
   switch (result.status) {
@@ -1201,21 +1185,28 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       const std::string why = result.status == execution::forward_status::protocol_error
                                   ? std::string("(malformed reply)")
                                   : "during query (" + result.ec.message() + ")";
-      spdlog::warn("client {}: backend {} ({}) failed {}", id_, be.target().endpoint.to_string(),
-                   be.target().cluster, why);
-      mysql_error lost{er::server_lost, "08S01",
-                       "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
-                           "' (cluster " + be.target().cluster + ") " + why};
-      give_back_backend(cluster, false);
-      server_status_ = status::autocommit;
-      if (!can_report) co_return next::close;
-      const bool ok = co_await send_error(lost);
-      // A transaction or pinned session state died with the backend connection: end the
-      // client connection too, exactly as a direct connection would have ended.
-      co_return ok && !had_state ? next::keep_going : next::close;
+      co_return co_await backend_lost(cluster, had_state, why, can_report);
     }
   }
   co_return next::close;
+}
+
+awaitable<client_session::next> client_session::backend_lost(int cluster, bool had_state,
+                                                             const std::string& why,
+                                                             bool can_report) {
+  const backend::backend_connection& be = *slots_[static_cast<std::size_t>(cluster)].conn;
+  spdlog::warn("client {}: backend {} ({}) failed {}", id_, be.target().endpoint.to_string(),
+               be.target().cluster, why);
+  const mysql_error lost{er::server_lost, "08S01",
+                         "Lost connection to MySQL server at '" + be.target().endpoint.to_string() +
+                             "' (cluster " + be.target().cluster + ") " + why};
+  give_back_backend(cluster, false);
+  server_status_ = status::autocommit;
+  if (!can_report) co_return next::close;
+  const bool ok = co_await send_error(lost);
+  // A transaction or pinned session state died with the backend connection: end the
+  // client connection too, exactly as a direct connection would have ended.
+  co_return ok && !had_state ? next::keep_going : next::close;
 }
 
 // A write sent to the writer came back refused as read-only (1290 / 1836): the endpoint

@@ -101,6 +101,11 @@ class client_session {
   // `cluster` and streams the reply to the client.
   awaitable<next> exchange(protocol::response_kind kind, int cluster, bool had_state,
                            const protocol::bytes* request);
+  // The backend connection of `cluster` failed `why` ("during query (...)"): it is given
+  // back broken and the client told (if `can_report`: at a packet boundary); the client
+  // connection ends when session state died with it.
+  awaitable<next> backend_lost(int cluster, bool had_state, const std::string& why,
+                               bool can_report);
   // After a write is sent to a cluster with readers: whether the writer refused it as
   // read-only and it should run again on the new writer (retry), or the connection was
   // lost before a reply (lost), or the reply goes to the client as usual (none).
@@ -143,9 +148,9 @@ class client_session {
   // an autocommit read that a replica can answer (routing.reads: readers), else null (the
   // writer).
   backend::connection_pool* read_pool(int cluster, const prepared_run* exec);
-  // A SET of ShardGate's own session setting (shardgate_max_execution_ms): applied, with
-  // pending_setting_error_ set if its value is wrong; nullopt: not one.
-  std::optional<next> shardgate_setting();
+  // A SET of ShardGate's own session setting (shardgate_max_execution_ms): true when it is
+  // one (applied, or pending_setting_error_ says why not); the caller answers it.
+  bool shardgate_setting();
   std::optional<protocol::mysql_error> pending_setting_error_;
   // Opens the session's explicit transaction on `cluster` if it is not open there yet.
   awaitable<std::optional<protocol::mysql_error>> join_transaction(int cluster);

@@ -73,10 +73,10 @@ class StatementDeadlineTest(unittest.TestCase):
 
     def test_session_setting(self):
         cur = self.connect(self.proxy).cursor()
-        cur.execute("SET SESSION shardgate_max_execution_ms = 0")  # no deadline
+        cur.execute("SET SESSION shardgate_max_execution_ms = 0;")  # no deadline
         got, took = self.timed(cur, "SELECT SLEEP(0.8)")
         self.assertEqual(got, ((0,),))
-        cur.execute("SET @@shardgate_max_execution_ms = 150")
+        cur.execute("SET @@Session.shardgate_max_execution_ms = 150")
         got, took = self.timed(cur, "SELECT SLEEP(3)")
         self.assertEqual(got.args[0], ER_QUERY_INTERRUPTED, got)
         self.assertLess(took, 1.5)
