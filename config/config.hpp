@@ -87,11 +87,32 @@ struct cluster_config {
   std::vector<endpoint> endpoints() const;
 };
 
+// A token bucket: `per_second` tokens a second, holding at most `burst`; a statement (or a
+// login) takes one. Off when per_second is 0.
+struct rate_limit_config {
+  double per_second = 0;
+  std::uint32_t burst = 0;        // >= 1 when enabled
+  std::uint32_t max_wait_ms = 0;  // how long a statement over the limit waits for a token
+  bool enabled() const { return per_second > 0; }
+};
+
 struct user_config {
   std::string name;
   // SHA1(SHA1(password)); nullopt for an empty password.
   std::optional<protocol::sha1_digest> password_stage2;
   std::string default_schema;
+  rate_limit_config rate_limit;             // statements, over all of the user's connections
+  rate_limit_config client_ip_rate_limit;   // statements, one bucket per (user, client IP)
+  std::uint32_t max_connections = 0;        // concurrent client connections (0: unlimited)
+  rate_limit_config connection_rate_limit;  // logins (max_wait_ms unused)
+};
+
+// Failed-login throttling per client IP: `max_failures` failed logins within `window_s`
+// block the IP's logins for `block_s` (max_failures 0: off).
+struct failed_login_config {
+  std::uint32_t max_failures = 100;
+  std::uint32_t window_s = 60;
+  std::uint32_t block_s = 60;
 };
 
 struct listen_config {
@@ -104,12 +125,14 @@ struct listen_config {
   std::uint32_t shutdown_timeout_s = 10;
   std::uint32_t connect_timeout_s = 10;  // to finish the handshake and login
   std::uint32_t write_timeout_s = 60;    // a client that reads nothing this long is dropped
+  failed_login_config failed_logins;
 };
 
 struct admin_config {
   bool enabled = true;
   std::string address = "127.0.0.1";
   std::uint16_t port = 9104;
+  bool metrics = true;  // GET /metrics (Prometheus text)
 };
 
 // How statements are run across shards.
@@ -151,6 +174,17 @@ struct transactions_config {
 
 struct logging_config {
   std::string level = "info";
+  std::uint32_t slow_query_ms = 1000;  // statements slower than this are logged (0: off)
+  // Where slow statements are logged (empty: the main log); relative paths are made
+  // relative to the config file's directory.
+  std::string slow_log;
+  std::uint32_t query_stats_size = 200;  // fingerprints tracked per worker (0: off)
+};
+
+// Reloading the configuration when its file changes.
+struct reload_config {
+  bool watch = true;                 // poll the file for changes
+  std::uint32_t interval_ms = 1000;  // how often (>= 100)
 };
 
 // ---- sharding ----------------------------------------------------------------------
@@ -254,6 +288,9 @@ struct config {
   routing_config routing;
   transactions_config transactions;
   logging_config logging;
+  reload_config reload;
+  std::string source_text;  // the bytes the snapshot was loaded from
+  std::string checksum;     // SHA-256 of source_text, lower-case hex
 
   const user_config* find_user(std::string_view name) const;
   const cluster_config* find_cluster(std::string_view name) const;

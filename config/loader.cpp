@@ -1,14 +1,15 @@
 #include "config/loader.hpp"
 
+#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <initializer_list>
 #include <set>
 #include <sstream>
@@ -67,6 +68,20 @@ std::uint64_t integer(const YAML::Node& node, std::string_view what, std::uint64
   if (v < min || v > max)
     fail(node, std::string(what) + " must be between " + std::to_string(min) + " and " +
                    std::to_string(max) + ", got " + text);
+  return v;
+}
+
+// A decimal number (1, 0.5, 2.5e3) in (0, max]; max is a whole number.
+double positive_number(const YAML::Node& node, std::string_view what, double max) {
+  if (!node.IsScalar()) fail(node, std::string(what) + " must be a number");
+  const std::string text = node.as<std::string>();
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v))
+    fail(node, std::string(what) + " must be a number, got '" + text + "'");
+  if (!(v > 0) || v > max)
+    fail(node, std::string(what) + " must be above 0 and at most " +
+                   std::to_string(static_cast<std::uint64_t>(max)) + ", got " + text);
   return v;
 }
 
@@ -133,10 +148,36 @@ std::string secret(const YAML::Node& parent, std::string_view where, bool requir
   return {};
 }
 
+// A path as written, made relative to the config file's directory unless absolute.
+std::string relative_to_config(const YAML::Node& node, std::string_view what,
+                               const std::string& source) {
+  std::string path = scalar(node, what);
+  if (path.empty()) fail(node, std::string(what) + " must not be empty");
+  if (path.front() != '/') {
+    const auto slash = source.rfind('/');
+    if (slash != std::string::npos) path = source.substr(0, slash + 1) + path;
+  }
+  return path;
+}
+
+void parse_failed_logins(const YAML::Node& n, failed_login_config& out) {
+  const std::string w = "listen.failed_logins";
+  expect_map(n, w, {"max_failures", "window_s", "block_s"});
+  if (n["max_failures"])
+    out.max_failures =
+        static_cast<std::uint32_t>(integer(n["max_failures"], w + ".max_failures", 0, 1'000'000));
+  if (n["window_s"])
+    out.window_s = static_cast<std::uint32_t>(integer(n["window_s"], w + ".window_s", 1, 86400));
+  if (n["block_s"])
+    out.block_s = static_cast<std::uint32_t>(integer(n["block_s"], w + ".block_s", 1, 86400 * 7));
+}
+
 void parse_listen(const YAML::Node& n, listen_config& out) {
-  expect_map(n, "listen",
-             {"address", "port", "workers", "max_client_connections", "max_packet_bytes",
-              "server_version", "shutdown_timeout_s", "connect_timeout_s", "write_timeout_s"});
+  expect_map(
+      n, "listen",
+      {"address", "port", "workers", "max_client_connections", "max_packet_bytes", "server_version",
+       "shutdown_timeout_s", "connect_timeout_s", "write_timeout_s", "failed_logins"});
+  if (n["failed_logins"]) parse_failed_logins(n["failed_logins"], out.failed_logins);
   if (n["address"]) {
     out.address = scalar(n["address"], "listen.address");
     if (!is_ip_literal(out.address))
@@ -165,8 +206,9 @@ void parse_listen(const YAML::Node& n, listen_config& out) {
 }
 
 void parse_admin(const YAML::Node& n, admin_config& out) {
-  expect_map(n, "admin", {"enabled", "address", "port"});
+  expect_map(n, "admin", {"enabled", "address", "port", "metrics"});
   if (n["enabled"]) out.enabled = boolean(n["enabled"], "admin.enabled");
+  if (n["metrics"]) out.metrics = boolean(n["metrics"], "admin.metrics");
   if (n["address"]) {
     out.address = scalar(n["address"], "admin.address");
     if (!is_ip_literal(out.address))
@@ -175,12 +217,54 @@ void parse_admin(const YAML::Node& n, admin_config& out) {
   if (n["port"]) out.port = static_cast<std::uint16_t>(integer(n["port"], "admin.port", 1, 65535));
 }
 
+// A token bucket: {<rate_key>: N, burst: N[, max_wait_ms: N]}. Without burst: a tenth of
+// a second's worth (at least 1).
+void parse_rate_limit(const YAML::Node& n, const std::string& w, const char* rate_key,
+                      bool with_wait, rate_limit_config& out) {
+  if (with_wait) {
+    expect_map(n, w, {rate_key, "burst", "max_wait_ms"});
+  } else {
+    if (n.IsMap() && n["max_wait_ms"])
+      fail(n["max_wait_ms"], w + ".max_wait_ms does not apply: a login over the limit is "
+                                 "refused at once");
+    expect_map(n, w, {rate_key, "burst"});
+  }
+  if (!n[rate_key])
+    fail(n, w + ": " + rate_key + " is required (e.g. {" + rate_key + ": 100, burst: 20})");
+  out.per_second = positive_number(n[rate_key], w + "." + rate_key, 1e9);
+  if (n["burst"]) {
+    out.burst = static_cast<std::uint32_t>(integer(n["burst"], w + ".burst", 1, 1'000'000'000));
+  } else {
+    out.burst = static_cast<std::uint32_t>(std::max(1.0, std::round(out.per_second / 10)));
+  }
+  if (with_wait && n["max_wait_ms"])
+    out.max_wait_ms =
+        static_cast<std::uint32_t>(integer(n["max_wait_ms"], w + ".max_wait_ms", 0, 3'600'000));
+}
+
+void parse_user_limits(const YAML::Node& u, user_config& user) {
+  const std::string w = "users." + user.name;
+  if (u["rate_limit"])
+    parse_rate_limit(u["rate_limit"], w + ".rate_limit", "queries_per_second", true,
+                     user.rate_limit);
+  if (u["client_ip_rate_limit"])
+    parse_rate_limit(u["client_ip_rate_limit"], w + ".client_ip_rate_limit", "queries_per_second",
+                     true, user.client_ip_rate_limit);
+  if (u["connection_rate_limit"])
+    parse_rate_limit(u["connection_rate_limit"], w + ".connection_rate_limit",
+                     "connections_per_second", false, user.connection_rate_limit);
+  if (u["max_connections"])
+    user.max_connections = static_cast<std::uint32_t>(
+        integer(u["max_connections"], w + ".max_connections", 0, 10'000'000));
+}
+
 void parse_users(const YAML::Node& n, std::vector<user_config>& out) {
   if (!n.IsSequence() || n.size() == 0) fail(n, "users must be a non-empty list");
   std::set<std::string> seen;
   for (const auto& u : n) {
     expect_map(u, "a users entry",
-               {"name", "password", "password_hash", "password_env", "default_schema"});
+               {"name", "password", "password_hash", "password_env", "default_schema", "rate_limit",
+                "client_ip_rate_limit", "max_connections", "connection_rate_limit"});
     if (!u["name"]) fail(u, "users entry: name is required");
     user_config user;
     user.name = scalar(u["name"], "users.name");
@@ -205,6 +289,7 @@ void parse_users(const YAML::Node& n, std::vector<user_config>& out) {
       if (!pw.empty()) user.password_stage2 = protocol::native_password_stage2(pw);
     }
     if (u["default_schema"]) user.default_schema = scalar(u["default_schema"], "default_schema");
+    parse_user_limits(u, user);
     out.push_back(std::move(user));
   }
 }
@@ -853,14 +938,7 @@ void parse_transactions(const YAML::Node& n, transactions_config& out, const std
       fail(n["cross_shard"], "transactions.cross_shard must be reject, best_effort or xa");
     }
   }
-  if (n["xa_log"]) {
-    out.xa_log = scalar(n["xa_log"], "transactions.xa_log");
-    if (out.xa_log.empty()) fail(n["xa_log"], "transactions.xa_log must not be empty");
-    if (out.xa_log.front() != '/') {
-      const auto slash = source.rfind('/');
-      if (slash != std::string::npos) out.xa_log = source.substr(0, slash + 1) + out.xa_log;
-    }
-  }
+  if (n["xa_log"]) out.xa_log = relative_to_config(n["xa_log"], "transactions.xa_log", source);
   if (n["xa_name"]) {
     out.xa_name = scalar(n["xa_name"], "transactions.xa_name");
     const bool valid = !out.xa_name.empty() && out.xa_name.size() <= 24 &&
@@ -886,8 +964,21 @@ void parse_transactions(const YAML::Node& n, transactions_config& out, const std
          "ShardGate instance)");
 }
 
-void parse_logging(const YAML::Node& n, logging_config& out) {
-  expect_map(n, "logging", {"level"});
+void parse_logging(const YAML::Node& n, logging_config& out, const std::string& source) {
+  expect_map(n, "logging", {"level", "slow_query_ms", "slow_log", "query_stats_size"});
+  if (n["slow_query_ms"])
+    out.slow_query_ms = static_cast<std::uint32_t>(
+        integer(n["slow_query_ms"], "logging.slow_query_ms", 0, 86'400'000));
+  if (n["slow_log"]) {
+    if (n["slow_log"].IsScalar() && n["slow_log"].Scalar().empty())
+      fail(n["slow_log"],
+           "logging.slow_log must not be empty (leave it out to log slow statements to the main "
+           "log)");
+    out.slow_log = relative_to_config(n["slow_log"], "logging.slow_log", source);
+  }
+  if (n["query_stats_size"])
+    out.query_stats_size = static_cast<std::uint32_t>(
+        integer(n["query_stats_size"], "logging.query_stats_size", 0, 100'000));
   if (n["level"]) {
     out.level = scalar(n["level"], "logging.level");
     static const std::set<std::string> levels{"trace", "debug",    "info", "warn",
@@ -898,13 +989,24 @@ void parse_logging(const YAML::Node& n, logging_config& out) {
   }
 }
 
-std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source) {
+void parse_reload(const YAML::Node& n, reload_config& out) {
+  expect_map(n, "reload", {"watch", "interval_ms"});
+  if (n["watch"]) out.watch = boolean(n["watch"], "reload.watch");
+  if (n["interval_ms"])
+    out.interval_ms =
+        static_cast<std::uint32_t>(integer(n["interval_ms"], "reload.interval_ms", 100, 3'600'000));
+}
+
+std::shared_ptr<const config> build(const YAML::Node& root, const std::string& source,
+                                    const std::string& text) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the file is empty");
   expect_map(root, "the top level",
              {"listen", "admin", "users", "clusters", "default_cluster", "schemas", "lookups",
-              "routing", "transactions", "logging"});
+              "routing", "transactions", "logging", "reload"});
   auto cfg = std::make_shared<config>();
   cfg->source_path = source;
+  cfg->source_text = text;
+  cfg->checksum = sha256_hex(text);
   if (root["listen"]) parse_listen(root["listen"], cfg->listen);
   if (root["admin"]) parse_admin(root["admin"], cfg->admin);
   if (!root["users"]) fail(root, "users is required (the accounts clients log in with)");
@@ -921,7 +1023,8 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   if (root["schemas"]) parse_schemas(root["schemas"], *cfg);
   if (root["routing"]) parse_routing(root["routing"], cfg->routing);
   if (root["transactions"]) parse_transactions(root["transactions"], cfg->transactions, source);
-  if (root["logging"]) parse_logging(root["logging"], cfg->logging);
+  if (root["logging"]) parse_logging(root["logging"], cfg->logging, source);
+  if (root["reload"]) parse_reload(root["reload"], cfg->reload);
   if (cfg->admin.enabled && cfg->admin.port == cfg->listen.port &&
       cfg->admin.address == cfg->listen.address) {
     // Point at whichever port was written down (the other one is a default).
@@ -946,10 +1049,10 @@ load_error to_error(const std::string& source, const YAML::Mark& mark, std::stri
   return e;
 }
 
-load_result load_node(const std::string& source, const std::function<YAML::Node()>& parse) {
+load_result load_node(const std::string& source, const std::string& text) {
   try {
-    YAML::Node root = parse();
-    return build(root, source);
+    YAML::Node root = YAML::Load(text);
+    return build(root, source, text);
   } catch (const failure& f) {
     return to_error(source, f.mark, f.message);
   } catch (const YAML::Exception& e) {
@@ -959,8 +1062,22 @@ load_result load_node(const std::string& source, const std::function<YAML::Node(
 
 }  // namespace
 
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
 load_result load_file(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return load_error{path, 0, 0, "cannot open the file"};
   std::stringstream text;
   text << in.rdbuf();
@@ -968,7 +1085,7 @@ load_result load_file(const std::string& path) {
 }
 
 load_result load_string(const std::string& yaml_text, const std::string& source_name) {
-  return load_node(source_name, [&] { return YAML::Load(yaml_text); });
+  return load_node(source_name, yaml_text);
 }
 
 }  // namespace shardgate::config

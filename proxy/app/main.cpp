@@ -5,9 +5,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "admin/config_diff.hpp"
 #include "config/loader.hpp"
 #include "routing/router.hpp"
 #include "server/server.hpp"
@@ -26,6 +29,13 @@ void print_help() {
       "  shardgate --config FILE            run the proxy\n"
       "  shardgate --config FILE --check-config\n"
       "                                      validate FILE and exit (0 valid, 2 invalid)\n"
+      "  shardgate check-config --diff OLD NEW [--keys FILE]\n"
+      "                                      what reloading NEW in place of OLD would change:\n"
+      "                                      settings (secrets hidden), settings that need a\n"
+      "                                      restart, and sample keys that would move to\n"
+      "                                      another shard (--keys: more keys, one\n"
+      "                                      'schema.table key' a line); exit 0 if NEW is\n"
+      "                                      valid, 2 if either file is invalid\n"
       "  shardgate route --config FILE [--schema S] --table T --key VALUE\n"
       "  shardgate route --config FILE [--schema S] --sql \"STATEMENT\"\n"
       "                                      print where a key or a statement would go, and\n"
@@ -46,6 +56,62 @@ std::shared_ptr<const shardgate::config::config> load_config(const std::string& 
     return nullptr;
   }
   return std::get<std::shared_ptr<const shardgate::config::config>>(loaded);
+}
+
+// `shardgate check-config --diff OLD NEW [--keys FILE]`: what a reload from OLD to NEW
+// would change, on stdout (also `shardgate check-config FILE`: --check-config).
+int check_config_command(int argc, char** argv) {
+  std::vector<std::string> files;
+  std::string keys_path;
+  bool diff = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--diff") {
+      diff = true;
+    } else if (a == "--keys" || a == "--config" || a == "-c") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "shardgate check-config: %s needs a file name\n", argv[i]);
+        return exit_usage_or_config;
+      }
+      if (a == "--keys")
+        keys_path = argv[++i];
+      else
+        files.emplace_back(argv[++i]);
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "shardgate check-config: unknown argument '%s' (see --help)\n", argv[i]);
+      return exit_usage_or_config;
+    } else {
+      files.emplace_back(a);
+    }
+  }
+  if (files.size() != (diff ? 2u : 1u) || (!diff && !keys_path.empty())) {
+    std::fprintf(stderr, "shardgate check-config: give FILE, or --diff OLD NEW [--keys FILE]\n");
+    return exit_usage_or_config;
+  }
+  std::shared_ptr<const shardgate::config::config> loaded[2];
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    auto r = shardgate::config::load_file(files[f]);
+    if (auto* err = std::get_if<shardgate::config::load_error>(&r)) {
+      std::printf("%s\n", err->to_string().c_str());
+      return exit_usage_or_config;
+    }
+    loaded[f] = std::get<std::shared_ptr<const shardgate::config::config>>(r);
+  }
+  if (!diff) {
+    std::printf("%s: OK\n", files[0].c_str());
+    return exit_ok;
+  }
+  shardgate::admin::reload_diff_options options;
+  if (!keys_path.empty()) {
+    std::ifstream in(keys_path);
+    if (!in) {
+      std::fprintf(stderr, "shardgate check-config: cannot open %s\n", keys_path.c_str());
+      return exit_usage_or_config;
+    }
+    for (std::string line; std::getline(in, line);) options.extra_keys.push_back(line);
+  }
+  std::fputs(shardgate::admin::describe_reload(*loaded[0], *loaded[1], options).c_str(), stdout);
+  return exit_ok;
 }
 
 // `shardgate route ...`: the routing decision for a key or a statement, for operators
@@ -130,6 +196,8 @@ int route_command(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "route") return route_command(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "check-config")
+    return check_config_command(argc, argv);
   std::string config_path;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace shardgate::routing {
 
@@ -576,6 +577,48 @@ bool key_pattern::match(std::string_view value, key_parts& parts) const noexcept
     parts.seq = value.substr(st.pos[seq_begin_], st.pos[seq_end_] - st.pos[seq_begin_]);
   }
   return true;
+}
+
+std::optional<std::string> key_pattern::sample(std::string_view date, std::uint64_t seq) const {
+  std::vector<std::string> date_forms{std::string(date)};
+  if (has_date() && date.size() == 8)
+    date_forms.push_back(std::string(date.substr(0, 4)) + "-" + std::string(date.substr(4, 2)) +
+                         "-" + std::string(date.substr(6, 2)));
+  std::string seq_text = std::to_string(seq);
+  if (has_seq()) {
+    const std::size_t shortest = min_rest_[seq_begin_] - min_rest_[seq_end_];
+    if (seq_text.size() < shortest) seq_text.insert(0, shortest - seq_text.size(), '0');
+  }
+  auto filler = [](const atom& a) {
+    static constexpr std::pair<int, int> preferred[] = {
+        {'0', '9'}, {'A', 'Z'}, {'a', 'z'}, {'!', '~'}, {0, 0x7f}};
+    for (auto [lo, hi] : preferred)
+      for (int c = lo; c <= hi; ++c)
+        if (a.accepts(static_cast<unsigned char>(c))) return static_cast<char>(c);
+    for (int c = 0x80; c < 0x100; ++c)
+      if (a.accepts(static_cast<unsigned char>(c))) return static_cast<char>(c);
+    return '\0';
+  };
+  for (const std::string& date_text : date_forms) {
+    std::string out;
+    for (std::size_t i = 0; i < atoms_.size();) {
+      if (i == date_begin_) {
+        out += date_text;
+        i = date_end_;
+      } else if (i == seq_begin_) {
+        out += seq_text;
+        i = seq_end_;
+      } else {
+        out.append(atoms_[i].min, filler(atoms_[i]));
+        ++i;
+      }
+    }
+    key_parts parts;
+    if (match(out, parts) && (!has_date() || parts.date == date_text) &&
+        (!has_seq() || parts.seq == seq_text))
+      return out;
+  }
+  return std::nullopt;
 }
 
 }  // namespace shardgate::routing

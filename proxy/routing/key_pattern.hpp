@@ -38,6 +38,13 @@ class key_pattern {
   // The whole value must match; on a match `parts` views into `value`. No allocation.
   bool match(std::string_view value, key_parts& parts) const noexcept;
 
+  // A value that matches, with `date` (YYYYMMDD; YYYY-MM-DD when the date part wants the
+  // dashes) as its date part and `seq` zero-padded to the seq part's shortest length as
+  // its seq part; every other atom gives its smallest accepted byte (letters and digits
+  // first) as few times as it allows. nullopt when that does not make a matching value
+  // (e.g. a seq part that is not digits). Not for the routing path: it allocates.
+  std::optional<std::string> sample(std::string_view date, std::uint64_t seq) const;
+
   bool has_date() const noexcept { return date_begin_ != no_group; }
   bool has_seq() const noexcept { return seq_begin_ != no_group; }
   const std::string& source() const noexcept { return source_; }

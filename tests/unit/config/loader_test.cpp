@@ -1370,5 +1370,277 @@ clusters:
                {"'replicas' is not one of readers, writer"}});
 }
 
+// One user "app" with `user_lines` (4-space indented) added after its password: they
+// start at line 4.
+std::string with_user(const std::string& user_lines) {
+  return "users:\n  - name: app\n    password: app\n" + user_lines +
+         "clusters:\n  main: { writer: 127.0.0.1:3306, user: app }\ndefault_cluster: main\n";
+}
+
+TEST(config_loader, limits_logging_and_reload_defaults) {
+  auto cfg = expect_ok(yaml(kMinimal));
+  ASSERT_TRUE(cfg);
+  const user_config& u = cfg->users[0];
+  EXPECT_FALSE(u.rate_limit.enabled());
+  EXPECT_FALSE(u.client_ip_rate_limit.enabled());
+  EXPECT_FALSE(u.connection_rate_limit.enabled());
+  EXPECT_EQ(u.max_connections, 0u);
+  EXPECT_EQ(cfg->listen.failed_logins.max_failures, 100u);
+  EXPECT_EQ(cfg->listen.failed_logins.window_s, 60u);
+  EXPECT_EQ(cfg->listen.failed_logins.block_s, 60u);
+  EXPECT_TRUE(cfg->admin.metrics);
+  EXPECT_EQ(cfg->logging.slow_query_ms, 1000u);
+  EXPECT_EQ(cfg->logging.slow_log, "");
+  EXPECT_EQ(cfg->logging.query_stats_size, 200u);
+  EXPECT_TRUE(cfg->reload.watch);
+  EXPECT_EQ(cfg->reload.interval_ms, 1000u);
+}
+
+TEST(config_loader, user_limits) {
+  auto cfg =
+      expect_ok(with_user(R"(    rate_limit: { queries_per_second: 250, burst: 40, max_wait_ms: 20 }
+    client_ip_rate_limit: { queries_per_second: 0.5 }
+    max_connections: 300
+    connection_rate_limit: { connections_per_second: 50, burst: 5 }
+  - name: other
+    password: x
+    rate_limit: { queries_per_second: 250 }
+    client_ip_rate_limit: { queries_per_second: 14 }
+    connection_rate_limit: { connections_per_second: 1e3 }
+)"));
+  ASSERT_TRUE(cfg);
+  ASSERT_EQ(cfg->users.size(), 2u);
+  const user_config& a = cfg->users[0];
+  EXPECT_TRUE(a.rate_limit.enabled());
+  EXPECT_DOUBLE_EQ(a.rate_limit.per_second, 250);
+  EXPECT_EQ(a.rate_limit.burst, 40u);
+  EXPECT_EQ(a.rate_limit.max_wait_ms, 20u);
+  EXPECT_DOUBLE_EQ(a.client_ip_rate_limit.per_second, 0.5);
+  EXPECT_EQ(a.client_ip_rate_limit.burst, 1u);  // at least one
+  EXPECT_EQ(a.client_ip_rate_limit.max_wait_ms, 0u);
+  EXPECT_EQ(a.max_connections, 300u);
+  EXPECT_DOUBLE_EQ(a.connection_rate_limit.per_second, 50);
+  EXPECT_EQ(a.connection_rate_limit.burst, 5u);
+  const user_config& b = cfg->users[1];
+  EXPECT_EQ(b.rate_limit.burst, 25u);           // a tenth of a second's worth
+  EXPECT_EQ(b.client_ip_rate_limit.burst, 1u);  // 1.4 rounded
+  EXPECT_EQ(b.connection_rate_limit.burst, 100u);
+  EXPECT_DOUBLE_EQ(b.connection_rate_limit.per_second, 1000);
+  EXPECT_EQ(b.max_connections, 0u);
+}
+
+TEST(config_loader, user_limit_errors) {
+  const std::vector<error_case> cases = {
+      {"zero rate",
+       with_user("    rate_limit: { queries_per_second: 0 }\n"),
+       4,
+       39,
+       {"users.app.rate_limit.queries_per_second must be above 0"}},
+      {"negative rate",
+       with_user("    client_ip_rate_limit: { queries_per_second: -5 }\n"),
+       4,
+       49,
+       {"users.app.client_ip_rate_limit.queries_per_second must be above 0", "-5"}},
+      {"rate too high",
+       with_user("    rate_limit: { queries_per_second: 2e9 }\n"),
+       4,
+       39,
+       {"users.app.rate_limit.queries_per_second must be above 0 and at most 1000000000, got 2e9"}},
+      {"rate not a number",
+       with_user("    rate_limit:\n      queries_per_second: lots\n"),
+       5,
+       27,
+       {"queries_per_second must be a number, got 'lots'"}},
+      {"infinite rate",
+       with_user("    rate_limit: { queries_per_second: .inf }\n"),
+       4,
+       39,
+       {"must be a number"}},
+      {"rate missing",
+       with_user("    rate_limit: { burst: 5 }\n"),
+       4,
+       17,
+       {"users.app.rate_limit: queries_per_second is required"}},
+      {"rate limit not a map",
+       with_user("    rate_limit: 100\n"),
+       4,
+       17,
+       {"users.app.rate_limit must be a mapping"}},
+      {"zero burst",
+       with_user("    rate_limit: { queries_per_second: 10, burst: 0 }\n"),
+       4,
+       50,
+       {"users.app.rate_limit.burst must be between 1 and"}},
+      {"wait too long",
+       with_user("    rate_limit: { queries_per_second: 10, max_wait_ms: 9999999 }\n"),
+       4,
+       56,
+       {"max_wait_ms must be between 0 and 3600000"}},
+      {"unknown rate key",
+       with_user("    rate_limit: { qps: 10 }\n"),
+       4,
+       19,
+       {"unknown key 'qps' in users.app.rate_limit",
+        "allowed: queries_per_second, burst, max_wait_ms"}},
+      {"connection limit with queries_per_second",
+       with_user("    connection_rate_limit: { queries_per_second: 10 }\n"),
+       4,
+       30,
+       {"unknown key 'queries_per_second' in users.app.connection_rate_limit",
+        "allowed: connections_per_second, burst"}},
+      {"connection limit wait",
+       with_user("    connection_rate_limit: { connections_per_second: 10, max_wait_ms: 5 }\n"),
+       4,
+       71,
+       {"connection_rate_limit.max_wait_ms does not apply"}},
+      {"connection rate missing",
+       with_user("    connection_rate_limit: { burst: 10 }\n"),
+       4,
+       28,
+       {"connections_per_second is required"}},
+      {"max_connections text",
+       with_user("    max_connections: many\n"),
+       4,
+       22,
+       {"users.app.max_connections must be an integer"}},
+      {"max_connections negative",
+       with_user("    max_connections: -1\n"),
+       4,
+       22,
+       {"users.app.max_connections must be an integer"}},
+  };
+  for (const auto& c : cases) check_error(c);
+}
+
+TEST(config_loader, failed_logins_and_metrics) {
+  auto cfg = expect_ok(yaml(kMinimal) +
+                       "listen:\n  failed_logins: { max_failures: 0, window_s: 10, block_s: 600 }\n"
+                       "admin:\n  metrics: false\n");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->listen.failed_logins.max_failures, 0u);
+  EXPECT_EQ(cfg->listen.failed_logins.window_s, 10u);
+  EXPECT_EQ(cfg->listen.failed_logins.block_s, 600u);
+  EXPECT_FALSE(cfg->admin.metrics);
+  check_error(
+      {"unknown failed_logins key",
+       yaml(kMinimal) + "listen:\n  failed_logins: { max: 5 }\n",
+       11,
+       20,
+       {"unknown key 'max' in listen.failed_logins", "allowed: max_failures, window_s, block_s"}});
+  check_error({"zero window",
+               yaml(kMinimal) + "listen:\n  failed_logins:\n    window_s: 0\n",
+               12,
+               15,
+               {"listen.failed_logins.window_s must be between 1 and 86400"}});
+  check_error({"zero block",
+               yaml(kMinimal) + "listen:\n  failed_logins:\n    block_s: 0\n",
+               12,
+               14,
+               {"listen.failed_logins.block_s must be between 1"}});
+  check_error({"metrics not a bool",
+               yaml(kMinimal) + "admin:\n  metrics: sometimes\n",
+               11,
+               12,
+               {"admin.metrics must be true or false"}});
+}
+
+TEST(config_loader, slow_log_and_query_stats) {
+  {
+    auto r = load_string(yaml(kMinimal) +
+                             "logging:\n  slow_query_ms: 0\n  slow_log: log/slow.log\n"
+                             "  query_stats_size: 0\n",
+                         "/etc/shardgate/shardgate.yaml");
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const config>>(r));
+    const auto& cfg = std::get<std::shared_ptr<const config>>(r);
+    EXPECT_EQ(cfg->logging.slow_query_ms, 0u);
+    EXPECT_EQ(cfg->logging.slow_log, "/etc/shardgate/log/slow.log");  // relative to the file
+    EXPECT_EQ(cfg->logging.query_stats_size, 0u);
+  }
+  {
+    auto cfg = expect_ok(yaml(kMinimal) +
+                         "logging:\n  slow_query_ms: 250\n  slow_log: /var/log/sg-slow.log\n"
+                         "  query_stats_size: 1000\n");
+    ASSERT_TRUE(cfg);
+    EXPECT_EQ(cfg->logging.slow_query_ms, 250u);
+    EXPECT_EQ(cfg->logging.slow_log, "/var/log/sg-slow.log");
+    EXPECT_EQ(cfg->logging.query_stats_size, 1000u);
+  }
+  check_error({"empty slow_log",
+               yaml(kMinimal) + "logging:\n  slow_log: ''\n",
+               11,
+               13,
+               {"logging.slow_log must not be empty", "main log"}});
+  check_error({"slow_query_ms text",
+               yaml(kMinimal) + "logging:\n  slow_query_ms: slow\n",
+               11,
+               18,
+               {"logging.slow_query_ms must be an integer"}});
+  check_error({"query_stats_size too big",
+               yaml(kMinimal) + "logging:\n  query_stats_size: 100001\n",
+               11,
+               21,
+               {"logging.query_stats_size must be between 0 and 100000"}});
+  check_error({"unknown logging key",
+               yaml(kMinimal) + "logging:\n  slow: 1\n",
+               11,
+               3,
+               {"unknown key 'slow' in logging", "slow_query_ms, slow_log, query_stats_size"}});
+}
+
+TEST(config_loader, reload_section) {
+  auto cfg = expect_ok(yaml(kMinimal) + "reload:\n  watch: false\n  interval_ms: 100\n");
+  ASSERT_TRUE(cfg);
+  EXPECT_FALSE(cfg->reload.watch);
+  EXPECT_EQ(cfg->reload.interval_ms, 100u);
+  check_error({"interval too short",
+               yaml(kMinimal) + "reload:\n  interval_ms: 99\n",
+               11,
+               16,
+               {"reload.interval_ms must be between 100 and"}});
+  check_error({"watch not a bool",
+               yaml(kMinimal) + "reload:\n  watch: often\n",
+               11,
+               10,
+               {"reload.watch must be true or false"}});
+  check_error({"unknown reload key",
+               yaml(kMinimal) + "reload:\n  signal: HUP\n",
+               11,
+               3,
+               {"unknown key 'signal' in reload (allowed: watch, interval_ms)"}});
+  check_error(
+      {"reload not a map", yaml(kMinimal) + "reload: true\n", 10, 9, {"reload must be a mapping"}});
+}
+
+TEST(config_loader, source_text_and_checksum) {
+  // FIPS 180-2 test vectors.
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string text = yaml(kMinimal) + "# a comment, kept byte for byte\n";
+  auto cfg = expect_ok(text);
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->source_text, text);
+  EXPECT_EQ(cfg->checksum, sha256_hex(text));
+  EXPECT_EQ(cfg->checksum.size(), 64u);
+  // A change anywhere (even a comment) changes the checksum.
+  auto other = expect_ok(yaml(kMinimal) + "# another comment\n");
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->checksum, cfg->checksum);
+
+  const std::string path = ::testing::TempDir() + "/sg_checksum_test.yaml";
+  const std::string file_text =
+      "# CRLF and no newline at the end\r\n" + yaml(kMinimal) + "logging: {}";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << file_text;
+  }
+  auto r = load_file(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const config>>(r))
+      << std::get<load_error>(r).to_string();
+  const auto& loaded = std::get<std::shared_ptr<const config>>(r);
+  EXPECT_EQ(loaded->source_text, file_text);
+  EXPECT_EQ(loaded->checksum, sha256_hex(file_text));
+}
+
 }  // namespace
 }  // namespace shardgate::config

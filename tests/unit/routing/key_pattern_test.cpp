@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace shardgate::routing {
@@ -256,6 +257,40 @@ TEST(key_pattern, fast_enough) {
   // Generous bound (the real figure is a few tens of ns; sanitizer builds are slower).
   const double ns_per_match = std::chrono::duration<double, std::nano>(elapsed).count() / rounds;
   EXPECT_LT(ns_per_match, 1000.0);
+}
+
+TEST(key_pattern, sample) {
+  struct sample_case {
+    const char* pattern;
+    std::uint64_t seq;
+    std::optional<std::string> want;
+  };
+  const sample_case cases[] = {
+      {R"(^ORD(?<date>\d{8})(?<seq>\d{8})$)", 7, "ORD2026120100000007"},
+      {R"(^ORD(?<date>\d{8})(?<seq>\d{8})$)", 123456789, std::nullopt},  // 9 digits: too long
+      {R"(^ORD(?<date>\d{8})(?<seq>\d+)$)", 42, "ORD2026120142"},
+      {R"(^ORD(?<date>\d{8})(?<seq>\d{2,})$)", 7, "ORD2026120107"},
+      // The date part in the form the group wants.
+      {R"(^ORD-(?<date>\d{4}-\d{2}-\d{2})-(?<seq>\d{6})$)", 3, "ORD-2026-12-01-000003"},
+      // Other atoms: their smallest byte (letters and digits first), as few times as allowed.
+      {R"(^[A-Z]{2}\.(?<date>\d{8})[-_]?x*(?<seq>\d{4})$)", 9, "AA.202612010009"},
+      {R"(^(?<seq>\d{3})\w{2}.$)", 5, "005000"},
+      {R"(^INV(?<date>\d{8})$)", 99, "INV20261201"},  // no seq part: seq unused
+      {R"(^(?<seq>\d{5})$)", 12, "00012"},            // no date part
+      // Not digits: cannot be filled with a number.
+      {R"(^(?<seq>[A-F]{4})$)", 1, std::nullopt},
+      {R"(^(?<date>[a-z]{8})$)", 1, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.pattern);
+    const auto p = must_compile(c.pattern);
+    const auto got = p.sample("20261201", c.seq);
+    EXPECT_EQ(got, c.want);
+    if (got) {
+      key_parts parts;
+      EXPECT_TRUE(p.match(*got, parts));
+    }
+  }
 }
 
 }  // namespace
