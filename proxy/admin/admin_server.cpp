@@ -9,9 +9,33 @@
 
 namespace shardgate::admin {
 
+namespace {
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 422:
+      return "Unprocessable Entity";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+  }
+  return "Unknown";
+}
+
+}  // namespace
+
 admin_server::admin_server(asio::io_context& context, const config::admin_config& cfg,
-                           std::shared_ptr<const routing::topology> topology)
-    : context_(context), config_(cfg), acceptor_(context), routes_(std::move(topology)) {}
+                           admin_services services)
+    : context_(context), config_(cfg), acceptor_(context), services_(std::move(services)) {}
 
 std::string admin_server::start() {
   error_code ec;
@@ -44,8 +68,48 @@ awaitable<void> admin_server::accept_loop() {
   }
 }
 
+// (The reply is an out-parameter: GCC 12 destroys some coroutine return temporaries twice.)
+awaitable<void> admin_server::answer(std::string_view method, std::string_view path,
+                                     std::string_view query, http_reply& out) {
+  const bool get = method == "GET" || method == "HEAD";
+  const bool post_only = path == "/reload";
+  if (post_only ? method != "POST" : !get) {
+    out.status = 405;
+    out.body = post_only ? "POST only\n" : "GET only\n";
+    co_return;
+  }
+  if (path == "/healthz") {
+    out.body = "ok\n";
+  } else if (path == "/readyz") {
+    out = co_await services_.ready();
+  } else if (path == "/metrics") {
+    out.body = co_await services_.metrics();
+    out.type = "text/plain; version=0.0.4; charset=utf-8";
+  } else if (path == "/config") {
+    out = services_.config();
+  } else if (path == "/reload") {
+    out = services_.reload();
+  } else if (path == "/stats/queries") {
+    out = co_await services_.query_stats(query);
+  } else if (path == "/route") {
+    auto topology = services_.topology();
+    if (!routes_ || topology != routes_topology_) {
+      routes_ = std::make_unique<route_explainer>(topology);
+      routes_topology_ = std::move(topology);
+    }
+    const http_answer a = routes_->explain(query);
+    out.status = a.status;
+    out.body = a.body;
+    out.type = "application/json";
+  } else {
+    out.status = 404;
+    out.body =
+        "not found (try /healthz /readyz /metrics /config /route /stats/queries, POST /reload)\n";
+  }
+}
+
 awaitable<void> admin_server::serve(tcp::socket socket) {
-  asio::streambuf request(8192);
+  asio::streambuf request(16384);
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(socket.get_executor());
   deadline.expires_after(std::chrono::seconds(5));
@@ -56,31 +120,43 @@ awaitable<void> admin_server::serve(tcp::socket socket) {
   if (ec) co_return;
   std::string_view head(static_cast<const char*>(request.data().data()), n);
   std::string_view line = head.substr(0, head.find("\r\n"));
-  std::string status = "404 Not Found";
-  std::string body = "not found\n";
-  std::string type = "text/plain; charset=utf-8";
-  if (line.starts_with("GET /healthz ") || line.starts_with("HEAD /healthz ")) {
-    status = "200 OK";
-    body = "ok\n";
-  } else if (line.starts_with("GET /route?") || line.starts_with("GET /route ")) {
-    // "GET /route?QUERY HTTP/1.1"
-    std::string_view target = line.substr(4);
-    target = target.substr(0, target.find(' '));
+  // "METHOD TARGET HTTP/1.x"
+  const auto sp1 = line.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  http_reply reply;
+  std::string_view method;
+  if (sp2 == std::string_view::npos) {
+    reply.status = 400;
+    reply.body = "bad request\n";
+  } else {
+    method = line.substr(0, sp1);
+    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     const auto q = target.find('?');
-    const http_answer a =
-        routes_.explain(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
-    status = a.status == 200   ? "200 OK"
-             : a.status == 422 ? "422 Unprocessable Entity"
-                               : "400 Bad Request";
-    body = a.body;
-    type = "application/json";
-  } else if (!line.starts_with("GET ") && !line.starts_with("HEAD ")) {
-    status = "405 Method Not Allowed";
-    body = "method not allowed\n";
+    const std::string_view path = target.substr(0, q);
+    const std::string_view query =
+        q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    std::exception_ptr failed;
+    try {
+      co_await answer(method, path, query, reply);
+    } catch (const std::exception&) {
+      failed = std::current_exception();
+    }
+    if (failed) {
+      reply = http_reply{};
+      reply.status = 500;
+      try {
+        std::rethrow_exception(failed);
+      } catch (const std::exception& e) {
+        spdlog::error("admin {}: {}", path, e.what());
+        reply.body = std::string("internal error: ") + e.what() + "\n";
+      }
+    }
   }
-  std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
-                         "\r\nContent-Length: " + std::to_string(body.size()) +
-                         "\r\nConnection: close\r\n\r\n" + body;
+  std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " " +
+                         reason_phrase(reply.status) + "\r\nContent-Type: " + reply.type +
+                         "\r\nContent-Length: " + std::to_string(reply.body.size()) +
+                         "\r\nConnection: close\r\n\r\n";
+  if (method != "HEAD") response += reply.body;
   co_await asio::async_write(socket, asio::buffer(response), nothrow_awaitable);
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);

@@ -25,6 +25,34 @@ fleet_health::fleet_health(const config::config& cfg) {
   for (const auto& c : cfg.clusters) clusters.push_back(std::make_unique<cluster_health>(c));
 }
 
+fleet_health::fleet_health(const config::config& cfg, const config::config& old_cfg,
+                           const fleet_health& old)
+    : fleet_health(cfg) {
+  for (std::size_t c = 0; c < cfg.clusters.size(); ++c) {
+    const int oc = old_cfg.cluster_index(cfg.clusters[c].name);
+    if (oc < 0) continue;
+    const auto now = cfg.clusters[c].endpoints();
+    const auto before = old_cfg.clusters[static_cast<std::size_t>(oc)].endpoints();
+    cluster_health& h = *clusters[c];
+    const cluster_health& o = *old.clusters[static_cast<std::size_t>(oc)];
+    h.carry_writer_changes(o.writer_changes());
+    for (std::size_t e = 0; e < now.size(); ++e)
+      for (std::size_t b = 0; b < before.size(); ++b) {
+        if (!(now[e] == before[b])) continue;
+        endpoint_health& to = h.at(static_cast<int>(e));
+        const endpoint_health& from = o.at(static_cast<int>(b));
+        to.reachable.store(from.reachable.load(std::memory_order_relaxed));
+        to.writable.store(from.writable.load(std::memory_order_relaxed));
+        to.lag_ms.store(from.lag_ms.load(std::memory_order_relaxed));
+        to.lag_ok.store(from.lag_ok.load(std::memory_order_relaxed));
+        to.failures_in_a_row.store(from.failures_in_a_row.load(std::memory_order_relaxed));
+        to.checks.store(from.checks.load(std::memory_order_relaxed));
+        to.failed_checks.store(from.failed_checks.load(std::memory_order_relaxed));
+        if (static_cast<int>(b) == o.writer()) h.seed_writer(static_cast<int>(e));
+      }
+  }
+}
+
 bool within_lag_limit(bool was_within, std::int64_t lag_ms, std::uint32_t max_ms) noexcept {
   if (lag_ms < 0) return false;
   return lag_ms <= static_cast<std::int64_t>(was_within ? max_ms : max_ms / 2);

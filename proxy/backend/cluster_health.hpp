@@ -37,6 +37,12 @@ class cluster_health {
     writer_.store(index, std::memory_order_relaxed);
     writer_changes_.fetch_add(1, std::memory_order_relaxed);
   }
+  // A reload's new health starts from the old one: the writer it knew (not a change) and
+  // the count of changes so far.
+  void seed_writer(int index) noexcept { writer_.store(index, std::memory_order_relaxed); }
+  void carry_writer_changes(std::uint64_t n) noexcept {
+    writer_changes_.store(n, std::memory_order_relaxed);
+  }
   std::uint64_t writer_changes() const noexcept {
     return writer_changes_.load(std::memory_order_relaxed);
   }
@@ -65,6 +71,9 @@ class cluster_health {
 // Every cluster's health, by cluster index (config::clusters order).
 struct fleet_health {
   explicit fleet_health(const config::config& cfg);
+  // After a reload: endpoints that were configured before (same cluster name and address)
+  // keep what was learned about them, and each cluster its writer if it is still listed.
+  fleet_health(const config::config& cfg, const config::config& old_cfg, const fleet_health& old);
   std::vector<std::unique_ptr<cluster_health>> clusters;
   cluster_health& operator[](int cluster) noexcept {
     return *clusters[static_cast<std::size_t>(cluster)];

@@ -39,6 +39,17 @@ connection_pool::~connection_pool() {
   stop();
 }
 
+bool connection_pool::same_settings(const backend_target& t, const pool_limits& l) const noexcept {
+  const auto& b = limits_.breaker;
+  return target_.cluster == t.cluster && target_.endpoint == t.endpoint && target_.user == t.user &&
+         target_.password == t.password && target_.connect_timeout_ms == t.connect_timeout_ms &&
+         limits_.max_connections == l.max_connections && limits_.min_idle == l.min_idle &&
+         limits_.acquire_timeout == l.acquire_timeout && limits_.idle_timeout == l.idle_timeout &&
+         limits_.breaker_enabled == l.breaker_enabled && b.window == l.breaker.window &&
+         b.failure_rate == l.breaker.failure_rate && b.open_for == l.breaker.open_for &&
+         b.half_open_probes == l.breaker.half_open_probes;
+}
+
 bool connection_pool::acceptable(const backend_connection& c,
                                  const connection_requirements& req) const {
   return c.flavour() == req.flavour && (!req.no_schema || c.state.schema.empty());

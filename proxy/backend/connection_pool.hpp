@@ -74,6 +74,9 @@ class connection_pool {
   void stop();
 
   const backend_target& target() const noexcept { return target_; }
+  const pool_limits& limits() const noexcept { return limits_; }
+  // Same server, login and limits: a reload keeps this pool for that endpoint.
+  bool same_settings(const backend_target& t, const pool_limits& l) const noexcept;
   // Connections borrowed now (open but not idle): the load for least-outstanding choice.
   std::uint32_t outstanding() const noexcept {
     return open_ - static_cast<std::uint32_t>(idle_.size());

@@ -44,6 +44,7 @@ class output_batch {
     for (const auto& s : segments_)
       buffers_.emplace_back(s.rewritten ? scratch.data() + s.offset : buffer + s.offset, s.length);
     segments_.clear();
+    for (const auto& b : buffers_) net::traffic.out += b.size();
     error_code ec = co_await net::write_all(client, buffers_, timeout);
     scratch.clear();
     co_return ec;

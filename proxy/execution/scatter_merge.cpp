@@ -131,6 +131,7 @@ class merger {
 awaitable<bool> merger::flush(bool force) {
   if (out_.empty() || (!force && out_.size() < 64 * 1024)) co_return true;
   gather_[0] = asio::buffer(out_);
+  net::traffic.out += out_.size();
   auto ec = co_await net::write_all(client_, gather_, settings_.write_timeout);
   out_.clear();
   if (ec) client_lost_ = true;

@@ -23,6 +23,14 @@ inline error_code make_error(io_errc e) {
 // Reads more bytes into `buf` (at least one), growing it to have `min_free` space.
 awaitable<error_code> read_some(tcp::socket& sock, read_buffer& buf, std::size_t min_free = 4096);
 
+// Bytes this thread exchanged with clients (for the metrics; worker threads only, read on
+// the same thread).
+struct client_traffic {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+inline thread_local client_traffic traffic;
+
 // Reads one logical packet (joining frames) into `payload`; `seq` gets the sequence id
 // of its last frame. Fails with packet_too_large before buffering more than `max_payload`.
 awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol::bytes& payload,

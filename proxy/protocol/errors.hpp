@@ -17,6 +17,8 @@ struct mysql_error {
 
 namespace er {
 inline constexpr std::uint16_t con_count = 1040;             // 08004 too many connections
+inline constexpr std::uint16_t host_is_blocked = 1129;       // HY000 many connection errors
+inline constexpr std::uint16_t user_limit_reached = 1226;    // 42000 user exceeded a resource
 inline constexpr std::uint16_t handshake = 1043;             // 08S01 bad handshake
 inline constexpr std::uint16_t access_denied = 1045;         // 28000
 inline constexpr std::uint16_t no_db = 1046;                 // 3D000

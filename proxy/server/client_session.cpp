@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <random>
 
 #include "backend/state_sync.hpp"
@@ -22,6 +23,7 @@
 #include "routing/read_split.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
+#include "sql/fingerprint.hpp"
 
 namespace shardgate::server {
 
@@ -70,7 +72,8 @@ client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t 
       socket_(std::move(socket)),
       id_(connection_id),
       token_(owner.next_session_token()),
-      config_(owner.config()) {
+      gen_(owner.current()),
+      config_(gen_->config()) {
   error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown" : ep.address().to_string();
@@ -130,6 +133,7 @@ awaitable<void> client_session::run() {
       }
       if (!ec) ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
       idle_ = false;
+      net::traffic.in += payload_.size() + 4;
       if (ec) {
         if (ec == net::make_error(net::io_errc::packet_too_large)) {
           seq_ = 0;
@@ -147,6 +151,7 @@ awaitable<void> client_session::run() {
         if (!sent) break;
         continue;
       }
+      if (gen_ != worker_.current()) adopt_current_generation();
       const next n = co_await dispatch(payload_[0]);
       if (n == next::close || state_lost_) break;
       // Give memory back after a large statement.
@@ -158,6 +163,16 @@ awaitable<void> client_session::run() {
   spdlog::debug("client {} ({}@{}) disconnected", id_, user_, peer_);
 }
 
+void client_session::adopt_current_generation() {
+  if (explicit_txn_ || xa_txn_ || !xa_gtrid_.empty()) return;
+  for (const auto& slot : slots_)
+    if (slot.conn) return;
+  gen_ = worker_.current();
+  config_ = gen_->config();
+  slots_.clear();
+  slots_.resize(config_->clusters.size());
+}
+
 awaitable<bool> client_session::handshake() {
   if (!worker_.admit_client()) {
     seq_ = 0xff;
@@ -167,6 +182,16 @@ awaitable<bool> client_session::handshake() {
     co_return false;
   }
   admitted_ = true;
+  if (worker_.shared().metrics_on.load(std::memory_order_relaxed)) ++worker_.metrics().connections;
+  limits::registry& limits = *worker_.shared().limits;
+  if (const std::uint32_t blocked = limits.blocked_for(peer_)) {
+    seq_ = 0xff;
+    const mysql_error err{er::host_is_blocked, "HY000",
+                          "Host '" + peer_ + "' is blocked for " + std::to_string(blocked) +
+                              " s because of many failed logins (ShardGate listen.failed_logins)"};
+    co_await send_error(err);
+    co_return false;
+  }
   slots_.resize(config_->clusters.size());
   scramble_ = make_scramble();
   handshake_v10 hs;
@@ -225,9 +250,40 @@ awaitable<bool> client_session::handshake() {
   const config::user_config* user = config_->find_user(user_);
   if (!user || !verify_native_password(auth, scramble_, user->password_stage2)) {
     spdlog::warn("client {}: login failed for user '{}' from {}", id_, user_, peer_);
+    if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
+      ++worker_.metrics().logins_failed;
+    if (limits.login_failed(peer_))
+      spdlog::warn(
+          "client address {} is blocked for {} s after {} failed logins "
+          "(listen.failed_logins)",
+          peer_, config_->listen.failed_logins.block_s, config_->listen.failed_logins.max_failures);
     const mysql_error err = access_denied(user_, peer_, !auth.empty());
     co_await send_error(err);
     co_return false;
+  }
+  limits.login_succeeded(peer_);
+  user_limits_ = limits.user(user_);
+  if (user_limits_) {
+    const limits::admission a = limits::registry::admit_connection(*user_limits_);
+    if (a.what == limits::admission::verdict::refuse) {
+      const std::string value =
+          a.limit == limits::limit_kind::connections
+              ? std::to_string(user->max_connections) + " connections"
+              : std::to_string(user->connection_rate_limit.per_second) + " logins/s";
+      spdlog::info("client {}: login of '{}' from {} refused: users[].{} ({})", id_, user_, peer_,
+                   limits::limit_kind_name(a.limit), value);
+      const mysql_error err{
+          er::user_limit_reached, "42000",
+          "User '" + user_ + "' has exceeded the '" +
+              (a.limit == limits::limit_kind::connections ? std::string("max_user_connections")
+                                                          : std::string("connection_rate_limit")) +
+              "' resource (current value: " + value + "); ShardGate users[]." +
+              limits::limit_kind_name(a.limit)};
+      co_await send_error(err);
+      co_return false;
+    }
+    connection_counted_ = true;
+    ip_limits_ = limits.client_ip(*user_limits_, peer_);
   }
 
   session::apply_handshake_collation(state_, handshake_collation_);
@@ -262,7 +318,8 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return proceed(sent);
     }
     case command::query:
-      co_return co_await query();
+    case command::stmt_execute:
+      co_return co_await statement_command(cmd);
     case command::init_db:
       co_return co_await init_db();
     case command::field_list: {
@@ -275,7 +332,7 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (const auto* sc = config_->find_schema_ci(state_.schema))
         if (const auto* t = sc->find_table(lower)) {
-          const auto& p = worker_.router().topo().placement(*t);
+          const auto& p = gen_->router().topo().placement(*t);
           // A broadcast table: the home cluster's copy if it has one.
           if (!p.broadcast())
             cluster = p.clusters().front();
@@ -293,8 +350,6 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return co_await reset_connection();
     case command::stmt_prepare:
       co_return co_await stmt_prepare();
-    case command::stmt_execute:
-      co_return co_await stmt_execute();
     case command::stmt_send_long_data:
       co_return co_await stmt_send_long_data();
     case command::stmt_close: {  // no reply
@@ -346,7 +401,7 @@ int client_session::home_cluster() const {
       return static_cast<int>(c);
   for (std::size_t c = 0; c < slots_.size(); ++c)
     if (slots_[c].conn && (slots_[c].conn->status & status::in_trans)) return static_cast<int>(c);
-  return worker_.router().topo().default_cluster(config_->find_schema_ci(state_.schema));
+  return gen_->router().topo().default_cluster(config_->find_schema_ci(state_.schema));
 }
 
 routing::session_view client_session::route_view() {
@@ -378,7 +433,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!slot.conn) {
-      backend::connection_pool* pool = reader ? reader : &worker_.pool(cluster);
+      backend::connection_pool* pool = reader ? reader : &gen_->pool(cluster);
       const backend::connection_requirements req{client_caps_ & backend::login_fixed_caps,
                                                  state_.schema.empty(), slot.last};
       auto got = co_await pool->acquire(req);
@@ -387,13 +442,14 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
         spdlog::debug("client {}: reader {} unavailable ({}); reading from the writer", id_,
                       reader->target().endpoint.to_string(), got.error->message);
         reader = nullptr;
-        pool = &worker_.pool(cluster);
+        pool = &gen_->pool(cluster);
         got = co_await pool->acquire(req);
       }
       if (got.error) co_return got.error;
       slot.conn = std::move(got.conn);
       slot.pool = pool;
       slot.reader = reader != nullptr;
+      if (reader) ++gen_->cluster_metrics(cluster).reads_on_readers;
     }
     if (!session_sets_sql_mode_)
       server_default_nbe_ = (slot.conn->status & status::no_backslash_escapes) != 0;
@@ -469,6 +525,133 @@ awaitable<std::optional<mysql_error>> client_session::join_transaction(int clust
   co_return err;
 }
 
+awaitable<client_session::next> client_session::statement_command(std::uint8_t cmd) {
+  if (user_limits_) {
+    const limits::admission a = limits::registry::admit_statement(*user_limits_, ip_limits_.get());
+    if (a.what == limits::admission::verdict::refuse) {
+      const bool ip = a.limit == limits::limit_kind::client_ip_rate;
+      const config::user_config* u = config_->find_user(user_);
+      const config::rate_limit_config* rule =
+          u ? (ip ? &u->client_ip_rate_limit : &u->rate_limit) : nullptr;
+      char rate[64] = "?";
+      if (rule) std::snprintf(rate, sizeof rate, "%g/s, burst %u", rule->per_second, rule->burst);
+      const mysql_error err{
+          er::user_limit_reached, "42000",
+          "User '" + user_ + "' has exceeded the '" + limits::limit_kind_name(a.limit) +
+              "' resource (current value: " + rate + (ip ? " from " + peer_ : std::string()) +
+              "); ShardGate users[]." + limits::limit_kind_name(a.limit)};
+      if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
+        ++worker_.metrics().statements[static_cast<std::size_t>(sql::statement_kind::other)]
+                                      [static_cast<std::size_t>(metrics::route_kind::local)];
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
+    if (a.what == limits::admission::verdict::wait) {
+      asio::steady_timer pause(socket_.get_executor(), a.wait);
+      co_await pause.async_wait(nothrow_awaitable);
+    }
+  }
+  const bool metrics_on = worker_.shared().metrics_on.load(std::memory_order_relaxed);
+  const std::uint32_t slow_ms = worker_.shared().slow_query_ms.load(std::memory_order_relaxed);
+  metrics::query_stats* stats = worker_.query_stats();
+  if (!metrics_on && slow_ms == 0 && !stats) {
+    // (No co_await inside ?: - GCC 12 evaluates both.)
+    if (cmd == static_cast<std::uint8_t>(command::query)) co_return co_await query();
+    co_return co_await stmt_execute();
+  }
+  const std::uint32_t statement_id =
+      cmd == static_cast<std::uint8_t>(command::query) ? 0 : command_statement_id(payload_);
+  routed_ = false;
+  reply_error_ = 0;
+  const auto started = std::chrono::steady_clock::now();
+  next n;
+  if (cmd == static_cast<std::uint8_t>(command::query))
+    n = co_await query();
+  else
+    n = co_await stmt_execute();
+  const auto micros =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - started)
+                                     .count());
+  account_statement(cmd, statement_id, micros, metrics_on, slow_ms, stats);
+  co_return n;
+}
+
+metrics::route_kind client_session::route_kind_of_plan() const {
+  if (!routed_ || plan_.action == routing::route_action::refuse || plan_.clusters.empty())
+    return metrics::route_kind::local;
+  if (plan_.action == routing::route_action::single) return metrics::route_kind::single;
+  if (plan_.combine == routing::route_combine::broadcast) return metrics::route_kind::broadcast;
+  if (plan_.table &&
+      plan_.clusters.size() < gen_->topology()->placement(*plan_.table).clusters().size())
+    return metrics::route_kind::multi;
+  return metrics::route_kind::scatter;
+}
+
+const std::string& client_session::route_text() {
+  route_text_ = metrics::route_kind_name(route_kind_of_plan());
+  if (route_text_ == "local") return route_text_;
+  for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
+    if (k == 8) {
+      route_text_ += ",... (" + std::to_string(plan_.clusters.size()) + ")";
+      break;
+    }
+    route_text_ += k ? ',' : ' ';
+    route_text_ += config_->clusters[static_cast<std::size_t>(plan_.clusters[k])].name;
+  }
+  return route_text_;
+}
+
+void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement_id,
+                                       std::uint64_t micros, bool metrics_on, std::uint32_t slow_ms,
+                                       metrics::query_stats* stats) {
+  if (metrics_on) {
+    metrics::worker_metrics& m = worker_.metrics();
+    const metrics::route_kind route = route_kind_of_plan();
+    const auto r = static_cast<std::size_t>(route);
+    const auto kind = routed_ ? plan_.kind : sql::statement_kind::other;
+    ++m.statements[static_cast<std::size_t>(kind)][r];
+    if (route == metrics::route_kind::single) {
+      gen_->cluster_metrics(plan_.clusters[0]).latency[r].observe(micros);
+    } else {
+      m.fan_out_latency[r].observe(micros);
+      if (route != metrics::route_kind::local) {
+        m.fan_out(plan_.clusters.size());
+        for (int c : plan_.clusters) ++gen_->cluster_metrics(c).fan_out_legs;
+      }
+    }
+    if (deadline_.killed()) ++m.statements_killed;
+  }
+  const bool slow = slow_ms != 0 && micros >= std::uint64_t{slow_ms} * 1000;
+  if (!stats && !slow) return;
+  std::string_view text;
+  if (cmd == static_cast<std::uint8_t>(command::query) || payload_.empty() ||
+      payload_[0] == static_cast<std::uint8_t>(command::query)) {
+    if (!payload_.empty() && payload_[0] == static_cast<std::uint8_t>(command::query))
+      text = as_string_view(byte_span(payload_).subspan(1));
+  } else if (const auto* st = statements_.find(statement_id)) {
+    text = st->sql;
+  }
+  std::string& fp = worker_.fingerprint_scratch();
+  const std::uint64_t hash = sql::fingerprint(text, fp, no_backslash_escapes_);
+  const std::string& route = route_text();
+  if (stats) stats->record(hash, fp, route, micros, reply_error_ != 0);
+  if (!slow) return;
+  if (metrics_on) ++worker_.metrics().slow_statements;
+  constexpr std::size_t max_text = 4096;
+  const std::string_view shown = text.substr(0, max_text);
+  const char* more = text.size() > max_text ? "..." : "";
+  const std::string error = reply_error_ ? ", error " + std::to_string(reply_error_) : "";
+  if (auto log = worker_.shared().slow_log())
+    log->info("{:.3f} ms user {}@{} schema '{}' route {}{} fingerprint {:016x} | {} | {}{}",
+              micros / 1000.0, user_, peer_, state_.schema, route, error, hash, fp, shown, more);
+  else
+    spdlog::warn(
+        "slow statement: {:.3f} ms, client {} {}@{}, schema '{}', route {}{}; fingerprint "
+        "{:016x}: {}; statement: {}{}",
+        micros / 1000.0, id_, user_, peer_, state_.schema, route, error, hash, fp, shown, more);
+}
+
 awaitable<client_session::next> client_session::query() {
   const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
   // (With sharding configured, SQL-level PREPARE / EXECUTE run in ShardGate: no pin.)
@@ -497,12 +680,13 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     // Tables of a prepared statement resolve in the database current when it was prepared.
     routing::session_view view = route_view();
     view.schema = exec->statement->schema;
-    worker_.router().route(sql, view, plan_);
+    gen_->router().route(sql, view, plan_);
   } else {
-    worker_.router().route(sql, route_view(), plan_);
-    if (!config_->schemas.empty() && is_sql_prepared_command(worker_.router().parsed()))
+    gen_->router().route(sql, route_view(), plan_);
+    if (!config_->schemas.empty() && is_sql_prepared_command(gen_->router().parsed()))
       co_return co_await sql_prepared_command();
   }
+  routed_ = true;
   if (!exec && plan_.kind == sql::statement_kind::set && !plan_.multi_statement) {
     if (shardgate_setting()) {
       bool sent;
@@ -562,7 +746,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     const int home = home_cluster();
     const auto& slot = slots_[static_cast<std::size_t>(home)];
     if (slot.conn && (slot.conn->status & status::in_trans) &&
-        worker_.router().has_broadcast_copies(home))
+        gen_->router().has_broadcast_copies(home))
       plan_.clusters[0] = home;
   }
 
@@ -664,7 +848,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
 // SET [SESSION] shardgate_max_execution_ms = N | DEFAULT (also as @@[session.]...): a
 // ShardGate setting, answered here (the servers do not know it).
 bool client_session::shardgate_setting() {
-  const routing::parsed_statement& p = worker_.router().parsed();
+  const routing::parsed_statement& p = gen_->router().parsed();
   const auto text = [&](std::size_t k) { return p.token_text(static_cast<std::uint32_t>(k)); };
   const auto is = [&](std::size_t k, sql::token_kind kind) {
     return k < p.tokens.size() && p.tokens[k].kind == kind;
@@ -707,7 +891,7 @@ bool client_session::shardgate_setting() {
 }
 
 backend::connection_pool* client_session::read_pool(int cluster, const prepared_run* exec) {
-  if (!worker_.has_readers(cluster) || !config_->routing.reads_to_readers) return nullptr;
+  if (!gen_->has_readers(cluster) || !config_->routing.reads_to_readers) return nullptr;
   if (plan_.write || plan_.kind != sql::statement_kind::select || plan_.multi_statement)
     return nullptr;
   // A cursor keeps its connection after the statement: it stays on the writer.
@@ -722,15 +906,15 @@ backend::connection_pool* client_session::read_pool(int cluster, const prepared_
           std::chrono::milliseconds(config_->routing.read_your_writes_ms))
     return nullptr;
   const bool safe = exec && exec->fixed ? exec->statement->fixed_replica_ok
-                                        : routing::replica_may_answer(worker_.router().parsed());
+                                        : routing::replica_may_answer(gen_->router().parsed());
   if (!safe) return nullptr;
-  return worker_.reader_pool(cluster);
+  return gen_->reader_pool(cluster);
 }
 
 // BEGIN / START TRANSACTION open the transaction lazily: on the shard its first statement
 // needs. COMMIT / ROLLBACK end it on every shard where it is open.
 awaitable<client_session::next> client_session::transaction_statement(std::string_view sql) {
-  const routing::parsed_statement& parsed = worker_.router().parsed();
+  const routing::parsed_statement& parsed = gen_->router().parsed();
   using sql::keyword_id;
   const bool begin = parsed.is_keyword(0, keyword_id("BEGIN")) ||
                      (parsed.is_keyword(0, keyword_id("START")) &&
@@ -1100,7 +1284,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
 
   // (Only writes to clusters with readers can meet a demoted writer.)
   refusal refused = refusal::none;
-  if (plan_.write && kind == response_kind::query && !slot.reader && worker_.has_readers(cluster))
+  if (plan_.write && kind == response_kind::query && !slot.reader && gen_->has_readers(cluster))
     refused = co_await writer_refused_retry(kind, cluster, had_state, request);
   if (watched && refused != refusal::none) co_await deadline_.disarm();
   if (refused == refusal::retry) {
@@ -1123,6 +1307,11 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
       be, socket_, client_seq, std::chrono::seconds(config_->listen.write_timeout_s));
   seq_ = static_cast<std::uint8_t>(client_seq - 1);
   last_error_code_ = tr.error_code();
+  if (last_error_code_) {
+    reply_error_ = last_error_code_;
+    if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
+      worker_.metrics().error(last_error_code_);
+  }
   if (watched) {
     co_await deadline_.disarm();
     if (deadline_.timed_out()) {
@@ -1219,7 +1408,10 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
                                                                         const bytes* request) {
   cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
   backend::backend_connection& be = *slot.conn;
-  const int endpoint = be.target().endpoint_index;
+  int endpoint = 0;  // of the pool the connection came from, in this generation
+  const auto& endpoints = gen_->pools()[static_cast<std::size_t>(cluster)];
+  for (std::size_t e = 0; e < endpoints.size(); ++e)
+    if (endpoints[e].get() == slot.pool) endpoint = static_cast<int>(e);
   const auto ec = co_await net::buffer_first_frame(be.socket(), be.buffer());
   if (ec) co_return refusal::lost;  // (forward_response reports the lost connection)
   const byte_span frame = be.buffer().readable();
@@ -1227,8 +1419,7 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
   if (length < 3 || frame[4] != err_header) co_return refusal::none;
   const std::uint16_t code = static_cast<std::uint16_t>(frame[5] | (frame[6] << 8));
   if (code != er::option_prevents_statement && code != er::read_only_mode) co_return refusal::none;
-  if (worker_.shared().health_checker)
-    worker_.shared().health_checker->report_read_only(cluster, endpoint);
+  if (gen_->checker()) gen_->checker()->report_read_only(cluster, endpoint);
   const bool may_retry = kind == response_kind::query && !request && !had_state &&
                          !plan_.multi_statement && !explicit_txn_ && !autocommit_off_ &&
                          !in_transaction() && !retried_on_new_writer_;
@@ -1238,18 +1429,19 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
   const auto deadline = std::chrono::steady_clock::now() +
                         2 * std::chrono::milliseconds(health.interval_ms + health.timeout_ms);
   asio::steady_timer pause(co_await asio::this_coro::executor);
-  while (worker_.health(cluster).writer() == endpoint &&
+  while (gen_->health(cluster).writer() == endpoint &&
          std::chrono::steady_clock::now() < deadline) {
     pause.expires_after(std::chrono::milliseconds(20));
     co_await pause.async_wait(nothrow_awaitable);
   }
-  if (worker_.health(cluster).writer() == endpoint) co_return refusal::none;
+  if (gen_->health(cluster).writer() == endpoint) co_return refusal::none;
   spdlog::info("client {}: cluster {}: a write refused by the old writer {} runs on the new one",
                id_, be.target().cluster, be.target().endpoint.to_string());
   be.buffer().consume(protocol::frame_header_size + length);  // the error is the whole reply
   co_await deadline_.disarm();  // (a KILL sent meanwhile must not reach the next borrower)
   give_back_backend(cluster, !deadline_.killed());
   retried_on_new_writer_ = true;
+  ++gen_->cluster_metrics(cluster).writer_retries;
   co_return refusal::retry;
 }
 
@@ -1340,6 +1532,7 @@ awaitable<void> client_session::finish() {
   pinned_by_statement_ = false;
   server_status_ = status::autocommit;
   if (admitted_) worker_.release_client();
+  if (connection_counted_) limits::registry::release_connection(*user_limits_);
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -1356,6 +1549,7 @@ std::uint16_t client_session::status_flags() const {
 
 awaitable<bool> client_session::send_packet(byte_span payload) {
   std::uint8_t seq = static_cast<std::uint8_t>(seq_ + 1);
+  net::traffic.out += payload.size() + 4;
   error_code ec = co_await net::write_packet(socket_, out_scratch_, payload, seq);
   seq_ = static_cast<std::uint8_t>(seq - 1);
   co_return !ec;
@@ -1371,6 +1565,9 @@ awaitable<bool> client_session::send_ok(std::uint16_t extra_status) {
 
 // The one place where errors found by ShardGate become client ERR packets.
 awaitable<bool> client_session::send_error(const mysql_error& err) {
+  reply_error_ = err.code;
+  if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
+    worker_.metrics().error(err.code);
   out_.clear();
   encode_error(out_, err, client_caps_ ? client_caps_ : cap::protocol_41);
   co_return co_await send_packet(out_);

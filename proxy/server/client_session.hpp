@@ -15,6 +15,9 @@
 #include "backend/connection_pool.hpp"
 #include "config/config.hpp"
 #include "execution/statement_deadline.hpp"
+#include "limits/limits.hpp"
+#include "metrics/query_stats.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "net/asio.hpp"
 #include "net/read_buffer.hpp"
 #include "protocol/bytes.hpp"
@@ -22,6 +25,7 @@
 #include "protocol/prepared_statement.hpp"
 #include "protocol/response_translator.hpp"
 #include "routing/router.hpp"
+#include "server/generation.hpp"
 #include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
 
@@ -59,7 +63,17 @@ class client_session {
   };
 
   awaitable<bool> handshake();
+  // After a reload: moves to the worker's current generation unless a backend connection
+  // or a transaction ties the session to the one it runs on.
+  void adopt_current_generation();
   awaitable<next> dispatch(std::uint8_t cmd);
+  // COM_QUERY / COM_STMT_EXECUTE: the rate limits, then the statement, then its metrics,
+  // query statistics and slow log.
+  awaitable<next> statement_command(std::uint8_t cmd);
+  void account_statement(std::uint8_t cmd, std::uint32_t statement_id, std::uint64_t micros,
+                         bool metrics_on, std::uint32_t slow_ms, metrics::query_stats* stats);
+  metrics::route_kind route_kind_of_plan() const;
+  const std::string& route_text();
   awaitable<next> query();
   // Routes and runs one statement: COM_QUERY text, or a prepared statement's execution
   // (`exec`; `sql` is then its text with the bound values in place of the `?`).
@@ -176,6 +190,9 @@ class client_session {
   std::string peer_;
   std::uint16_t peer_port_ = 0;
   std::string user_;
+  // The configuration the session runs on; moves to the worker's current one between
+  // statements when no backend connection is held (adopt_current_generation).
+  std::shared_ptr<generation> gen_;
   std::shared_ptr<const config::config> config_;
 
   net::read_buffer in_;
@@ -215,6 +232,13 @@ class client_session {
   bool close_requested_ = false;
   bool admitted_ = false;
   std::uint16_t last_error_code_ = 0;  // of the last statement's reply (0 = none)
+  std::uint16_t reply_error_ = 0;      // the current statement's reply was this error
+  bool routed_ = false;                // plan_ is the current statement's plan
+  std::string route_text_;             // (scratch of route_text)
+  // users[] limits: looked up at login, shared with the user's other sessions.
+  limits::user_limits* user_limits_ = nullptr;
+  std::shared_ptr<limits::client_ip_limits> ip_limits_;
+  bool connection_counted_ = false;
 
   session::statement_registry statements_;
   std::map<std::string, sql_statement> sql_statements_;  // by lower-case name

@@ -43,15 +43,15 @@ mysql_error wrong_arguments(std::string_view what) {
 }  // namespace
 
 int client_session::prepare_cluster(std::string_view sql) {
-  worker_.router().route(sql, route_view(), plan_);
+  gen_->router().route(sql, route_view(), plan_);
   if (plan_.action != routing::route_action::refuse && !plan_.clusters.empty())
     return plan_.tableless ? home_cluster() : plan_.clusters[0];
   // (plan_ is kept: stmt_prepare reads whether the route is fixed)
   // Refused as it stands (a `?` where the shard key goes): any shard of its first table
   // has the table's definition; the execution routes it by the values.
-  for (const auto& ref : worker_.router().parsed().tables) {
+  for (const auto& ref : gen_->router().parsed().tables) {
     if (!ref.table) continue;
-    const auto& p = worker_.router().topo().placement(*ref.table);
+    const auto& p = gen_->router().topo().placement(*ref.table);
     return p.broadcast() ? p.first_copy() : p.clusters().front();
   }
   return home_cluster();
@@ -75,10 +75,10 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   const sql::statement_kind plan_kind = plan_.kind;
   const bool fixed_write = plan_.write, fixed_tableless = plan_.tableless,
              fixed_broadcast_read = plan_.broadcast_read;
-  const bool fixed_replica_ok = fixed && worker_.has_readers(plan_.clusters[0]) &&
+  const bool fixed_replica_ok = fixed && gen_->has_readers(plan_.clusters[0]) &&
                                 plan_.kind == sql::statement_kind::select && !plan_.write &&
                                 !plan_.multi_statement &&
-                                routing::replica_may_answer(worker_.router().parsed());
+                                routing::replica_may_answer(gen_->router().parsed());
   const int fixed_cluster = fixed ? plan_.clusters[0] : -1;
   auto err = co_await borrow_backend(cluster);
   if (err) {
@@ -116,7 +116,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   // control, which the session handles itself.
   if (fixed && plan_kind != sql::statement_kind::transaction) {
     st.fixed_route = true;
-    st.fixed_topology = &worker_.router().topo();
+    st.fixed_generation = gen_->number();
     st.fixed_cluster = fixed_cluster;
     st.fixed_kind = static_cast<std::uint8_t>(plan_kind);
     st.fixed_write = fixed_write;
@@ -137,6 +137,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   for (std::size_t i = 1; i < prepared.reply.size(); ++i)
     append_packet(out_, prepared.reply[i], seq);
   give_back_backend(cluster, true);
+  net::traffic.out += out_.size();
   const error_code ec = co_await net::write_all(socket_, byte_span(out_));
   seq_ = static_cast<std::uint8_t>(seq - 1);
   co_return ec ? next::close : next::keep_going;
@@ -169,7 +170,7 @@ awaitable<client_session::next> client_session::stmt_execute() {
   std::string_view sql = st->sql;
   exec.bound = st->params == 0;
   // Routed at prepare time when the values cannot change where it runs.
-  exec.fixed = st->fixed_route && st->fixed_topology == &worker_.router().topo();
+  exec.fixed = st->fixed_route && st->fixed_generation == gen_->number();
   if (!bad && st->params > 0) {
     std::vector<const std::string*> long_data;
     if (!st->long_data.empty()) {
@@ -441,7 +442,7 @@ bool client_session::is_sql_prepared_command(const routing::parsed_statement& p)
 awaitable<client_session::next> client_session::sql_prepared_command() {
   const bool nbe = route_view().no_backslash_escapes;
   token_view p;
-  p.text = worker_.router().parsed().text;  // (payload_: stays until payload_ is rebuilt below)
+  p.text = gen_->router().parsed().text;  // (payload_: stays until payload_ is rebuilt below)
   sql::lexer(p.text, nbe).tokenize(p.tokens);
   std::optional<mysql_error> error;
 

@@ -1,13 +1,21 @@
 #include "server/server.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <future>
 #include <thread>
 
-#include "admin/admin_server.hpp"
+#include "admin/config_diff.hpp"
+#include "admin/route_explain.hpp"
+#include "config/diff.hpp"
+#include "config/loader.hpp"
+#include "config/redact.hpp"
+#include "metrics/query_stats.hpp"
+#include "net/packet_io.hpp"
 #include "transactions/decision_log.hpp"
 #include "transactions/xa_recovery.hpp"
 
@@ -15,28 +23,90 @@ namespace shardgate::server {
 
 using namespace std::chrono_literals;
 
-server::server(std::shared_ptr<const config::config> cfg)
-    : config_(std::move(cfg)), health_(*config_) {
-  unsigned n = config_->listen.workers;
+namespace {
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// Endpoints a reload adds (cluster name + address not configured before).
+bool adds_endpoints(const config::config& old, const config::config& neu) {
+  for (const auto& c : neu.clusters) {
+    const auto* before = old.find_cluster(c.name);
+    if (!before) return true;
+    const auto was = before->endpoints();
+    for (const auto& e : c.endpoints())
+      if (std::find(was.begin(), was.end(), e) == was.end()) return true;
+  }
+  return false;
+}
+
+std::uint32_t first_round_ms(const config::config& cfg) {
+  std::uint32_t ms = 0;
+  for (const auto& c : cfg.clusters) ms = std::max(ms, c.connect_timeout_ms + c.health.timeout_ms);
+  return ms + 200;
+}
+
+}  // namespace
+
+server::server(std::shared_ptr<const config::config> cfg) : initial_(std::move(cfg)) {
+  unsigned n = initial_->listen.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
-  shared_.max_clients = config_->listen.max_client_connections;
-  auto topology = std::make_shared<const routing::topology>(config_);
-  for (unsigned i = 0; i < n; ++i)
-    workers_.push_back(std::make_unique<worker>(i, n, shared_, config_, topology, health_));
-  checker_ = std::make_unique<backend::health_checker>(config_, health_);
-  shared_.health_checker = checker_.get();
+  shared_.max_clients = initial_->listen.max_client_connections;
+  limits_ = std::make_unique<limits::registry>(*initial_);
+  shared_.limits = limits_.get();
+  fleet_.number = 1;
+  fleet_.config = initial_;
+  fleet_.topology = std::make_shared<const routing::topology>(initial_);
+  fleet_.health = std::make_shared<backend::fleet_health>(*initial_);
+  fleet_.checker = std::make_shared<backend::health_checker>(initial_, *fleet_.health);
+  for (unsigned i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<worker>(i, n, shared_));
+    workers_.back()->install(fleet_);
+  }
+  apply_live_settings(*initial_);
+  started_at_ = loaded_at_ = std::chrono::system_clock::now();
 }
 
 server::~server() {
   for (auto& w : workers_) w->join();
-  checker_->stop();
+  if (control_thread_.joinable()) {
+    control_.stop();
+    control_thread_.join();
+  }
+  current_fleet().checker->stop();
+}
+
+fleet_snapshot server::current_fleet() const {
+  std::lock_guard lock(fleet_mutex_);
+  return fleet_;
+}
+
+void server::apply_live_settings(const config::config& cfg) {
+  shared_.slow_query_ms.store(cfg.logging.slow_query_ms, std::memory_order_relaxed);
+  shared_.metrics_on.store(cfg.admin.metrics, std::memory_order_relaxed);
+  spdlog::set_level(spdlog::level::from_str(cfg.logging.level));
+  std::shared_ptr<spdlog::logger> slow;
+  if (!cfg.logging.slow_log.empty()) {
+    try {
+      slow = std::make_shared<spdlog::logger>(
+          "slow", std::make_shared<spdlog::sinks::basic_file_sink_mt>(cfg.logging.slow_log));
+      slow->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
+      slow->flush_on(spdlog::level::info);
+    } catch (const std::exception& e) {
+      spdlog::error("logging.slow_log: cannot open {}: {}; slow statements go to the main log",
+                    cfg.logging.slow_log, e.what());
+      slow.reset();
+    }
+  }
+  shared_.set_slow_log(std::move(slow));
 }
 
 // Clients see the backend's version (plus "-ShardGate"): drivers pick SQL dialect and
 // features from it, and a MySQL 8 version in front of MariaDB would mislead them.
 void server::learn_server_version() {
-  if (!config_->listen.server_version.empty()) {
-    shared_.set_server_version(config_->listen.server_version);
+  if (!initial_->listen.server_version.empty()) {
+    shared_.set_server_version(initial_->listen.server_version);
     return;
   }
   worker& w = *workers_.front();
@@ -47,7 +117,8 @@ void server::learn_server_version() {
   asio::co_spawn(
       w.context(),
       [&w]() -> awaitable<std::string> {
-        backend::connection_pool& pool = w.pool(w.default_cluster());
+        auto gen = w.current();
+        backend::connection_pool& pool = gen->pool(gen->default_cluster());
         auto got = co_await pool.acquire({});
         if (!got.conn) co_return std::string();
         std::string v = got.conn->server_version();
@@ -55,7 +126,7 @@ void server::learn_server_version() {
         co_return v;
       },
       [answer](std::exception_ptr e, std::string v) { answer->set_value(e ? std::string() : v); });
-  const auto& cluster = *config_->find_cluster(config_->default_cluster);
+  const auto& cluster = *initial_->find_cluster(initial_->default_cluster);
   std::string version;
   if (version_future.wait_for(std::chrono::milliseconds(cluster.connect_timeout_ms) + 1s) ==
       std::future_status::ready)
@@ -92,7 +163,7 @@ awaitable<void> server::accept_loop() {
 // transactions.cross_shard: xa (or a decision log left from it): open the decision log and
 // run recovery on the first worker - now, periodically, and when a session asks.
 bool server::start_xa() {
-  const auto& tx = config_->transactions;
+  const auto& tx = initial_->transactions;
   if (tx.xa_log.empty()) return true;
   std::string error;
   auto log = transactions::decision_log::open(tx.xa_log, error);
@@ -113,12 +184,17 @@ bool server::start_xa() {
   xa_ = std::make_unique<transactions::xa_coordinator>(tx.xa_name, std::move(log), crash);
   shared_.xa = xa_.get();
   worker& first = *workers_.front();
-  for (std::size_t c = 0; c < config_->clusters.size(); ++c)
-    xa_targets_.push_back({config_->clusters[c].name, [&first, c]() -> backend::connection_pool& {
-                             return first.pool(static_cast<int>(c));
-                           }});
+  // Each pass asks the first worker's current generation (a reload may change clusters).
+  auto targets = [&first]() {
+    std::vector<transactions::recovery_target> out;
+    const std::shared_ptr<generation> gen = first.current();
+    for (std::size_t c = 0; c < gen->config()->clusters.size(); ++c)
+      out.push_back({gen->config()->clusters[c].name,
+                     [gen, c] { return gen->pool_shared(static_cast<int>(c)); }});
+    return out;
+  };
   asio::co_spawn(first.context(),
-                 transactions::recovery_loop(*xa_, xa_targets_,
+                 transactions::recovery_loop(*xa_, std::move(targets),
                                              std::chrono::seconds(tx.xa_recovery_interval_s)),
                  asio::detached);
   spdlog::info(
@@ -129,12 +205,322 @@ bool server::start_xa() {
   return true;
 }
 
+reload_outcome server::reload(const char* trigger) {
+  std::lock_guard lock(reload_mutex_);
+  reload_outcome out;
+  const fleet_snapshot old = current_fleet();
+  const std::string& path = old.config->source_path;
+  auto loaded = config::load_file(path);
+  if (auto* err = std::get_if<config::load_error>(&loaded)) {
+    out.error = err->to_string();
+    reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("config reload ({}) failed; the running configuration is unchanged: {}", trigger,
+                  out.error);
+    return out;
+  }
+  auto cfg = std::get<std::shared_ptr<const config::config>>(loaded);
+  out.ok = true;
+  out.changed = cfg->checksum != old.config->checksum;
+  if (!out.changed) {
+    reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+    out.generation = old.number;
+    out.summary = "no changes";
+    spdlog::info("config reload ({}): {} is unchanged (generation {})", trigger, path, old.number);
+    return out;
+  }
+  out.restart_only = config::restart_only_changes(*old.config, *cfg);
+  try {
+    out.summary = admin::describe_reload(*old.config, *cfg);
+  } catch (const std::exception& e) {
+    out.summary = std::string("(cannot describe the changes: ") + e.what() + ")";
+  }
+
+  fleet_snapshot next;
+  next.number = old.number + 1;
+  next.config = cfg;
+  next.topology = std::make_shared<const routing::topology>(cfg);
+  next.health = std::make_shared<backend::fleet_health>(*cfg, *old.config, *old.health);
+  next.checker = std::make_shared<backend::health_checker>(cfg, *next.health);
+  // New endpoints are checked once before statements can go to them (bounded).
+  next.checker->start(adds_endpoints(*old.config, *cfg)
+                          ? std::chrono::milliseconds(first_round_ms(*cfg))
+                          : std::chrono::milliseconds(0));
+  std::vector<std::future<void>> installed;
+  for (auto& w : workers_) {
+    auto done = std::make_shared<std::promise<void>>();
+    installed.push_back(done->get_future());
+    asio::post(w->context(), [&w = *w, &next, done] {
+      w.install(next);
+      done->set_value();
+    });
+  }
+  for (auto& f : installed) f.wait();
+  {
+    std::lock_guard fleet_lock(fleet_mutex_);
+    fleet_ = next;
+    loaded_at_ = std::chrono::system_clock::now();
+  }
+  old.checker->stop();
+  limits_->update(*cfg);
+  apply_live_settings(*cfg);
+  reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  out.generation = next.number;
+  spdlog::info("config reload ({}): {} is generation {} (sha256 {:.12})", trigger, path,
+               next.number, cfg->checksum);
+  for (const auto& line : out.restart_only)
+    spdlog::warn("config reload: {} changed, but it takes effect only on restart", line);
+  return out;
+}
+
+// reload.watch: the file is polled; a change is applied once it has stayed the same for
+// one interval (an editor's write is finished), and only once per content.
+awaitable<void> server::watch_config() {
+  asio::steady_timer timer(control_);
+  auto identity = [](const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::string("missing");
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  };
+  std::string seen = identity(initial_->source_path);
+  bool pending = false;
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(current_fleet().config->reload.interval_ms));
+    auto [ec] = co_await timer.async_wait(nothrow_awaitable);
+    if (ec) co_return;
+    const auto cfg = current_fleet().config;  // (a reload may have turned watching on or off)
+    if (!cfg->reload.watch) {
+      pending = false;
+      seen = identity(cfg->source_path);
+      continue;
+    }
+    const std::string now = identity(cfg->source_path);
+    if (now != seen) {
+      seen = now;
+      pending = true;
+      continue;
+    }
+    if (!pending) continue;
+    pending = false;
+    reload("file changed");
+  }
+}
+
+template <typename F>
+awaitable<void> server::on_each_worker(F f) {
+  for (auto& w : workers_)
+    co_await asio::co_spawn(
+        w->context(),
+        [&w = *w, &f]() -> awaitable<void> {
+          f(w);
+          co_return;
+        },
+        asio::use_awaitable);
+}
+
+awaitable<std::string> server::scrape_metrics() {
+  const fleet_snapshot fleet = current_fleet();
+  metrics::scrape s;
+  // Endpoints of the current configuration, summed over the workers.
+  std::vector<std::vector<std::size_t>> where;  // [cluster][endpoint] -> index in s.endpoints
+  for (std::size_t c = 0; c < fleet.config->clusters.size(); ++c) {
+    const auto& cc = fleet.config->clusters[c];
+    const auto endpoints = cc.endpoints();
+    auto& row = where.emplace_back();
+    const backend::cluster_health& h = (*fleet.health)[static_cast<int>(c)];
+    s.writer_changes[cc.name] = h.writer_changes();
+    for (std::size_t e = 0; e < endpoints.size(); ++e) {
+      row.push_back(s.endpoints.size());
+      metrics::endpoint_sample& sample = s.endpoints.emplace_back();
+      sample.cluster = cc.name;
+      sample.endpoint = endpoints[e].to_string();
+      sample.writer = h.writer() == static_cast<int>(e);
+      sample.checked = endpoints.size() > 1;
+      const backend::endpoint_health& eh = h.at(static_cast<int>(e));
+      sample.reachable = eh.reachable.load(std::memory_order_relaxed);
+      sample.lag_ms = eh.lag_ms.load(std::memory_order_relaxed);
+      sample.checks = eh.checks.load(std::memory_order_relaxed);
+      sample.failed_checks = eh.failed_checks.load(std::memory_order_relaxed);
+    }
+  }
+  co_await on_each_worker([&](worker& w) {
+    w.metrics().bytes_in = net::traffic.in;  // (this worker thread's)
+    w.metrics().bytes_out = net::traffic.out;
+    s.workers.add(w.metrics());
+    s.workers.sessions += w.session_count();
+    const auto& gen = w.current();
+    if (gen->number() != fleet.number) return;  // (a reload is being installed)
+    const auto& pools = gen->pools();
+    for (std::size_t c = 0; c < pools.size() && c < where.size(); ++c)
+      for (std::size_t e = 0; e < pools[c].size() && e < where[c].size(); ++e) {
+        const backend::pool_stats st = pools[c][e]->stats();
+        metrics::endpoint_sample& sample = s.endpoints[where[c][e]];
+        sample.open += st.open;
+        sample.idle += st.idle;
+        sample.waiting += st.waiting;
+        sample.max += pools[c][e]->limits().max_connections;
+        sample.connects += st.connects;
+        sample.connect_failures += st.connect_failures;
+        sample.acquire_timeouts += st.acquire_timeouts;
+        const int state = st.breaker == backend::breaker_state::open        ? 2
+                          : st.breaker == backend::breaker_state::half_open ? 1
+                                                                            : 0;
+        sample.breaker = std::max(sample.breaker, state);
+        sample.breaker_trips += st.breaker_trips;
+        sample.breaker_rejections += st.breaker_rejections;
+      }
+  });
+  s.client_connections = shared_.clients.load(std::memory_order_relaxed);
+  s.max_client_connections = shared_.max_clients;
+  for (limits::user_limits* u : limits_->users())
+    for (std::size_t k = 0; k < limits::limit_kinds; ++k) {
+      const auto& c = u->counters[k];
+      s.limits.push_back({u->name, limits::limit_kind_name(static_cast<limits::limit_kind>(k)),
+                          c.delayed.load(std::memory_order_relaxed),
+                          c.rejected.load(std::memory_order_relaxed)});
+    }
+  s.failed_logins = limits_->failed_logins();
+  s.blocked_logins = limits_->blocked_logins();
+  s.blocked_addresses = limits_->blocked_addresses();
+  s.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
+  s.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
+  s.generation = fleet.number;
+  s.config_checksum = fleet.config->checksum;
+  {
+    std::lock_guard lock(fleet_mutex_);
+    s.config_loaded_at = unix_seconds(loaded_at_);
+  }
+  s.start_time = unix_seconds(started_at_);
+  s.cross_shard_commit_failures =
+      shared_.cross_shard_commit_failures.load(std::memory_order_relaxed);
+  co_return metrics::render(s);
+}
+
+awaitable<admin::http_reply> server::query_stats(std::string_view query) {
+  bool ok = true;
+  const auto params = admin::parse_query(query, ok);
+  std::size_t n = 20;
+  metrics::sort_key key = metrics::sort_key::total_time;
+  if (ok)
+    for (const auto& [name, value] : params) {
+      if (name == "n") {
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(value.c_str(), &end, 10);
+        if (value.empty() || *end || v == 0 || v > 10000) ok = false;
+        n = v;
+      } else if (name == "sort") {
+        if (value == "total")
+          key = metrics::sort_key::total_time;
+        else if (value == "calls")
+          key = metrics::sort_key::calls;
+        else if (value == "max")
+          key = metrics::sort_key::max_time;
+        else
+          ok = false;
+      } else {
+        ok = false;
+      }
+    }
+  admin::http_reply reply;
+  reply.type = "application/json";
+  if (!ok) {
+    reply.status = 400;
+    reply.body = "{\"error\": \"parameters: n=1..10000, sort=total|calls|max\"}\n";
+    co_return reply;
+  }
+  std::vector<std::vector<metrics::query_stat>> per_worker;
+  co_await on_each_worker([&](worker& w) {
+    if (auto* qs = w.query_stats()) per_worker.push_back(qs->snapshot());
+  });
+  reply.body = metrics::to_json(metrics::merge_top(std::move(per_worker), n, key));
+  co_return reply;
+}
+
+// Ready: a configuration is loaded and every cluster has a writer - the health checker
+// found one (clusters with readers), and its circuit breaker is not open on every worker.
+awaitable<admin::http_reply> server::readiness() {
+  const fleet_snapshot fleet = current_fleet();
+  const std::size_t clusters = fleet.config->clusters.size();
+  std::vector<unsigned> open_on(clusters, 0);
+  co_await on_each_worker([&](worker& w) {
+    const auto& gen = w.current();
+    if (gen->number() != fleet.number) return;
+    for (std::size_t c = 0; c < clusters; ++c)
+      if (gen->pool(static_cast<int>(c)).failing_fast()) ++open_on[c];
+  });
+  std::string problems;
+  for (std::size_t c = 0; c < clusters; ++c) {
+    const auto& cc = fleet.config->clusters[c];
+    const backend::cluster_health& h = (*fleet.health)[static_cast<int>(c)];
+    const int writer = h.writer();
+    const auto endpoints = cc.endpoints();
+    const std::string address = endpoints[static_cast<std::size_t>(writer)].to_string();
+    if (endpoints.size() > 1) {
+      const auto& e = h.at(writer);
+      if (!e.reachable.load(std::memory_order_relaxed))
+        problems += "cluster " + cc.name + ": writer " + address + " is not reachable\n";
+      else if (!e.writable.load(std::memory_order_relaxed) &&
+               cc.health.writer_check != config::writer_check_kind::none)
+        problems +=
+            "cluster " + cc.name + ": no writable endpoint (" + address + " is read-only)\n";
+    }
+    if (open_on[c] == workers_.size())
+      problems += "cluster " + cc.name + ": circuit breaker open for " + address + "\n";
+  }
+  admin::http_reply reply;
+  if (!problems.empty()) {
+    reply.status = 503;
+    reply.body = "not ready\n" + problems;
+  } else {
+    reply.body = "ready (generation " + std::to_string(fleet.number) + ", " +
+                 std::to_string(clusters) + " clusters have a writer)\n";
+  }
+  co_return reply;
+}
+
+admin::admin_services server::admin_services() {
+  admin::admin_services s;
+  s.metrics = [this]() -> awaitable<std::string> {
+    std::string text = "# metrics are off (admin.metrics: false)\n";
+    if (current_fleet().config->admin.metrics) text = co_await scrape_metrics();
+    co_return text;
+  };
+  s.ready = [this] { return readiness(); };
+  s.config = [this] {
+    const auto fleet = current_fleet();
+    std::string body = "# " + fleet.config->source_path + " (generation " +
+                       std::to_string(fleet.number) + ", sha256 " + fleet.config->checksum +
+                       "), secrets redacted\n";
+    body += config::redacted_yaml(fleet.config->source_text);
+    if (!body.ends_with('\n')) body += '\n';
+    return admin::http_reply{200, std::move(body), "application/yaml; charset=utf-8"};
+  };
+  s.reload = [this] {
+    const reload_outcome r = reload("POST /reload");
+    std::string body = "{\"result\": \"";
+    body += r.ok ? "ok" : "failed";
+    body += "\", \"changed\": ";
+    body += r.changed ? "true" : "false";
+    if (r.ok) {
+      body += ", \"generation\": " + std::to_string(r.generation) + ", \"changes\": \"" +
+              admin::json_escape(r.summary) + "\", \"restart_needed\": [";
+      for (std::size_t i = 0; i < r.restart_only.size(); ++i)
+        body += (i ? ", \"" : "\"") + admin::json_escape(r.restart_only[i]) + "\"";
+      body += "]";
+    } else {
+      body += ", \"error\": \"" + admin::json_escape(r.error) + "\"";
+    }
+    body += "}\n";
+    return admin::http_reply{r.ok ? 200 : 422, std::move(body), "application/json"};
+  };
+  s.query_stats = [this](std::string_view q) { return query_stats(q); };
+  s.topology = [this] { return current_fleet().topology; };
+  return s;
+}
+
 int server::run() {
   // Each cluster's writer is known before the first client arrives (bounded wait).
-  std::uint32_t first_round_ms = 0;
-  for (const auto& c : config_->clusters)
-    first_round_ms = std::max(first_round_ms, c.connect_timeout_ms + c.health.timeout_ms);
-  checker_->start(std::chrono::milliseconds(first_round_ms + 200));
+  fleet_.checker->start(std::chrono::milliseconds(first_round_ms(*initial_)));
   for (auto& w : workers_) w->start_thread();
   if (!start_xa()) {
     stop_workers();
@@ -143,7 +529,7 @@ int server::run() {
   learn_server_version();
 
   worker& first = *workers_.front();
-  const auto& listen = config_->listen;
+  const auto& listen = initial_->listen;
   error_code ec;
   tcp::endpoint ep(asio::ip::make_address(listen.address, ec), listen.port);
   acceptor_ = std::make_unique<tcp::acceptor>(first.context());
@@ -157,42 +543,74 @@ int server::run() {
     return 1;
   }
 
-  std::unique_ptr<admin::admin_server> admin;
-  if (config_->admin.enabled) {
-    admin = std::make_unique<admin::admin_server>(
-        first.context(), config_->admin, std::make_shared<const routing::topology>(config_));
+  auto control_work = asio::make_work_guard(control_);
+  control_thread_ = std::thread([this] {
+    try {
+      control_.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("control thread stopped by an exception: {}", e.what());
+      std::abort();
+    }
+  });
+  if (initial_->admin.enabled) {
+    admin_ = std::make_unique<admin::admin_server>(control_, initial_->admin, admin_services());
     std::promise<std::string> started;
-    asio::post(first.context(), [&] { started.set_value(admin->start()); });
+    asio::post(control_, [&] { started.set_value(admin_->start()); });
     if (std::string err = started.get_future().get(); !err.empty()) {
       spdlog::error("{}", err);
       asio::post(first.context(), [&] { acceptor_->close(ec); });
+      control_work.reset();
+      control_.stop();
+      control_thread_.join();
       stop_workers();
       return 1;
     }
   }
 
   std::promise<int> stop_signal;
-  asio::signal_set signals(first.context(), SIGINT, SIGTERM);
-  signals.async_wait([&](error_code e, int sig) {
+  asio::signal_set stop_signals(control_, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](error_code e, int sig) {
     if (!e) stop_signal.set_value(sig);
   });
+  asio::signal_set hangup(control_, SIGHUP);
+  std::function<void(error_code, int)> on_hangup = [&](error_code e, int) {
+    if (e) return;
+    reload("SIGHUP");
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
+  asio::co_spawn(control_, watch_config(), asio::detached);
   asio::co_spawn(first.context(), accept_loop(), asio::detached);
 
-  const auto& cluster = *config_->find_cluster(config_->default_cluster);
+  const auto& cluster = *initial_->find_cluster(initial_->default_cluster);
   spdlog::info("ShardGate {} listening on {}:{} with {} workers; default cluster {} ({})",
                SHARDGATE_VERSION, listen.address, listen.port, workers_.size(), cluster.name,
                cluster.writer.to_string());
-  if (admin)
-    spdlog::info("admin endpoint on http://{}:{}/healthz", config_->admin.address,
-                 config_->admin.port);
+  if (admin_)
+    spdlog::info("admin endpoint on http://{}:{}/ (metrics, readyz, config, route, reload)",
+                 initial_->admin.address, initial_->admin.port);
 
   const int sig = stop_signal.get_future().get();
   spdlog::info("received signal {}: draining (up to {} s)", sig, listen.shutdown_timeout_s);
   asio::post(first.context(), [&] {
     error_code ignored;
     acceptor_->close(ignored);
-    if (admin) admin->stop();
   });
+  {
+    // The control thread stops: no reload can start while the workers drain.
+    std::promise<void> closed;
+    asio::post(control_, [&] {
+      if (admin_) admin_->stop();
+      error_code ignored;
+      stop_signals.cancel(ignored);
+      hangup.cancel(ignored);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    control_work.reset();
+    control_.stop();
+    control_thread_.join();
+  }
   drain_and_stop();
   spdlog::info("ShardGate stopped");
   return 0;
@@ -201,7 +619,7 @@ int server::run() {
 void server::drain_and_stop() {
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.begin_drain(); });
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(config_->listen.shutdown_timeout_s);
+      std::chrono::steady_clock::now() + std::chrono::seconds(initial_->listen.shutdown_timeout_s);
   while (shared_.live_sessions.load(std::memory_order_acquire) > 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
@@ -211,7 +629,7 @@ void server::drain_and_stop() {
 }
 
 void server::stop_workers() {
-  checker_->stop();
+  current_fleet().checker->stop();
   // Decisions still being written reach their sessions while the workers' contexts exist.
   if (xa_) xa_->flush();
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.stop(); });

@@ -6,58 +6,33 @@
 
 namespace shardgate::server {
 
-namespace {
-std::uint32_t share_of(std::uint32_t total, unsigned index, unsigned count) {
-  std::uint32_t share = total / count + (index < total % count ? 1 : 0);
-  return share == 0 ? 1 : share;
-}
-}  // namespace
-
-worker::worker(unsigned index, unsigned worker_count, shared_state& shared,
-               std::shared_ptr<const config::config> cfg,
-               std::shared_ptr<const routing::topology> topology, backend::fleet_health& health)
+worker::worker(unsigned index, unsigned worker_count, shared_state& shared)
     : index_(index),
+      worker_count_(worker_count),
       shared_(shared),
-      config_(std::move(cfg)),
-      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
-      health_(health),
-      router_(std::move(topology)) {
-  for (std::size_t ci = 0; ci < config_->clusters.size(); ++ci) {
-    const config::cluster_config& c = config_->clusters[ci];
-    backend::pool_limits limits;
-    limits.max_connections = share_of(c.pool.max_connections, index, worker_count);
-    limits.min_idle =
-        c.pool.min_idle / worker_count + (index < c.pool.min_idle % worker_count ? 1 : 0);
-    limits.acquire_timeout = std::chrono::milliseconds(c.pool.acquire_timeout_ms);
-    limits.idle_timeout = std::chrono::seconds(c.pool.idle_timeout_s);
-    limits.breaker_enabled = c.circuit_breaker.enabled;
-    limits.breaker.window = c.circuit_breaker.window;
-    limits.breaker.failure_rate = c.circuit_breaker.failure_rate;
-    limits.breaker.open_for = std::chrono::seconds(c.circuit_breaker.open_s);
-    limits.breaker.half_open_probes = c.circuit_breaker.half_open_probes;
-    auto& endpoints = pools_.emplace_back();
-    const auto addresses = c.endpoints();
-    for (std::size_t e = 0; e < addresses.size(); ++e) {
-      backend::backend_target target{c.name,
-                                     addresses[e],
-                                     c.user,
-                                     c.password,
-                                     c.connect_timeout_ms,
-                                     static_cast<int>(ci),
-                                     static_cast<int>(e)};
-      endpoints.push_back(std::make_unique<backend::connection_pool>(
-          context_.get_executor(), target, limits,
-          [&shared](const std::string& version) { shared.learn_server_version(version); }));
-    }
-  }
-  default_cluster_ = config_->cluster_index(config_->default_cluster);
+      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       context_.get_executor());
 }
 
 worker::~worker() {
   join();
-  pools_.clear();
+  current_.reset();
+}
+
+void worker::install(const fleet_snapshot& fleet) {
+  auto next = std::make_shared<generation>(
+      fleet, current_.get(), index_, worker_count_, context_.get_executor(),
+      [&shared = shared_](const std::string& version) { shared.learn_server_version(version); },
+      metrics_);
+  if (thread_.joinable()) next->start_new_pools();  // (else start_thread starts them)
+  if (current_) next->drain_dropped(*current_);
+  const std::size_t stats_size = fleet.config->logging.query_stats_size;
+  if (stats_size == 0)
+    query_stats_.reset();
+  else if (!query_stats_ || query_stats_->capacity() != stats_size)
+    query_stats_ = std::make_unique<metrics::query_stats>(stats_size);
+  current_ = std::move(next);
 }
 
 bool worker::admit_client() {
@@ -94,30 +69,16 @@ void worker::begin_drain() {
   for (client_session* s : sessions_) s->request_close();
 }
 
-backend::connection_pool* worker::reader_pool(int index) noexcept {
-  auto& endpoints = pools_[static_cast<std::size_t>(index)];
-  if (endpoints.size() == 1) return nullptr;
-  const backend::cluster_health& h = health_[index];
-  candidates_.clear();
-  for (std::size_t e = 0; e < endpoints.size(); ++e) {
-    const int i = static_cast<int>(e);
-    if (!h.serves_reads(i) || endpoints[e]->failing_fast()) continue;
-    candidates_.push_back({i, endpoints[e]->outstanding(), h.weight(i)});
-  }
-  const int pick = backend::pick_reader(candidates_, reader_rotation_++);
-  return pick < 0 ? nullptr : endpoints[static_cast<std::size_t>(pick)].get();
-}
-
 void worker::stop() {
-  for (auto& c : pools_)
-    for (auto& p : c) p->stop();
+  if (current_)
+    for (auto& c : current_->pools())
+      for (auto& p : c) p->stop();
   work_.reset();
   context_.stop();
 }
 
 void worker::start_thread() {
-  for (auto& c : pools_)
-    for (auto& p : c) p->start();
+  if (current_) current_->start_new_pools();
   thread_ = std::thread([this] {
     try {
       context_.run();

@@ -11,14 +11,17 @@
 #include <thread>
 #include <vector>
 
-#include "backend/cluster_health.hpp"
-#include "backend/connection_pool.hpp"
-#include "backend/health_checker.hpp"
 #include "config/config.hpp"
+#include "limits/limits.hpp"
+#include "metrics/query_stats.hpp"
+#include "metrics/worker_metrics.hpp"
 #include "net/asio.hpp"
-#include "routing/placement.hpp"
-#include "routing/router.hpp"
+#include "server/generation.hpp"
 #include "transactions/xa_coordinator.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace shardgate::server {
 
@@ -34,9 +37,12 @@ struct shared_state {
   std::atomic<std::uint64_t> cross_shard_commit_failures{0};
   // Two-phase commit (transactions.cross_shard: xa); null otherwise.
   transactions::xa_coordinator* xa = nullptr;
-  // Endpoint health checks and writer discovery (set before the workers start).
-  backend::health_checker* health_checker = nullptr;
+  // Client limits (rate limits, connection limits, failed-login throttling).
+  limits::registry* limits = nullptr;
   std::uint32_t max_clients = 0;
+  // The live settings a reload may change that are not part of a generation.
+  std::atomic<std::uint32_t> slow_query_ms{0};  // 0: no slow log
+  std::atomic<bool> metrics_on{true};
 
   // Advertised until a backend has told its version (e.g. it was down at start).
   static constexpr const char* fallback_server_version = "5.7.99";
@@ -58,49 +64,51 @@ struct shared_state {
     std::lock_guard lock(mutex_);
     return server_version_;
   }
+  // logging.slow_log's logger (null: slow statements go to the main log).
+  void set_slow_log(std::shared_ptr<spdlog::logger> log) {
+    std::lock_guard lock(mutex_);
+    slow_log_ = std::move(log);
+  }
+  std::shared_ptr<spdlog::logger> slow_log() const {
+    std::lock_guard lock(mutex_);
+    return slow_log_;
+  }
 
  private:
   mutable std::mutex mutex_;
   std::string server_version_ = std::string(fallback_server_version) + "-ShardGate";
   bool final_ = false;
+  std::shared_ptr<spdlog::logger> slow_log_;
 };
 
 class worker {
  public:
-  worker(unsigned index, unsigned worker_count, shared_state& shared,
-         std::shared_ptr<const config::config> cfg,
-         std::shared_ptr<const routing::topology> topology, backend::fleet_health& health);
+  worker(unsigned index, unsigned worker_count, shared_state& shared);
   ~worker();
 
   asio::io_context& context() noexcept { return context_; }
   unsigned index() const noexcept { return index_; }
-  const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
-  // This worker's pool for the writer of cluster `index` (an index into config::clusters):
-  // the endpoint the health checker last found writable.
-  backend::connection_pool& pool(int index) noexcept {
-    auto& endpoints = pools_[static_cast<std::size_t>(index)];
-    if (endpoints.size() == 1) return *endpoints.front();
-    return *endpoints[static_cast<std::size_t>(health_[index].writer())];
-  }
-  // A reader's pool for an autocommit read on cluster `index`: among the endpoints that
-  // serve reads now (reachable, not the writer, within max_replica_lag_ms, breaker not
-  // open), the least loaded by weight. Null: none (the read goes to the writer).
-  backend::connection_pool* reader_pool(int index) noexcept;
-  bool has_readers(int index) const noexcept {
-    return pools_[static_cast<std::size_t>(index)].size() > 1;
-  }
-  backend::cluster_health& health(int index) noexcept { return health_[index]; }
-  int default_cluster() const noexcept { return default_cluster_; }
-  // The worker's router: used synchronously by one session at a time (one thread).
-  routing::router& router() noexcept { return router_; }
+  // The generation new statements run on (this thread only).
+  const std::shared_ptr<generation>& current() const noexcept { return current_; }
+  // Builds this worker's generation of `fleet` (keeping the pools of unchanged endpoints)
+  // and makes it current; pools the new one dropped are drained. This thread only.
+  void install(const fleet_snapshot& fleet);
   std::string server_version() const { return shared_.server_version(); }
   shared_state& shared() noexcept { return shared_; }
+  metrics::worker_metrics& metrics() noexcept { return metrics_; }
+  // Null when logging.query_stats_size is 0.
+  metrics::query_stats* query_stats() noexcept { return query_stats_.get(); }
+  // Scratch for statement fingerprints (this thread's sessions, one at a time).
+  std::string& fingerprint_scratch() noexcept { return fingerprint_; }
 
   std::uint64_t next_session_token() {
     return shared_.next_session_token.fetch_add(1, std::memory_order_relaxed);
   }
   bool admit_client();
   void release_client();
+  std::uint32_t session_count() const noexcept {
+    return static_cast<std::uint32_t>(sessions_.size());
+  }
 
   // Runs on this worker's thread (post to it).
   void start_session(tcp::socket socket);
@@ -114,19 +122,16 @@ class worker {
   friend awaitable<void> run_session(worker* w, std::unique_ptr<client_session> session);
 
   unsigned index_;
+  unsigned worker_count_;
   shared_state& shared_;
-  std::shared_ptr<const config::config> config_;
   std::list<client_session*> sessions_;
   bool draining_ = false;
-  // Declared before the pools, so the pools are destroyed while it still exists.
+  // Declared before the generations, so their pools are destroyed while it still exists.
   asio::io_context context_;
-  // By cluster index, then endpoint index (0: the configured writer, 1..: readers).
-  std::vector<std::vector<std::unique_ptr<backend::connection_pool>>> pools_;
-  backend::fleet_health& health_;
-  std::vector<backend::reader_candidate> candidates_;  // reader_pool's scratch
-  std::uint32_t reader_rotation_ = 0;
-  int default_cluster_ = 0;
-  routing::router router_;
+  metrics::worker_metrics metrics_;
+  std::unique_ptr<metrics::query_stats> query_stats_;
+  std::string fingerprint_;
+  std::shared_ptr<generation> current_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
 };

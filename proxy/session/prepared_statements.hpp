@@ -31,9 +31,10 @@ struct client_statement {
   bool pins = false;  // runs something that ties the session to its connection
   // Where it runs when that does not depend on the parameter values: its route with the
   // placeholders in place was one cluster (a key given as a literal, an unsharded table,
-  // no table). Then executions skip binding and routing. Valid for `fixed_topology` only.
+  // no table). Then executions skip binding and routing. Valid for the configuration
+  // generation it was found in only (a reload may move tables and renumber clusters).
   bool fixed_route = false;
-  const void* fixed_topology = nullptr;
+  std::uint64_t fixed_generation = 0;
   int fixed_cluster = -1;
   std::uint8_t fixed_kind = 0;  // sql::statement_kind
   bool fixed_write = false;

@@ -31,7 +31,12 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
   std::vector<std::vector<std::optional<std::string>>> rows;
   std::vector<backend::backend_connection::value_column> columns;
   for (const auto& target : targets) {
-    backend::connection_pool& pool = target.pool();
+    const std::shared_ptr<backend::connection_pool> pool_ref = target.pool();
+    if (!pool_ref) {
+      ++result.unreachable;
+      continue;
+    }
+    backend::connection_pool& pool = *pool_ref;
     auto got = co_await pool.acquire({});
     if (!got.conn) {
       ++result.unreachable;
@@ -101,7 +106,8 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
   co_return result;
 }
 
-awaitable<void> recovery_loop(xa_coordinator& xa, const std::vector<recovery_target>& targets,
+awaitable<void> recovery_loop(xa_coordinator& xa,
+                              std::function<std::vector<recovery_target>()> current_targets,
                               std::chrono::seconds interval) {
   auto executor = co_await asio::this_coro::executor;
   auto timer = std::make_shared<asio::steady_timer>(executor);
@@ -116,6 +122,7 @@ awaitable<void> recovery_loop(xa_coordinator& xa, const std::vector<recovery_tar
   std::size_t quiet_unreachable = 0;
   for (;;) {
     *kicked = false;
+    const std::vector<recovery_target> targets = current_targets();
     const recovery_result r = co_await recover_once(xa, targets);
     if (r.committed || r.rolled_back || r.failed)
       spdlog::info(

@@ -19,8 +19,9 @@ namespace shardgate::transactions {
 
 struct recovery_target {
   std::string cluster;
-  // The cluster's writer pool now (the writer may change between passes).
-  std::function<backend::connection_pool&()> pool;
+  // The cluster's writer pool now (the writer may change between passes; null: the
+  // cluster is no longer configured).
+  std::function<std::shared_ptr<backend::connection_pool>()> pool;
 };
 
 struct recovery_result {
@@ -36,7 +37,9 @@ awaitable<recovery_result> recover_once(xa_coordinator& xa,
 
 // recover_once now, then every `interval` and whenever the coordinator is kicked, until
 // the io_context stops.
-awaitable<void> recovery_loop(xa_coordinator& xa, const std::vector<recovery_target>& targets,
+// `targets` is asked before each pass (a reload may add or remove clusters).
+awaitable<void> recovery_loop(xa_coordinator& xa,
+                              std::function<std::vector<recovery_target>()> targets,
                               std::chrono::seconds interval);
 
 }  // namespace shardgate::transactions

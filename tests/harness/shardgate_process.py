@@ -51,8 +51,9 @@ def to_yaml(value, indent=0):
 
 
 def make_config(port, admin_port, clusters, default_cluster=None, users=None, level="info", schemas=None,
-                transactions=None, routing=None, **listen_extra):
-    """Build a config dict. `clusters` maps name -> "127.0.0.1:PORT" (writer) or a full dict."""
+                transactions=None, routing=None, top=None, **listen_extra):
+    """Build a config dict. `clusters` maps name -> "127.0.0.1:PORT" (writer) or a full dict;
+    `top`: more top-level sections (merged over the built ones, e.g. reload or logging)."""
     cl = {}
     for name, c in clusters.items():
         cl[name] = c if isinstance(c, dict) else {"writer": c, "user": "app", "password": "app"}
@@ -72,6 +73,11 @@ def make_config(port, admin_port, clusters, default_cluster=None, users=None, le
         cfg["transactions"] = transactions
     if routing:
         cfg["routing"] = routing
+    for key, section in (top or {}).items():
+        if isinstance(section, dict) and isinstance(cfg.get(key), dict):
+            cfg[key] = dict(cfg[key], **section)
+        else:
+            cfg[key] = section
     return cfg
 
 

@@ -1,0 +1,101 @@
+// One configuration as one worker runs it: the config snapshot and everything built from
+// it - the router, the backend pools by cluster and endpoint, the clusters' health. A
+// reload builds a new generation on every worker (keeping the pools of endpoints whose
+// settings did not change) and makes it current; a session moves to the current one
+// between statements when it holds no backend connection, so a running statement or an
+// open transaction finishes on the generation it started on. The last session to let go
+// of an old generation drains its removed pools.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "backend/cluster_health.hpp"
+#include "backend/connection_pool.hpp"
+#include "backend/health_checker.hpp"
+#include "config/config.hpp"
+#include "metrics/worker_metrics.hpp"
+#include "routing/placement.hpp"
+#include "routing/router.hpp"
+
+namespace shardgate::server {
+
+// What every worker's generation of one reload shares.
+struct fleet_snapshot {
+  std::uint64_t number = 0;  // 1 for the configuration loaded at start, +1 per reload
+  std::shared_ptr<const config::config> config;
+  std::shared_ptr<const routing::topology> topology;
+  std::shared_ptr<backend::fleet_health> health;
+  std::shared_ptr<backend::health_checker> checker;  // null when no cluster has readers
+};
+
+using pool_ptr = std::shared_ptr<backend::connection_pool>;
+
+class generation {
+ public:
+  // `previous` (may be null): pools of unchanged endpoints are taken from it. Runs on the
+  // worker's thread. `metrics` is the worker's (per-cluster counters by name).
+  generation(const fleet_snapshot& fleet, const generation* previous, unsigned worker_index,
+             unsigned worker_count, asio::any_io_executor executor,
+             std::function<void(const std::string&)> on_login, metrics::worker_metrics& metrics);
+  ~generation();
+  generation(const generation&) = delete;
+  generation& operator=(const generation&) = delete;
+
+  std::uint64_t number() const noexcept { return number_; }
+  const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
+  const std::shared_ptr<const routing::topology>& topology() const noexcept { return topology_; }
+
+  // The pool for the writer of cluster `index` (an index into config::clusters): the
+  // endpoint the health checker last found writable.
+  backend::connection_pool& pool(int index) noexcept {
+    auto& endpoints = pools_[static_cast<std::size_t>(index)];
+    if (endpoints.size() == 1) return *endpoints.front();
+    return *endpoints[static_cast<std::size_t>((*health_)[index].writer())];
+  }
+  // The same, shared (for work that may outlive this generation, e.g. XA recovery).
+  pool_ptr pool_shared(int index) const noexcept {
+    auto& endpoints = pools_[static_cast<std::size_t>(index)];
+    if (endpoints.size() == 1) return endpoints.front();
+    return endpoints[static_cast<std::size_t>((*health_)[index].writer())];
+  }
+  // A reader's pool for an autocommit read on cluster `index`: among the endpoints that
+  // serve reads now (reachable, not the writer, within max_replica_lag_ms, breaker not
+  // open), the least loaded by weight. Null: none (the read goes to the writer).
+  backend::connection_pool* reader_pool(int index) noexcept;
+  bool has_readers(int index) const noexcept {
+    return pools_[static_cast<std::size_t>(index)].size() > 1;
+  }
+  backend::cluster_health& health(int index) noexcept { return (*health_)[index]; }
+  backend::health_checker* checker() const noexcept { return checker_.get(); }
+  int default_cluster() const noexcept { return default_cluster_; }
+  // The router: used synchronously by one session at a time (one thread).
+  routing::router& router() noexcept { return router_; }
+  metrics::cluster_metrics& cluster_metrics(int index) noexcept {
+    return *cluster_metrics_[static_cast<std::size_t>(index)];
+  }
+
+  // By cluster index, then endpoint index (0: the configured writer, 1..: readers).
+  const std::vector<std::vector<pool_ptr>>& pools() const noexcept { return pools_; }
+  // Starts the pools this generation created (not those it took over).
+  void start_new_pools();
+  // Drains (stops) the pools of `older` that this generation did not take over.
+  void drain_dropped(const generation& older) const;
+
+ private:
+  std::uint64_t number_;
+  std::shared_ptr<const config::config> config_;
+  std::shared_ptr<const routing::topology> topology_;
+  std::shared_ptr<backend::fleet_health> health_;
+  std::shared_ptr<backend::health_checker> checker_;
+  std::vector<std::vector<pool_ptr>> pools_;
+  std::vector<pool_ptr> created_;
+  std::vector<metrics::cluster_metrics*> cluster_metrics_;
+  std::vector<backend::reader_candidate> candidates_;  // reader_pool's scratch
+  std::uint32_t reader_rotation_ = 0;
+  int default_cluster_ = 0;
+  routing::router router_;
+};
+
+}  // namespace shardgate::server
