@@ -91,12 +91,11 @@ admission registry::admit_statement(user_limits& user, client_ip_limits* ip) noe
   admission a;
   const bool user_limited = user.queries.limited();
   if (!user_limited && !ip) return a;
-  const std::int64_t now = token_bucket::now_ns();
   std::int64_t wait = 0;
   if (ip) {
     const std::int64_t max_wait =
         std::int64_t{user.ip_max_wait_ms.load(std::memory_order_relaxed)} * 1'000'000;
-    wait = ip->queries.take(now, max_wait);
+    wait = ip->queries.take(max_wait);
     if (wait == token_bucket::refused) {
       user.counter(limit_kind::client_ip_rate).rejected.fetch_add(1, std::memory_order_relaxed);
       a.what = admission::verdict::refuse;
@@ -108,8 +107,8 @@ admission registry::admit_statement(user_limits& user, client_ip_limits* ip) noe
   if (user_limited) {
     const std::int64_t max_wait =
         std::int64_t{user.max_wait_ms.load(std::memory_order_relaxed)} * 1'000'000;
-    // The user's token is taken at the time the IP bucket lets the statement go.
-    const std::int64_t w = user.queries.take(now + wait, max_wait);
+    // The user's token is taken for the time the IP bucket lets the statement go.
+    const std::int64_t w = user.queries.take(max_wait, wait);
     if (w == token_bucket::refused) {
       // (an IP token reserved above is spent: the client asked for it)
       user.counter(limit_kind::user_rate).rejected.fetch_add(1, std::memory_order_relaxed);
@@ -139,7 +138,7 @@ admission registry::admit_connection(user_limits& user) noexcept {
     a.limit = limit_kind::connections;
     return a;
   }
-  if (user.logins.limited() && user.logins.take(0) == token_bucket::refused) {
+  if (user.logins.limited() && user.logins.take() == token_bucket::refused) {
     user.connected.fetch_sub(1, std::memory_order_relaxed);
     user.counter(limit_kind::connection_rate).rejected.fetch_add(1, std::memory_order_relaxed);
     a.what = admission::verdict::refuse;

@@ -45,23 +45,19 @@ class token_bucket {
   }
   bool limited() const noexcept { return interval_ns_.load(std::memory_order_relaxed) != 0; }
 
-  // Takes one token at `now_ns`: 0 = go now; > 0 = a token is reserved that many
-  // nanoseconds ahead (the caller waits that long); `refused` = it would have to wait more
-  // than `max_wait_ns` (nothing is taken).
-  std::int64_t take(std::int64_t now_ns, std::int64_t max_wait_ns) noexcept {
-    const std::int64_t interval = interval_ns_.load(std::memory_order_relaxed);
-    if (interval == 0) return 0;
-    const std::int64_t tolerance = tolerance_ns_.load(std::memory_order_relaxed);
-    std::int64_t tat = tat_.load(std::memory_order_relaxed);
-    for (;;) {
-      const std::int64_t base = std::max(tat, now_ns);
-      const std::int64_t wait = base - now_ns - tolerance;
-      if (wait > max_wait_ns) return refused;
-      if (tat_.compare_exchange_weak(tat, base + interval, std::memory_order_relaxed))
-        return std::max<std::int64_t>(wait, 0);
-    }
+  // Takes one token now (plus `after_ns`: the caller goes only that much later anyway):
+  // 0 = go now; > 0 = a token is reserved that many nanoseconds ahead (the caller waits
+  // that long); `refused` = it would have to wait more than `max_wait_ns` (nothing is
+  // taken). The clock is read after the bucket's state, inside the retry loop: a thread
+  // descheduled between reading the clock and taking would otherwise judge the bucket by a
+  // stale time and see tokens others took since as a debt.
+  std::int64_t take(std::int64_t max_wait_ns = 0, std::int64_t after_ns = 0) noexcept {
+    return take_impl([after_ns] { return now_ns() + after_ns; }, max_wait_ns);
   }
-  std::int64_t take(std::int64_t max_wait_ns = 0) noexcept { return take(now_ns(), max_wait_ns); }
+  // The same at a given time (tests).
+  std::int64_t take_at(std::int64_t now, std::int64_t max_wait_ns) noexcept {
+    return take_impl([now] { return now; }, max_wait_ns);
+  }
 
   static std::int64_t now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch())
@@ -69,6 +65,23 @@ class token_bucket {
   }
 
  private:
+  template <typename Clock>
+  std::int64_t take_impl(Clock clock, std::int64_t max_wait_ns) noexcept {
+    const std::int64_t interval = interval_ns_.load(std::memory_order_relaxed);
+    if (interval == 0) return 0;
+    const std::int64_t tolerance = tolerance_ns_.load(std::memory_order_relaxed);
+    std::int64_t tat = tat_.load(std::memory_order_acquire);
+    for (;;) {
+      const std::int64_t now = clock();
+      const std::int64_t base = std::max(tat, now);
+      const std::int64_t wait = base - now - tolerance;
+      if (wait > max_wait_ns) return refused;
+      if (tat_.compare_exchange_weak(tat, base + interval, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
+        return std::max<std::int64_t>(wait, 0);
+    }
+  }
+
   // Own cache line: the bucket is written by every thread that takes from it.
   alignas(64) std::atomic<std::int64_t> tat_{0};
   std::atomic<std::int64_t> interval_ns_{0};

@@ -625,15 +625,25 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
   const bool slow = slow_ms != 0 && micros >= std::uint64_t{slow_ms} * 1000;
   if (!stats && !slow) return;
   std::string_view text;
-  if (cmd == static_cast<std::uint8_t>(command::query) || payload_.empty() ||
-      payload_[0] == static_cast<std::uint8_t>(command::query)) {
+  std::string_view fp;
+  std::uint64_t hash = 0;
+  session::client_statement* st = nullptr;
+  if (cmd == static_cast<std::uint8_t>(command::stmt_execute))
+    st = statements_.find(statement_id);
+  if (st) {
+    // A prepared statement's fingerprint is computed once.
+    text = st->sql;
+    if (st->fingerprint.empty())
+      st->fingerprint_hash = sql::fingerprint(text, st->fingerprint, no_backslash_escapes_);
+    fp = st->fingerprint;
+    hash = st->fingerprint_hash;
+  } else {
     if (!payload_.empty() && payload_[0] == static_cast<std::uint8_t>(command::query))
       text = as_string_view(byte_span(payload_).subspan(1));
-  } else if (const auto* st = statements_.find(statement_id)) {
-    text = st->sql;
+    std::string& scratch = worker_.fingerprint_scratch();
+    hash = sql::fingerprint(text, scratch, no_backslash_escapes_);
+    fp = scratch;
   }
-  std::string& fp = worker_.fingerprint_scratch();
-  const std::uint64_t hash = sql::fingerprint(text, fp, no_backslash_escapes_);
   const std::string& route = route_text();
   if (stats) stats->record(hash, fp, route, micros, reply_error_ != 0);
   if (!slow) return;

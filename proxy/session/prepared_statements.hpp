@@ -41,6 +41,10 @@ struct client_statement {
   bool fixed_tableless = false;
   bool fixed_broadcast_read = false;
   bool fixed_replica_ok = false;  // a replica may answer it (routing::replica_may_answer)
+  // Its fingerprint for the query statistics and slow log (computed at the first
+  // execution that needs it; empty: not yet).
+  std::string fingerprint;
+  std::uint64_t fingerprint_hash = 0;
   // The last backend connection that ran it: (backend_connection::prepared_epoch, id).
   std::uint64_t cached_epoch = 0;
   std::uint32_t cached_backend_id = 0;

@@ -13,28 +13,28 @@ constexpr std::int64_t ms = 1'000'000;  // ns
 TEST(TokenBucket, BurstThenOneTokenPerInterval) {
   token_bucket b(100, 3);  // 100/s: one token per 10 ms
   const std::int64_t t0 = 1'000 * ms;
-  EXPECT_EQ(b.take(t0, 0), 0);
-  EXPECT_EQ(b.take(t0, 0), 0);
-  EXPECT_EQ(b.take(t0, 0), 0);
-  EXPECT_EQ(b.take(t0, 0), token_bucket::refused);  // the burst is spent
-  EXPECT_EQ(b.take(t0 + 5 * ms, 0), token_bucket::refused);
-  EXPECT_EQ(b.take(t0 + 10 * ms, 0), 0);
-  EXPECT_EQ(b.take(t0 + 10 * ms, 0), token_bucket::refused);
+  EXPECT_EQ(b.take_at(t0, 0), 0);
+  EXPECT_EQ(b.take_at(t0, 0), 0);
+  EXPECT_EQ(b.take_at(t0, 0), 0);
+  EXPECT_EQ(b.take_at(t0, 0), token_bucket::refused);  // the burst is spent
+  EXPECT_EQ(b.take_at(t0 + 5 * ms, 0), token_bucket::refused);
+  EXPECT_EQ(b.take_at(t0 + 10 * ms, 0), 0);
+  EXPECT_EQ(b.take_at(t0 + 10 * ms, 0), token_bucket::refused);
   // Idle for a long time: at most `burst` at once again.
   const std::int64_t later = t0 + 10'000 * ms;
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(b.take(later, 0), 0) << i;
-  EXPECT_EQ(b.take(later, 0), token_bucket::refused);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(b.take_at(later, 0), 0) << i;
+  EXPECT_EQ(b.take_at(later, 0), token_bucket::refused);
 }
 
 TEST(TokenBucket, WaitingReservesFutureTokensInOrder) {
   token_bucket b(10, 1);  // one per 100 ms
   const std::int64_t t0 = 5'000 * ms;
-  EXPECT_EQ(b.take(t0, 1'000 * ms), 0);
-  EXPECT_EQ(b.take(t0, 1'000 * ms), 100 * ms);
-  EXPECT_EQ(b.take(t0, 1'000 * ms), 200 * ms);
-  EXPECT_EQ(b.take(t0, 250 * ms), token_bucket::refused);
+  EXPECT_EQ(b.take_at(t0, 1'000 * ms), 0);
+  EXPECT_EQ(b.take_at(t0, 1'000 * ms), 100 * ms);
+  EXPECT_EQ(b.take_at(t0, 1'000 * ms), 200 * ms);
+  EXPECT_EQ(b.take_at(t0, 250 * ms), token_bucket::refused);
   // The refusal took nothing: the next one that may wait 300 ms gets the 300 ms slot.
-  EXPECT_EQ(b.take(t0, 300 * ms), 300 * ms);
+  EXPECT_EQ(b.take_at(t0, 300 * ms), 300 * ms);
 }
 
 TEST(TokenBucket, SustainedRateOverManyTakes) {
@@ -42,20 +42,20 @@ TEST(TokenBucket, SustainedRateOverManyTakes) {
   std::int64_t now = 0;
   int granted = 0;
   // One attempt every 0.1 ms for 2 s: 10 from the burst + 1000/s.
-  for (int i = 0; i < 20000; ++i, now += ms / 10) granted += b.take(now, 0) == 0;
+  for (int i = 0; i < 20000; ++i, now += ms / 10) granted += b.take_at(now, 0) == 0;
   EXPECT_NEAR(granted, 2010, 2);
 }
 
 TEST(TokenBucket, UnlimitedAndReconfigured) {
   token_bucket b;
   EXPECT_FALSE(b.limited());
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(b.take(0, 0), 0);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(b.take_at(0, 0), 0);
   b.configure(1, 1);
   EXPECT_TRUE(b.limited());
-  EXPECT_EQ(b.take(10'000 * ms, 0), 0);
-  EXPECT_EQ(b.take(10'000 * ms, 0), token_bucket::refused);
+  EXPECT_EQ(b.take_at(10'000 * ms, 0), 0);
+  EXPECT_EQ(b.take_at(10'000 * ms, 0), token_bucket::refused);
   b.configure(0, 0);
-  EXPECT_EQ(b.take(10'000 * ms, 0), 0);
+  EXPECT_EQ(b.take_at(10'000 * ms, 0), 0);
 }
 
 config::config two_users() {
