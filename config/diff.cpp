@@ -306,11 +306,14 @@ std::vector<std::string> restart_only_changes(const config& old, const config& n
   check(old.listen.address != neu.listen.address, "listen.address");
   check(old.listen.port != neu.listen.port, "listen.port");
   check(old.listen.workers != neu.listen.workers, "listen.workers");
+  check(old.listen.server_version != neu.listen.server_version, "listen.server_version");
   check(old.admin.address != neu.admin.address, "admin.address");
   check(old.admin.port != neu.admin.port, "admin.port");
   check(old.admin.enabled != neu.admin.enabled, "admin.enabled");
   check(old.transactions.xa_log != neu.transactions.xa_log, "transactions.xa_log");
   check(old.transactions.xa_name != neu.transactions.xa_name, "transactions.xa_name");
+  check(old.transactions.xa_recovery_interval_s != neu.transactions.xa_recovery_interval_s,
+        "transactions.xa_recovery_interval_s");
   return out;
 }
 

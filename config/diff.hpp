@@ -23,9 +23,10 @@ namespace shardgate::config {
 std::vector<std::string> yaml_differences(const std::string& old_text, const std::string& new_text);
 
 // The settings that differ between `old` and `neu` but are applied only when the process
-// restarts (the listening sockets, worker threads, XA identity): listen.address,
-// listen.port, listen.workers, admin.address, admin.port, admin.enabled,
-// transactions.xa_log, transactions.xa_name - the names of those that differ, in that order.
+// restarts (the listening sockets, worker threads, advertised version, XA identity):
+// listen.address, listen.port, listen.workers, listen.server_version, admin.address,
+// admin.port, admin.enabled, transactions.xa_log, transactions.xa_name,
+// transactions.xa_recovery_interval_s - the names of those that differ, in that order.
 std::vector<std::string> restart_only_changes(const config& old, const config& neu);
 
 }  // namespace shardgate::config

@@ -222,6 +222,7 @@ void connection_pool::stop() {
 
 awaitable<void> connection_pool::maintain() {
   auto timer = maintenance_timer_;
+  maintaining_ = true;
   while (!stopped_) {
     timer->expires_after(1s);
     co_await timer->async_wait(nothrow_awaitable);
@@ -240,6 +241,7 @@ awaitable<void> connection_pool::maintain() {
       if (got.conn) release(std::move(got.conn));
     }
   }
+  maintaining_ = false;
 }
 
 pool_stats connection_pool::stats() const noexcept {

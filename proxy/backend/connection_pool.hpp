@@ -75,6 +75,8 @@ class connection_pool {
 
   const backend_target& target() const noexcept { return target_; }
   const pool_limits& limits() const noexcept { return limits_; }
+  // Stopped, and no background work of its own refers to it any more: it may be destroyed.
+  bool quiescent() const noexcept { return stopped_ && !maintaining_; }
   // Same server, login and limits: a reload keeps this pool for that endpoint.
   bool same_settings(const backend_target& t, const pool_limits& l) const noexcept;
   // Connections borrowed now (open but not idle): the load for least-outstanding choice.
@@ -118,6 +120,7 @@ class connection_pool {
   std::string server_version_;
   std::function<void(const std::string&)> on_login_;
   bool stopped_ = false;
+  bool maintaining_ = false;  // maintain() runs (it refers to this pool)
   std::shared_ptr<asio::steady_timer> maintenance_timer_;
 };
 

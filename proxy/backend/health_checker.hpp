@@ -22,7 +22,9 @@ namespace shardgate::backend {
 
 class health_checker {
  public:
-  health_checker(std::shared_ptr<const config::config> cfg, fleet_health& fleet);
+  // Shares `fleet`: a checker kept running for sessions of an earlier configuration keeps
+  // the health it writes.
+  health_checker(std::shared_ptr<const config::config> cfg, std::shared_ptr<fleet_health> fleet);
   ~health_checker();
   health_checker(const health_checker&) = delete;
   health_checker& operator=(const health_checker&) = delete;
@@ -49,6 +51,7 @@ class health_checker {
   void wake_cluster(int cluster);
 
   std::shared_ptr<const config::config> config_;
+  std::shared_ptr<fleet_health> fleet_holder_;
   fleet_health& fleet_;
   asio::io_context context_;
   std::vector<std::unique_ptr<probe>> probes_;

@@ -31,6 +31,8 @@ class statement_deadline {
   // What fired (valid after disarm()).
   bool killed() const noexcept { return state_ && state_->killed; }
   bool timed_out() const noexcept { return state_ && state_->timed_out; }
+  // Changes at every arm() (tells whether the flags above belong to a given statement).
+  const void* arm_id() const noexcept { return state_.get(); }
 
  private:
   struct state {

@@ -164,12 +164,17 @@ bool registry::login_failed(const std::string& ip) {
   std::lock_guard lock(failures_mutex_);
   if (failure_rule_.max_failures == 0) return false;
   const auto now = clock::now();
-  // Bounded memory under a flood of addresses: entries past their window and block go.
-  if (failures_.size() >= 65536)
+  // Bounded memory under a flood of addresses: when the table has doubled, entries past
+  // their window and block go; past a hard cap, every address not blocked is forgotten.
+  if (failures_.size() >= failures_sweep_at_) {
     std::erase_if(failures_, [&](const auto& e) {
       return e.second.blocked_until <= now &&
              now - e.second.window_start > std::chrono::seconds(failure_rule_.window_s);
     });
+    if (failures_.size() >= max_tracked_addresses)
+      std::erase_if(failures_, [&](const auto& e) { return e.second.blocked_until <= now; });
+    failures_sweep_at_ = std::max<std::size_t>(65536, 2 * failures_.size());
+  }
   ip_failures& f = failures_[ip];
   if (f.failures == 0 || now - f.window_start > std::chrono::seconds(failure_rule_.window_s)) {
     f.failures = 0;

@@ -119,6 +119,8 @@ class registry {
   std::mutex failures_mutex_;
   config::failed_login_config failure_rule_;
   std::unordered_map<std::string, ip_failures> failures_;
+  std::size_t failures_sweep_at_ = 65536;
+  static constexpr std::size_t max_tracked_addresses = 1u << 20;
   std::atomic<std::size_t> tracked_failures_{0};  // failures_.size(): skip the lock when 0
   std::atomic<std::uint64_t> failed_logins_{0};
   std::atomic<std::uint64_t> blocked_logins_{0};

@@ -40,7 +40,11 @@ class token_bucket {
                  std::memory_order_relaxed);
     }
     interval_ns_.store(t, std::memory_order_relaxed);
-    tolerance_ns_.store(t * static_cast<std::int64_t>(std::max<std::uint32_t>(burst, 1) - 1),
+    // (Saturated: a tiny rate with a huge burst must not overflow into a negative one.)
+    const double tolerance =
+        static_cast<double>(t) * static_cast<double>(std::max<std::uint32_t>(burst, 1) - 1);
+    tolerance_ns_.store(tolerance >= 4e18 ? std::int64_t{4'000'000'000'000'000'000}
+                                          : static_cast<std::int64_t>(tolerance),
                         std::memory_order_relaxed);
   }
   bool limited() const noexcept { return interval_ns_.load(std::memory_order_relaxed) != 0; }

@@ -111,7 +111,9 @@ std::string render(const scrape& s) {
   {
     auto& f = b.family("shardgate_statement_duration_seconds",
                        "Statement latency as the client sees it (first byte in to last byte "
-                       "out), by cluster for single-shard statements and by route",
+                       "out), by cluster for single-shard statements and by route (cluster "
+                       "\"(several)\": multi-shard statements, \"(none)\": answered by "
+                       "ShardGate)",
                        MetricType::Histogram);
     for (const auto& [name, c] : w.clusters)
       for (std::size_t r = 0; r < route_kinds; ++r)
@@ -120,10 +122,13 @@ std::string render(const scrape& s) {
                        {{"cluster", name}, {"route", route_kind_name(static_cast<route_kind>(r))}},
                        c.latency[r]);
     for (std::size_t r = 0; r < route_kinds; ++r)
-      if (w.fan_out_latency[r].count)
-        F::histogram(
-            f, {{"cluster", "(several)"}, {"route", route_kind_name(static_cast<route_kind>(r))}},
-            w.fan_out_latency[r]);
+      if (w.fan_out_latency[r].count) {
+        const auto route = static_cast<route_kind>(r);
+        F::histogram(f,
+                     {{"cluster", route == route_kind::local ? "(none)" : "(several)"},
+                      {"route", route_kind_name(route)}},
+                     w.fan_out_latency[r]);
+      }
   }
   {
     auto& f = b.family("shardgate_fan_out_shards", "Shards one multi-shard statement ran on",

@@ -69,12 +69,13 @@ inline constexpr std::array<std::uint32_t, 7> fan_out_bounds = {2, 3, 4, 8, 16, 
 struct worker_metrics {
   // Statements by kind and route.
   std::array<std::array<std::uint64_t, route_kinds>, statement_kinds> statements{};
-  // Multi-shard statements' latency (they have no single cluster).
+  // The latency of statements without a single cluster: multi-shard ones, and those
+  // ShardGate answered itself (route local).
   std::array<histogram, route_kinds> fan_out_latency;
   std::array<std::uint64_t, fan_out_bounds.size() + 1> fan_out_shards{};  // histogram buckets
   std::uint64_t fan_out_count = 0;
   std::uint64_t fan_out_sum = 0;
-  // Error replies by MySQL error code (1000..8191 by index; others in the last slot).
+  // Error replies by MySQL error code (by index, up to 8191; others in slot 0).
   static constexpr std::size_t error_slots = 8192;
   std::array<std::uint64_t, error_slots> errors{};
   std::uint64_t bytes_in = 0;           // from clients (packet headers included)

@@ -133,7 +133,6 @@ awaitable<void> client_session::run() {
       }
       if (!ec) ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
       idle_ = false;
-      net::traffic.in += payload_.size() + 4;
       if (ec) {
         if (ec == net::make_error(net::io_errc::packet_too_large)) {
           seq_ = 0;
@@ -145,6 +144,7 @@ awaitable<void> client_session::run() {
         }
         break;
       }
+      net::traffic.in += payload_.size() + 4;
       if (payload_.empty()) {
         const mysql_error err{er::unknown_com, "08S01", "Malformed packet: empty command"};
         const bool sent = co_await send_error(err);
@@ -553,8 +553,7 @@ awaitable<client_session::next> client_session::statement_command(std::uint8_t c
   }
   const bool metrics_on = worker_.shared().metrics_on.load(std::memory_order_relaxed);
   const std::uint32_t slow_ms = worker_.shared().slow_query_ms.load(std::memory_order_relaxed);
-  metrics::query_stats* stats = worker_.query_stats();
-  if (!metrics_on && slow_ms == 0 && !stats) {
+  if (!metrics_on && slow_ms == 0 && !worker_.query_stats()) {
     // (No co_await inside ?: - GCC 12 evaluates both.)
     if (cmd == static_cast<std::uint8_t>(command::query)) co_return co_await query();
     co_return co_await stmt_execute();
@@ -563,6 +562,7 @@ awaitable<client_session::next> client_session::statement_command(std::uint8_t c
       cmd == static_cast<std::uint8_t>(command::query) ? 0 : command_statement_id(payload_);
   routed_ = false;
   reply_error_ = 0;
+  const void* deadline_before = deadline_.arm_id();
   const auto started = std::chrono::steady_clock::now();
   next n;
   if (cmd == static_cast<std::uint8_t>(command::query))
@@ -573,7 +573,9 @@ awaitable<client_session::next> client_session::statement_command(std::uint8_t c
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now() - started)
                                      .count());
-  account_statement(cmd, statement_id, micros, metrics_on, slow_ms, stats);
+  // (The statistics are looked up again: a reload may have replaced them meanwhile.)
+  account_statement(cmd, statement_id, micros, metrics_on, slow_ms, worker_.query_stats(),
+                    deadline_.arm_id() != deadline_before && deadline_.killed());
   co_return n;
 }
 
@@ -604,7 +606,7 @@ const std::string& client_session::route_text() {
 
 void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement_id,
                                        std::uint64_t micros, bool metrics_on, std::uint32_t slow_ms,
-                                       metrics::query_stats* stats) {
+                                       metrics::query_stats* stats, bool killed) {
   if (metrics_on) {
     metrics::worker_metrics& m = worker_.metrics();
     const metrics::route_kind route = route_kind_of_plan();
@@ -620,7 +622,7 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
         for (int c : plan_.clusters) ++gen_->cluster_metrics(c).fan_out_legs;
       }
     }
-    if (deadline_.killed()) ++m.statements_killed;
+    if (killed) ++m.statements_killed;
   }
   const bool slow = slow_ms != 0 && micros >= std::uint64_t{slow_ms} * 1000;
   if (!stats && !slow) return;

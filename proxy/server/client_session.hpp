@@ -46,6 +46,12 @@ class client_session {
 
   std::uint32_t id() const noexcept { return id_; }
 
+  // A reload made a new generation current: an idle session moves to it now (so it does
+  // not keep the old one's pools and health checker alive while it waits for a command).
+  void on_new_generation() {
+    if (idle_) adopt_current_generation();
+  }
+
  public:
   // What the command loop does after a command.
   enum class next : std::uint8_t { keep_going, close };
@@ -71,7 +77,8 @@ class client_session {
   // query statistics and slow log.
   awaitable<next> statement_command(std::uint8_t cmd);
   void account_statement(std::uint8_t cmd, std::uint32_t statement_id, std::uint64_t micros,
-                         bool metrics_on, std::uint32_t slow_ms, metrics::query_stats* stats);
+                         bool metrics_on, std::uint32_t slow_ms, metrics::query_stats* stats,
+                         bool killed);
   metrics::route_kind route_kind_of_plan() const;
   const std::string& route_text();
   awaitable<next> query();

@@ -28,12 +28,13 @@ backend::pool_limits limits_for(const config::cluster_config& c, unsigned index,
 generation::generation(const fleet_snapshot& fleet, const generation* previous,
                        unsigned worker_index, unsigned worker_count, asio::any_io_executor executor,
                        std::function<void(const std::string&)> on_login,
-                       metrics::worker_metrics& metrics)
+                       metrics::worker_metrics& metrics, std::shared_ptr<pool_graveyard> graveyard)
     : number_(fleet.number),
       config_(fleet.config),
       topology_(fleet.topology),
       health_(fleet.health),
       checker_(fleet.checker),
+      graveyard_(std::move(graveyard)),
       router_(fleet.topology) {
   for (std::size_t ci = 0; ci < config_->clusters.size(); ++ci) {
     const config::cluster_config& c = config_->clusters[ci];
@@ -64,7 +65,11 @@ generation::generation(const fleet_snapshot& fleet, const generation* previous,
   default_cluster_ = config_->cluster_index(config_->default_cluster);
 }
 
-generation::~generation() = default;
+generation::~generation() {
+  for (auto& cluster : pools_)
+    for (auto& p : cluster)
+      if (p.use_count() == 1) graveyard_->bury(std::move(p));
+}
 
 void generation::start_new_pools() {
   for (auto& p : created_) p->start();

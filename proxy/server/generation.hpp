@@ -1,10 +1,11 @@
 // One configuration as one worker runs it: the config snapshot and everything built from
 // it - the router, the backend pools by cluster and endpoint, the clusters' health. A
 // reload builds a new generation on every worker (keeping the pools of endpoints whose
-// settings did not change) and makes it current; a session moves to the current one
-// between statements when it holds no backend connection, so a running statement or an
-// open transaction finishes on the generation it started on. The last session to let go
-// of an old generation drains its removed pools.
+// settings did not change) and makes it current, draining the pools it did not keep; a
+// session moves to the current one between statements when it holds no backend
+// connection, so a running statement or an open transaction finishes on the generation it
+// started on. When the last user of an old generation lets go, its pools that no newer
+// generation kept go to the worker's graveyard until they are quiescent.
 #pragma once
 
 #include <cstdint>
@@ -32,13 +33,29 @@ struct fleet_snapshot {
 
 using pool_ptr = std::shared_ptr<backend::connection_pool>;
 
+// Where a worker's pools go when the last generation using them ends: a pool is destroyed
+// only once it is quiescent (its background maintenance, which refers to it, has seen the
+// stop). Worker thread only.
+struct pool_graveyard {
+  std::vector<pool_ptr> pools;
+  bool open = true;  // false while the worker is destroyed: pools go at once
+  void bury(pool_ptr p) {
+    std::erase_if(pools, [](const pool_ptr& q) { return q->quiescent(); });
+    if (open && !p->quiescent()) pools.push_back(std::move(p));
+  }
+  void sweep() {
+    std::erase_if(pools, [](const pool_ptr& q) { return q->quiescent(); });
+  }
+};
+
 class generation {
  public:
   // `previous` (may be null): pools of unchanged endpoints are taken from it. Runs on the
   // worker's thread. `metrics` is the worker's (per-cluster counters by name).
   generation(const fleet_snapshot& fleet, const generation* previous, unsigned worker_index,
              unsigned worker_count, asio::any_io_executor executor,
-             std::function<void(const std::string&)> on_login, metrics::worker_metrics& metrics);
+             std::function<void(const std::string&)> on_login, metrics::worker_metrics& metrics,
+             std::shared_ptr<pool_graveyard> graveyard);
   ~generation();
   generation(const generation&) = delete;
   generation& operator=(const generation&) = delete;
@@ -80,7 +97,8 @@ class generation {
   const std::vector<std::vector<pool_ptr>>& pools() const noexcept { return pools_; }
   // Starts the pools this generation created (not those it took over).
   void start_new_pools();
-  // Drains (stops) the pools of `older` that this generation did not take over.
+  // Drains (stops) the pools of `older` that this generation did not take over: idle
+  // connections close now, borrowed ones when they come back.
   void drain_dropped(const generation& older) const;
 
  private:
@@ -91,6 +109,7 @@ class generation {
   std::shared_ptr<backend::health_checker> checker_;
   std::vector<std::vector<pool_ptr>> pools_;
   std::vector<pool_ptr> created_;
+  std::shared_ptr<pool_graveyard> graveyard_;
   std::vector<metrics::cluster_metrics*> cluster_metrics_;
   std::vector<backend::reader_candidate> candidates_;  // reader_pool's scratch
   std::uint32_t reader_rotation_ = 0;

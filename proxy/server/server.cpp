@@ -52,14 +52,13 @@ std::uint32_t first_round_ms(const config::config& cfg) {
 server::server(std::shared_ptr<const config::config> cfg) : initial_(std::move(cfg)) {
   unsigned n = initial_->listen.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
-  shared_.max_clients = initial_->listen.max_client_connections;
   limits_ = std::make_unique<limits::registry>(*initial_);
   shared_.limits = limits_.get();
   fleet_.number = 1;
   fleet_.config = initial_;
   fleet_.topology = std::make_shared<const routing::topology>(initial_);
   fleet_.health = std::make_shared<backend::fleet_health>(*initial_);
-  fleet_.checker = std::make_shared<backend::health_checker>(initial_, *fleet_.health);
+  fleet_.checker = std::make_shared<backend::health_checker>(initial_, fleet_.health);
   for (unsigned i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<worker>(i, n, shared_));
     workers_.back()->install(fleet_);
@@ -75,6 +74,7 @@ server::~server() {
     control_thread_.join();
   }
   current_fleet().checker->stop();
+  for (auto& c : retired_checkers_) c->stop();
 }
 
 fleet_snapshot server::current_fleet() const {
@@ -83,6 +83,7 @@ fleet_snapshot server::current_fleet() const {
 }
 
 void server::apply_live_settings(const config::config& cfg) {
+  shared_.max_clients.store(cfg.listen.max_client_connections, std::memory_order_relaxed);
   shared_.slow_query_ms.store(cfg.logging.slow_query_ms, std::memory_order_relaxed);
   shared_.metrics_on.store(cfg.admin.metrics, std::memory_order_relaxed);
   spdlog::set_level(spdlog::level::from_str(cfg.logging.level));
@@ -208,24 +209,63 @@ bool server::start_xa() {
 reload_outcome server::reload(const char* trigger) {
   std::lock_guard lock(reload_mutex_);
   reload_outcome out;
+  try {
+    out = reload_locked(trigger);
+  } catch (const std::exception& e) {
+    out = reload_outcome{};
+    out.error = std::string("reload failed: ") + e.what();
+  }
+  if (!out.ok) {
+    reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("config reload ({}) failed; the running configuration is unchanged: {}", trigger,
+                  out.error);
+  } else {
+    reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return out;
+}
+
+// Why `cfg` cannot replace `old` while the process runs (empty: it can).
+std::string server::refuse_reload(const config::config& old, const config::config& cfg) const {
+  const bool xa_now = cfg.transactions.cross_shard == config::cross_shard_mode::xa;
+  if (xa_now && !xa_)
+    return "transactions.cross_shard: xa needs the XA decision log, which is opened at start: "
+           "restart ShardGate to turn two-phase commit on";
+  if (xa_) {
+    // Committed XA transactions whose branches recovery has not finished need every
+    // cluster they touched: a cluster may not go before recovery is done with it.
+    const auto undone = xa_->decided_unfinished();
+    if (!undone.empty())
+      for (const auto& c : old.clusters)
+        if (!cfg.find_cluster(c.name))
+          return "cluster " + c.name + " cannot be removed while " +
+                 std::to_string(undone.size()) +
+                 " committed XA transactions are still being finished by recovery; retry "
+                 "when the log says they are done";
+  }
+  return {};
+}
+
+reload_outcome server::reload_locked(const char* trigger) {
+  reload_outcome out;
   const fleet_snapshot old = current_fleet();
   const std::string& path = old.config->source_path;
   auto loaded = config::load_file(path);
   if (auto* err = std::get_if<config::load_error>(&loaded)) {
     out.error = err->to_string();
-    reloads_failed_.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("config reload ({}) failed; the running configuration is unchanged: {}", trigger,
-                  out.error);
     return out;
   }
   auto cfg = std::get<std::shared_ptr<const config::config>>(loaded);
-  out.ok = true;
   out.changed = cfg->checksum != old.config->checksum;
   if (!out.changed) {
-    reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+    out.ok = true;
     out.generation = old.number;
     out.summary = "no changes";
     spdlog::info("config reload ({}): {} is unchanged (generation {})", trigger, path, old.number);
+    return out;
+  }
+  if (std::string why = refuse_reload(*old.config, *cfg); !why.empty()) {
+    out.error = path + ": " + why;
     return out;
   }
   out.restart_only = config::restart_only_changes(*old.config, *cfg);
@@ -240,36 +280,59 @@ reload_outcome server::reload(const char* trigger) {
   next.config = cfg;
   next.topology = std::make_shared<const routing::topology>(cfg);
   next.health = std::make_shared<backend::fleet_health>(*cfg, *old.config, *old.health);
-  next.checker = std::make_shared<backend::health_checker>(cfg, *next.health);
+  next.checker = std::make_shared<backend::health_checker>(cfg, next.health);
   // New endpoints are checked once before statements can go to them (bounded).
   next.checker->start(adds_endpoints(*old.config, *cfg)
                           ? std::chrono::milliseconds(first_round_ms(*cfg))
                           : std::chrono::milliseconds(0));
+  // Limits first: a user the new file adds has them when it logs in on the new generation.
+  limits_->update(*cfg);
   std::vector<std::future<void>> installed;
   for (auto& w : workers_) {
     auto done = std::make_shared<std::promise<void>>();
     installed.push_back(done->get_future());
     asio::post(w->context(), [&w = *w, &next, done] {
-      w.install(next);
-      done->set_value();
+      try {
+        w.install(next);
+        done->set_value();
+      } catch (...) {
+        done->set_exception(std::current_exception());
+      }
     });
   }
-  for (auto& f : installed) f.wait();
+  // (Every worker is waited for even if one failed: `next` is referenced by the posts.)
+  std::exception_ptr failed;
+  for (auto& f : installed) try {
+      f.get();
+    } catch (...) {
+      failed = std::current_exception();
+    }
   {
     std::lock_guard fleet_lock(fleet_mutex_);
     fleet_ = next;
     loaded_at_ = std::chrono::system_clock::now();
   }
-  old.checker->stop();
-  limits_->update(*cfg);
+  // Sessions still on older generations (a transaction, a pinned connection) keep their
+  // health checker running; it stops when none uses it any more.
+  retired_checkers_.push_back(old.checker);
+  retire_unused_checkers();
   apply_live_settings(*cfg);
-  reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  if (failed) std::rethrow_exception(failed);
+  out.ok = true;
   out.generation = next.number;
   spdlog::info("config reload ({}): {} is generation {} (sha256 {:.12})", trigger, path,
                next.number, cfg->checksum);
   for (const auto& line : out.restart_only)
     spdlog::warn("config reload: {} changed, but it takes effect only on restart", line);
   return out;
+}
+
+void server::retire_unused_checkers() {
+  std::erase_if(retired_checkers_, [](const std::shared_ptr<backend::health_checker>& c) {
+    if (c.use_count() > 1) return false;  // a generation still uses it
+    c->stop();
+    return true;
+  });
 }
 
 // reload.watch: the file is polled; a change is applied once it has stayed the same for
@@ -288,6 +351,7 @@ awaitable<void> server::watch_config() {
     timer.expires_after(std::chrono::milliseconds(current_fleet().config->reload.interval_ms));
     auto [ec] = co_await timer.async_wait(nothrow_awaitable);
     if (ec) co_return;
+    retire_unused_checkers();
     const auto cfg = current_fleet().config;  // (a reload may have turned watching on or off)
     if (!cfg->reload.watch) {
       pending = false;
@@ -371,7 +435,7 @@ awaitable<std::string> server::scrape_metrics() {
       }
   });
   s.client_connections = shared_.clients.load(std::memory_order_relaxed);
-  s.max_client_connections = shared_.max_clients;
+  s.max_client_connections = shared_.max_clients.load(std::memory_order_relaxed);
   for (limits::user_limits* u : limits_->users())
     for (std::size_t k = 0; k < limits::limit_kinds; ++k) {
       const auto& c = u->counters[k];
@@ -482,7 +546,8 @@ admin::admin_services server::admin_services() {
   admin::admin_services s;
   s.metrics = [this]() -> awaitable<std::string> {
     std::string text = "# metrics are off (admin.metrics: false)\n";
-    if (current_fleet().config->admin.metrics) text = co_await scrape_metrics();
+    const bool on = current_fleet().config->admin.metrics;
+    if (on) text = co_await scrape_metrics();
     co_return text;
   };
   s.ready = [this] { return readiness(); };
@@ -591,7 +656,8 @@ int server::run() {
                  initial_->admin.address, initial_->admin.port);
 
   const int sig = stop_signal.get_future().get();
-  spdlog::info("received signal {}: draining (up to {} s)", sig, listen.shutdown_timeout_s);
+  spdlog::info("received signal {}: draining (up to {} s)", sig,
+               current_fleet().config->listen.shutdown_timeout_s);
   asio::post(first.context(), [&] {
     error_code ignored;
     acceptor_->close(ignored);
@@ -618,8 +684,8 @@ int server::run() {
 
 void server::drain_and_stop() {
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.begin_drain(); });
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(initial_->listen.shutdown_timeout_s);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(current_fleet().config->listen.shutdown_timeout_s);
   while (shared_.live_sessions.load(std::memory_order_acquire) > 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
@@ -630,6 +696,7 @@ void server::drain_and_stop() {
 
 void server::stop_workers() {
   current_fleet().checker->stop();
+  for (auto& c : retired_checkers_) c->stop();
   // Decisions still being written reach their sessions while the workers' contexts exist.
   if (xa_) xa_->flush();
   for (auto& w : workers_) asio::post(w->context(), [&w = *w] { w.stop(); });

@@ -43,6 +43,9 @@ class server {
   reload_outcome reload(const char* trigger);
 
  private:
+  reload_outcome reload_locked(const char* trigger);
+  std::string refuse_reload(const config::config& old, const config::config& cfg) const;
+  void retire_unused_checkers();  // control thread
   awaitable<void> accept_loop();
   awaitable<void> watch_config();
   void learn_server_version();
@@ -50,8 +53,6 @@ class server {
   void stop_workers();
   bool start_xa();
   fleet_snapshot current_fleet() const;
-  std::shared_ptr<backend::health_checker> make_checker(const config::config& cfg,
-                                                        backend::fleet_health& health);
   void apply_live_settings(const config::config& cfg);
   admin::admin_services admin_services();
   awaitable<std::string> scrape_metrics();
@@ -71,7 +72,9 @@ class server {
   std::mutex reload_mutex_;  // one reload at a time
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
-  std::string last_attempted_checksum_;  // (under reload_mutex_) the watcher's last try
+  // Health checkers of earlier configurations still used by sessions on them (control
+  // thread; stopped when no generation holds them any more).
+  std::vector<std::shared_ptr<backend::health_checker>> retired_checkers_;
   std::chrono::system_clock::time_point loaded_at_;
   std::chrono::system_clock::time_point started_at_;
   std::vector<std::unique_ptr<worker>> workers_;

@@ -17,14 +17,18 @@ worker::worker(unsigned index, unsigned worker_count, shared_state& shared)
 
 worker::~worker() {
   join();
+  // (Before the io_context goes: pools close their idle connections while it exists.)
+  graveyard_->open = false;
   current_.reset();
+  graveyard_->pools.clear();
 }
 
 void worker::install(const fleet_snapshot& fleet) {
   auto next = std::make_shared<generation>(
       fleet, current_.get(), index_, worker_count_, context_.get_executor(),
       [&shared = shared_](const std::string& version) { shared.learn_server_version(version); },
-      metrics_);
+      metrics_, graveyard_);
+  graveyard_->sweep();
   if (thread_.joinable()) next->start_new_pools();  // (else start_thread starts them)
   if (current_) next->drain_dropped(*current_);
   const std::size_t stats_size = fleet.config->logging.query_stats_size;
@@ -33,11 +37,12 @@ void worker::install(const fleet_snapshot& fleet) {
   else if (!query_stats_ || query_stats_->capacity() != stats_size)
     query_stats_ = std::make_unique<metrics::query_stats>(stats_size);
   current_ = std::move(next);
+  for (client_session* s : sessions_) s->on_new_generation();
 }
 
 bool worker::admit_client() {
   std::uint32_t n = shared_.clients.fetch_add(1, std::memory_order_relaxed);
-  if (n >= shared_.max_clients) {
+  if (n >= shared_.max_clients.load(std::memory_order_relaxed)) {
     shared_.clients.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }

@@ -39,7 +39,7 @@ struct shared_state {
   transactions::xa_coordinator* xa = nullptr;
   // Client limits (rate limits, connection limits, failed-login throttling).
   limits::registry* limits = nullptr;
-  std::uint32_t max_clients = 0;
+  std::atomic<std::uint32_t> max_clients{0};  // listen.max_client_connections (reloadable)
   // The live settings a reload may change that are not part of a generation.
   std::atomic<std::uint32_t> slow_query_ms{0};  // 0: no slow log
   std::atomic<bool> metrics_on{true};
@@ -131,6 +131,7 @@ class worker {
   metrics::worker_metrics metrics_;
   std::unique_ptr<metrics::query_stats> query_stats_;
   std::string fingerprint_;
+  std::shared_ptr<pool_graveyard> graveyard_ = std::make_shared<pool_graveyard>();
   std::shared_ptr<generation> current_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;

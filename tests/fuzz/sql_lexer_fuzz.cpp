@@ -1,13 +1,15 @@
 // libFuzzer target: the SQL lexer must accept any bytes, stay within them, move forward and
 // always reach `end` or `error`; the value helpers must accept any token it produces;
 // tokenize() (the fast path the routing parser uses) must return exactly next()'s tokens;
-// keyword ids must agree with a plain case-insensitive search of the keyword list.
+// keyword ids must agree with a plain case-insensitive search of the keyword list; the
+// statement fingerprint must stay within its size bound and be a function of the text.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sql/fingerprint.hpp"
 #include "sql/lexer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -99,6 +101,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r.stop.kind != ref_stop.kind || r.stop.offset != ref_stop.offset) __builtin_trap();
     if (r.last_hint.kind != ref_hint.kind || r.last_hint.offset != ref_hint.offset)
       __builtin_trap();
+  }
+  for (const bool nbe : {false, true}) {
+    std::string a, b;
+    const std::uint64_t ha = shardgate::sql::fingerprint(sql, a, nbe);
+    // (the cap plus "..." and, for unreadable text, the rest cut on a UTF-8 boundary)
+    if (a.size() > shardgate::sql::max_fingerprint_size + 8) __builtin_trap();
+    b = "left over";
+    if (shardgate::sql::fingerprint(sql, b, nbe) != ha || a != b) __builtin_trap();
   }
   return 0;
 }

@@ -279,6 +279,22 @@ class ReloadTest(unittest.TestCase):
             cur.execute("SELECT v FROM items WHERE id = 3")
             self.assertEqual(cur.fetchone(), ("v3",))
 
+    def test_3_two_phase_commit_needs_a_restart(self):
+        """Turning cross_shard: xa on needs the decision log opened at start: the reload is
+        refused (and says why), and nothing changes."""
+        generation = self.generation()
+        cfg = self.variant(False)
+        cfg["reload"] = {"watch": False}
+        cfg["transactions"] = {"cross_shard": "xa", "xa_log": "xa.log", "xa_name": "reloadtest"}
+        self.write_config(cfg)
+        status, body = http(self.proxy.admin_port, "/reload", "POST")
+        self.assertEqual(status, 422, body)
+        self.assertIn("restart ShardGate to turn two-phase commit on", json.loads(body)["error"])
+        self.assertEqual(self.generation(), generation)
+        del cfg["transactions"]
+        self.write_config(cfg)
+        self.assertEqual(http(self.proxy.admin_port, "/reload", "POST")[0], 200)
+
 
 if __name__ == "__main__":
     main()
