@@ -273,6 +273,17 @@ std::string render(const scrape& s) {
     }
   }
   {
+    auto& lookups = b.family("shardgate_lookup_requests_total",
+                             "Directory lookups (strategy: directory) by lookup and result: hit "
+                             "(the key is in the directory) or miss",
+                             MetricType::Counter);
+    for (const auto& [name, counts] : s.directory) {
+      F::counter(lookups, {{"lookup", name}, {"result", "hit"}}, static_cast<double>(counts.first));
+      F::counter(lookups, {{"lookup", name}, {"result", "miss"}},
+                 static_cast<double>(counts.second));
+    }
+  }
+  {
     auto& reloads = b.family("shardgate_config_reloads_total", "Configuration reloads by result",
                              MetricType::Counter);
     F::counter(reloads, {{"result", "ok"}}, static_cast<double>(s.reloads_ok));

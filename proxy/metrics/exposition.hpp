@@ -70,7 +70,8 @@ struct scrape {
   std::string config_checksum;
   double config_loaded_at = 0;  // unix seconds
   std::uint64_t cross_shard_commit_failures = 0;
-  std::uint64_t directory_keys = 0;  // entries in the directory lookups
+  // Directory lookups by lookup name: hits, misses (summed over the workers).
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> directory;
   double start_time = 0;             // unix seconds
 };
 

@@ -10,6 +10,11 @@
 
 namespace shardgate::routing {
 
+std::map<std::string, directory_counts, std::less<>>& directory_stats() noexcept {
+  thread_local std::map<std::string, directory_counts, std::less<>> stats;
+  return stats;
+}
+
 namespace {
 
 bool parse_int(std::string_view text, std::int64_t& v) {
@@ -314,11 +319,16 @@ int table_placement::place(const key_value& key, std::string& why) const {
       why = "no range holds the key (the last range has a below bound; add an open range)";
       return -1;
     case config::strategy_kind::directory: {
+      auto& stats = directory_stats();
+      auto counts = stats.find(std::string_view(s.lookup));
+      if (counts == stats.end()) counts = stats.emplace(s.lookup, directory_counts{}).first;
       auto it = directory_.find(key.text);
       if (it == directory_.end()) {
+        ++counts->second.misses;
         why = "the key is not in directory '" + s.lookup + "'";
         return -1;
       }
+      ++counts->second.hits;
       return it->second;
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,6 +82,15 @@ class table_placement {
   std::vector<int> all_;
   int first_copy_ = -1;
 };
+
+// Directory lookups (strategy: directory) this thread made, by lookup name: a key found in
+// the directory is a hit, one it does not hold a miss. For the metrics; worker threads
+// count, and each one's counts are read on that thread.
+struct directory_counts {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+};
+std::map<std::string, directory_counts, std::less<>>& directory_stats() noexcept;
 
 // The placements of every sharded table of a configuration snapshot.
 class topology {

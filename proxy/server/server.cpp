@@ -411,6 +411,10 @@ awaitable<std::string> server::scrape_metrics() {
     w.metrics().bytes_in = net::traffic.in;  // (this worker thread's)
     w.metrics().bytes_out = net::traffic.out;
     s.workers.add(w.metrics());
+    for (const auto& [name, counts] : routing::directory_stats()) {  // (this worker thread's)
+      s.directory[name].first += counts.hits;
+      s.directory[name].second += counts.misses;
+    }
     s.workers.sessions += w.session_count();
     const auto& gen = w.current();
     if (gen->number() != fleet.number) return;  // (a reload is being installed)

@@ -77,11 +77,14 @@ class OperationsTest(unittest.TestCase):
             s.sql(f"CREATE DATABASE {DB}")
             s.sql(f"CREATE TABLE {DB}.orders (order_no VARCHAR(20) PRIMARY KEY, total INT)")
             s.sql(f"CREATE TABLE {DB}.shops (id INT PRIMARY KEY, name VARCHAR(20))")
+            s.sql(f"CREATE TABLE {DB}.coupons (code VARCHAR(20) PRIMARY KEY)")
         schemas = {DB: {"default_cluster": cls.names[0], "tables": {
             "orders": {"shard_key": "order_no",
                        "key": {"kind": "order_number", "pattern": r"^ORD(?<date>\d{8})(?<seq>\d{8})$"},
                        "strategy": {"kind": "hash", "function": "modulo", "shards": cls.names}},
-            "shops": {"broadcast": True}}}}
+            "shops": {"broadcast": True},
+            "coupons": {"shard_key": "code", "key": "string",
+                        "strategy": {"kind": "directory", "lookup": "coupon_dir"}}}}}
         users = [
             {"name": "app", "password": "app", "default_schema": DB},
             # Statements wait (up to 2 s) for a token: held to LIMITED_QPS.
@@ -97,7 +100,9 @@ class OperationsTest(unittest.TestCase):
         cls.proxy = start_proxy("Operations", clusters, default_cluster=cls.names[0],
                                 schemas=schemas, users=users, workers=2,
                                 failed_logins={"max_failures": 3, "window_s": 60, "block_s": 2},
-                                top={"logging": {"slow_query_ms": 150}})
+                                top={"logging": {"slow_query_ms": 150},
+                                     "lookups": {"coupon_dir": {"entries": {
+                                         "WELCOME10": cls.names[1], "SPRING": cls.names[2]}}}})
         cls.admin = cls.proxy.admin_port
 
     @classmethod
@@ -178,6 +183,21 @@ class OperationsTest(unittest.TestCase):
                                    endpoint=f"{LOOPBACK}:{self.shards[self.names.index(shard)].port}"),
                              1)
         self.assertEqual(total(after, "shardgate_config_reloads_total"), 0)
+
+    def test_1b_directory_lookups_are_counted(self):
+        cur = self.connect().cursor()
+        before = scrape(self.admin)
+        for code in ("WELCOME10", "SPRING", "WELCOME10"):
+            cur.execute("SELECT * FROM coupons WHERE code = %s", (code,))
+        with self.assertRaises(pymysql.MySQLError) as e:
+            cur.execute("INSERT INTO coupons (code) VALUES ('UNKNOWN')")  # not in the directory
+        self.assertIn("is not in directory 'coupon_dir'", e.exception.args[1])
+        after = scrape(self.admin)
+
+        def delta(result):
+            return (value(after, "shardgate_lookup_requests_total", lookup="coupon_dir", result=result)
+                    - value(before, "shardgate_lookup_requests_total", lookup="coupon_dir", result=result))
+        self.assertEqual((delta("hit"), delta("miss")), (3, 1))
         self.assertEqual(len([k for k in after if k[0] == "shardgate_config_info"]), 1)
 
     def test_2_readyz_config_and_query_stats(self):
