@@ -39,7 +39,10 @@ bool parse_int(const std::optional<std::string>& v, std::int64_t& out) {
 
 health_checker::health_checker(std::shared_ptr<const config::config> cfg,
                                std::shared_ptr<fleet_health> fleet)
-    : config_(std::move(cfg)), fleet_holder_(std::move(fleet)), fleet_(*fleet_holder_), context_(1) {
+    : config_(std::move(cfg)),
+      fleet_holder_(std::move(fleet)),
+      fleet_(*fleet_holder_),
+      context_(1) {
   for (std::size_t c = 0; c < config_->clusters.size(); ++c) {
     const auto& cc = config_->clusters[c];
     const auto endpoints = cc.endpoints();

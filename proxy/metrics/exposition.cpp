@@ -67,18 +67,25 @@ struct family_builder {
   static void gauge(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
     sample(f, std::move(labels)).gauge.value = v;
   }
+  // Buckets `counts` (not cumulative, one more than `bounds` for +Inf) with upper bounds
+  // `bounds` / `divisor`.
+  template <typename Bounds, typename Counts>
+  static void fill(ClientMetric::Histogram& h, const Bounds& bounds, const Counts& counts,
+                   double divisor) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      cumulative += counts[i];
+      h.bucket.push_back({cumulative, static_cast<double>(bounds[i]) / divisor});
+    }
+    cumulative += counts[bounds.size()];
+    h.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  }
   static void histogram(MetricFamily& f, std::vector<ClientMetric::Label> labels,
                         const metrics::histogram& h) {
     auto& m = sample(f, std::move(labels));
     m.histogram.sample_count = h.count;
     m.histogram.sample_sum = static_cast<double>(h.sum_us) / 1e6;
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < latency_bounds_us.size(); ++i) {
-      cumulative += h.buckets[i];
-      m.histogram.bucket.push_back({cumulative, latency_bounds_us[i] / 1e6});
-    }
-    cumulative += h.buckets.back();
-    m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+    fill(m.histogram, latency_bounds_us, h.buckets, 1e6);
   }
 };
 
@@ -136,13 +143,7 @@ std::string render(const scrape& s) {
     auto& m = F::sample(f, {});
     m.histogram.sample_count = w.fan_out_count;
     m.histogram.sample_sum = static_cast<double>(w.fan_out_sum);
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < fan_out_bounds.size(); ++i) {
-      cumulative += w.fan_out_shards[i];
-      m.histogram.bucket.push_back({cumulative, static_cast<double>(fan_out_bounds[i])});
-    }
-    cumulative += w.fan_out_shards.back();
-    m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+    F::fill(m.histogram, fan_out_bounds, w.fan_out_shards, 1);
   }
   {
     auto& f = b.family("shardgate_cluster_statements_total",

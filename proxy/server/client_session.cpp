@@ -630,8 +630,7 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
   std::string_view fp;
   std::uint64_t hash = 0;
   session::client_statement* st = nullptr;
-  if (cmd == static_cast<std::uint8_t>(command::stmt_execute))
-    st = statements_.find(statement_id);
+  if (cmd == static_cast<std::uint8_t>(command::stmt_execute)) st = statements_.find(statement_id);
   if (st) {
     // A prepared statement's fingerprint is computed once.
     text = st->sql;

@@ -238,8 +238,7 @@ std::string server::refuse_reload(const config::config& old, const config::confi
     if (!undone.empty())
       for (const auto& c : old.clusters)
         if (!cfg.find_cluster(c.name))
-          return "cluster " + c.name + " cannot be removed while " +
-                 std::to_string(undone.size()) +
+          return "cluster " + c.name + " cannot be removed while " + std::to_string(undone.size()) +
                  " committed XA transactions are still being finished by recovery; retry "
                  "when the log says they are done";
   }

@@ -14,8 +14,6 @@ import sys
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import pymysql  # noqa: E402
@@ -24,7 +22,7 @@ from harness import replication as repl  # noqa: E402
 from harness.netutil import LOOPBACK, free_ports, tail, wait_until  # noqa: E402
 from harness.shardgate_process import to_yaml  # noqa: E402
 from harness.testbase import DIRECT, OWN_SERVER_PORTS, fixture_servers, main, start_proxy, workdir  # noqa: E402
-from test_operations import scrape, total, value  # noqa: E402
+from test_operations import http, scrape, total, value  # noqa: E402
 
 DB = "reloadtest"
 ROWS = 200
@@ -36,15 +34,6 @@ INVALID = [
     ("reader is the writer", None),
     ("bad number", None),
 ]
-
-
-def http(port, path, method="GET"):
-    req = urllib.request.Request(f"http://{LOOPBACK}:{port}{path}", method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 @unittest.skipIf(DIRECT, "needs ShardGate")
