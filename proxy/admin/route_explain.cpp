@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "metrics/query_stats.hpp"
 #include "routing/statement_parser.hpp"
 
 namespace shardgate::admin {
@@ -56,23 +57,10 @@ std::map<std::string, std::string> parse_query(std::string_view query, bool& ok)
 }
 
 std::string json_escape(std::string_view text) {
+  // (Always valid JSON: also bytes that are not UTF-8, e.g. of a binary key, are escaped.)
   std::string out;
   out.reserve(text.size() + 8);
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
+  metrics::append_json_string(out, text);
   return out;
 }
 

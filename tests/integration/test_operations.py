@@ -341,6 +341,9 @@ class OperationsTest(unittest.TestCase):
             # protocol with server-side prepared statements).
             import subprocess
             clients = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients")
+            sys.path.insert(0, clients)
+            from run_node_tests import ensure_modules  # (npm ci on a fresh checkout)
+            ensure_modules()
             script = ("const m = require('mysql2/promise'); (async () => { const c = await "
                       f"m.createConnection({{host: '{LOOPBACK}', port: {proxy.port}, user: 'app', "
                       "password: 'app'}); for (let i = 0; i < 3; i++) { const [r] = await "

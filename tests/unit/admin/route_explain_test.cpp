@@ -47,6 +47,8 @@ TEST(route_explain, query_strings) {
 
 TEST(route_explain, json_escaping) {
   EXPECT_EQ(json_escape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001");
+  // Bytes that are not UTF-8 (a binary key) are escaped too: the answer stays valid JSON.
+  EXPECT_EQ(json_escape("k\xff\xc3\xa9"), "k\\u00ff\xc3\xa9");
 }
 
 TEST(route_explain, keys_and_statements) {
