@@ -38,10 +38,7 @@ void totals::add(const worker_metrics& w) {
   fan_out_sum += w.fan_out_sum;
   for (std::size_t c = 0; c < w.errors.size(); ++c)
     if (w.errors[c]) errors[static_cast<std::uint16_t>(c)] += w.errors[c];
-  bytes_in += w.bytes_in;
-  bytes_out += w.bytes_out;
   connections += w.connections;
-  logins_failed += w.logins_failed;
   statements_killed += w.statements_killed;
   slow_statements += w.slow_statements;
   for (const auto& [name, c] : w.clusters) clusters[name].add(*c);

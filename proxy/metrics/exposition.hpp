@@ -22,10 +22,9 @@ struct totals {
   std::uint64_t fan_out_count = 0;
   std::uint64_t fan_out_sum = 0;
   std::map<std::uint16_t, std::uint64_t> errors;
-  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_in = 0;  // net::traffic of each worker thread (not in worker_metrics)
   std::uint64_t bytes_out = 0;
   std::uint64_t connections = 0;
-  std::uint64_t logins_failed = 0;
   std::uint64_t statements_killed = 0;
   std::uint64_t slow_statements = 0;
   std::map<std::string, cluster_metrics> clusters;
@@ -72,7 +71,7 @@ struct scrape {
   std::uint64_t cross_shard_commit_failures = 0;
   // Directory lookups by lookup name: hits, misses (summed over the workers).
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> directory;
-  double start_time = 0;             // unix seconds
+  double start_time = 0;  // unix seconds
 };
 
 std::string render(const scrape& s);

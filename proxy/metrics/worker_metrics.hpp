@@ -78,10 +78,7 @@ struct worker_metrics {
   // Error replies by MySQL error code (by index, up to 8191; others in slot 0).
   static constexpr std::size_t error_slots = 8192;
   std::array<std::uint64_t, error_slots> errors{};
-  std::uint64_t bytes_in = 0;           // from clients (packet headers included)
-  std::uint64_t bytes_out = 0;          // to clients
   std::uint64_t connections = 0;        // accepted client connections
-  std::uint64_t logins_failed = 0;      // wrong user or password
   std::uint64_t statements_killed = 0;  // KILL QUERY for max_execution_ms / read_timeout_ms
   std::uint64_t slow_statements = 0;    // over logging.slow_query_ms
   std::map<std::string, std::unique_ptr<cluster_metrics>, std::less<>> clusters;

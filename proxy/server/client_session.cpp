@@ -250,8 +250,6 @@ awaitable<bool> client_session::handshake() {
   const config::user_config* user = config_->find_user(user_);
   if (!user || !verify_native_password(auth, scramble_, user->password_stage2)) {
     spdlog::warn("client {}: login failed for user '{}' from {}", id_, user_, peer_);
-    if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
-      ++worker_.metrics().logins_failed;
     if (limits.login_failed(peer_))
       spdlog::warn(
           "client address {} is blocked for {} s after {} failed logins "
@@ -590,9 +588,9 @@ metrics::route_kind client_session::route_kind_of_plan() const {
   return metrics::route_kind::scatter;
 }
 
-const std::string& client_session::route_text() {
-  route_text_ = metrics::route_kind_name(route_kind_of_plan());
-  if (route_text_ == "local") return route_text_;
+const std::string& client_session::route_text(metrics::route_kind route) {
+  route_text_ = metrics::route_kind_name(route);
+  if (route == metrics::route_kind::local) return route_text_;
   for (std::size_t k = 0; k < plan_.clusters.size(); ++k) {
     if (k == 8) {
       route_text_ += ",... (" + std::to_string(plan_.clusters.size()) + ")";
@@ -607,9 +605,9 @@ const std::string& client_session::route_text() {
 void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement_id,
                                        std::uint64_t micros, bool metrics_on, std::uint32_t slow_ms,
                                        metrics::query_stats* stats, bool killed) {
+  const metrics::route_kind route = route_kind_of_plan();
   if (metrics_on) {
     metrics::worker_metrics& m = worker_.metrics();
-    const metrics::route_kind route = route_kind_of_plan();
     const auto r = static_cast<std::size_t>(route);
     const auto kind = routed_ ? plan_.kind : sql::statement_kind::other;
     ++m.statements[static_cast<std::size_t>(kind)][r];
@@ -645,8 +643,8 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
     hash = sql::fingerprint(text, scratch, no_backslash_escapes_);
     fp = scratch;
   }
-  const std::string& route = route_text();
-  if (stats) stats->record(hash, fp, route, micros, reply_error_ != 0);
+  const std::string& route_shards = route_text(route);
+  if (stats) stats->record(hash, fp, route_shards, micros, reply_error_ != 0);
   if (!slow) return;
   if (metrics_on) ++worker_.metrics().slow_statements;
   constexpr std::size_t max_text = 4096;
@@ -655,12 +653,14 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
   const std::string error = reply_error_ ? ", error " + std::to_string(reply_error_) : "";
   if (auto log = worker_.shared().slow_log())
     log->info("{:.3f} ms user {}@{} schema '{}' route {}{} fingerprint {:016x} | {} | {}{}",
-              micros / 1000.0, user_, peer_, state_.schema, route, error, hash, fp, shown, more);
+              micros / 1000.0, user_, peer_, state_.schema, route_shards, error, hash, fp, shown,
+              more);
   else
     spdlog::warn(
         "slow statement: {:.3f} ms, client {} {}@{}, schema '{}', route {}{}; fingerprint "
         "{:016x}: {}; statement: {}{}",
-        micros / 1000.0, id_, user_, peer_, state_.schema, route, error, hash, fp, shown, more);
+        micros / 1000.0, id_, user_, peer_, state_.schema, route_shards, error, hash, fp, shown,
+        more);
 }
 
 awaitable<client_session::next> client_session::query() {

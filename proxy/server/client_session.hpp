@@ -80,7 +80,8 @@ class client_session {
                          bool metrics_on, std::uint32_t slow_ms, metrics::query_stats* stats,
                          bool killed);
   metrics::route_kind route_kind_of_plan() const;
-  const std::string& route_text();
+  // "single shard0", "scatter shard0,shard1,..." (for the slow log and query statistics).
+  const std::string& route_text(metrics::route_kind route);
   awaitable<next> query();
   // Routes and runs one statement: COM_QUERY text, or a prepared statement's execution
   // (`exec`; `sql` is then its text with the bound values in place of the `?`).

@@ -407,8 +407,8 @@ awaitable<std::string> server::scrape_metrics() {
     }
   }
   co_await on_each_worker([&](worker& w) {
-    w.metrics().bytes_in = net::traffic.in;  // (this worker thread's)
-    w.metrics().bytes_out = net::traffic.out;
+    s.workers.bytes_in += net::traffic.in;  // (this worker thread's)
+    s.workers.bytes_out += net::traffic.out;
     s.workers.add(w.metrics());
     for (const auto& [name, counts] : routing::directory_stats()) {  // (this worker thread's)
       s.directory[name].first += counts.hits;
