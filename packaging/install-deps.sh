@@ -43,7 +43,12 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   $SUDO chmod +x /usr/sbin/policy-rc.d
   policy_created=1
 fi
-cleanup() { [ "$policy_created" -eq 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d; }
+# The trap's last status becomes the script's: it must end in success when there is nothing
+# to remove (an existing policy-rc.d, as in most container images).
+cleanup() {
+  if [ "$policy_created" -eq 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  return 0
+}
 trap cleanup EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
