@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/config_diff.hpp"
+#include "build_info/version.hpp"
 #include "config/loader.hpp"
 #include "routing/router.hpp"
 #include "server/server.hpp"
@@ -45,7 +46,7 @@ void print_help() {
       "\n"
       "Signals: SIGTERM/SIGINT stop accepting clients, let running statements finish\n"
       "(listen.shutdown_timeout_s), then exit.\n",
-      SHARDGATE_VERSION);
+      shardgate::build_info::version());
 }
 
 // The configuration, or null after printing "file:line:col: message" to stderr.
@@ -206,7 +207,8 @@ int main(int argc, char** argv) {
       print_help();
       return exit_ok;
     } else if (a == "--version" || a == "-V") {
-      std::printf("shardgate %s\n", SHARDGATE_VERSION);
+      std::printf("shardgate %s (git %s)\n", shardgate::build_info::version(),
+                  shardgate::build_info::git_revision());
       return exit_ok;
     } else if (a == "--check-config") {
       check_only = true;

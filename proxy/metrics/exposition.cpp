@@ -7,6 +7,8 @@
 #include <limits>
 #include <sstream>
 
+#include "build_info/version.hpp"
+
 namespace shardgate::metrics {
 
 using prometheus::ClientMetric;
@@ -95,7 +97,7 @@ std::string render(const scrape& s) {
 
   {
     auto& f = b.family("shardgate_build_info", "ShardGate's version", MetricType::Gauge);
-    F::gauge(f, {{"version", SHARDGATE_VERSION}}, 1);
+    F::gauge(f, {{"version", build_info::version()}, {"revision", build_info::git_revision()}}, 1);
     auto& t = b.family("shardgate_start_time_seconds", "When the process started (unix time)",
                        MetricType::Gauge);
     F::gauge(t, {}, s.start_time);

@@ -11,6 +11,7 @@
 
 #include "admin/config_diff.hpp"
 #include "admin/route_explain.hpp"
+#include "build_info/version.hpp"
 #include "config/diff.hpp"
 #include "config/loader.hpp"
 #include "config/redact.hpp"
@@ -652,7 +653,7 @@ int server::run() {
 
   const auto& cluster = *initial_->find_cluster(initial_->default_cluster);
   spdlog::info("ShardGate {} listening on {}:{} with {} workers; default cluster {} ({})",
-               SHARDGATE_VERSION, listen.address, listen.port, workers_.size(), cluster.name,
+               build_info::version(), listen.address, listen.port, workers_.size(), cluster.name,
                cluster.writer.to_string());
   if (admin_)
     spdlog::info("admin endpoint on http://{}:{}/ (metrics, readyz, config, route, reload)",
