@@ -32,6 +32,32 @@ const char* lag_check_name(lag_check_kind k) noexcept {
   return "?";
 }
 
+const char* backend_tls_mode_name(backend_tls_mode m) noexcept {
+  switch (m) {
+    case backend_tls_mode::disabled:
+      return "disabled";
+    case backend_tls_mode::preferred:
+      return "preferred";
+    case backend_tls_mode::required:
+      return "required";
+    case backend_tls_mode::verify_ca:
+      return "verify_ca";
+    case backend_tls_mode::verify_identity:
+      return "verify_identity";
+  }
+  return "?";
+}
+
+const char* auth_plugin_name(auth_plugin p) noexcept {
+  switch (p) {
+    case auth_plugin::mysql_native_password:
+      return "mysql_native_password";
+    case auth_plugin::caching_sha2_password:
+      return "caching_sha2_password";
+  }
+  return "?";
+}
+
 const user_config* config::find_user(std::string_view name) const {
   for (const auto& u : users)
     if (u.name == name) return &u;

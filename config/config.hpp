@@ -67,13 +67,35 @@ struct health_config {
       heartbeat_table;  // lag_check heartbeat: schema.table (id INT PRIMARY KEY, ts DATETIME(6))
 };
 
+// How ShardGate talks TLS to a cluster's endpoints (clusters.NAME.tls), as the MySQL
+// client's --ssl-mode: disabled (plain TCP), preferred (TLS when the server offers it),
+// required (TLS or no connection, the server's certificate not checked), verify_ca (the
+// certificate must chain to `ca`), verify_identity (and name the endpoint's host).
+enum class backend_tls_mode : std::uint8_t {
+  disabled,
+  preferred,
+  required,
+  verify_ca,
+  verify_identity
+};
+const char* backend_tls_mode_name(backend_tls_mode m) noexcept;
+
+struct backend_tls_config {
+  backend_tls_mode mode = backend_tls_mode::disabled;
+  std::string ca;    // PEM file of trusted CAs (verify_ca / verify_identity; else optional)
+  std::string cert;  // PEM client certificate (optional, with key)
+  std::string key;   // PEM private key of `cert`
+  // Relative paths are made relative to the config file's directory by the loader.
+};
+
 struct cluster_config {
   std::string name;
   endpoint writer;  // the configured writer (the first candidate)
   std::vector<reader_config> readers;
   std::string user;
-  std::string password;
-  pool_settings pool;  // per endpoint
+  std::string password;    // from password, password_env or password_file
+  backend_tls_config tls;  // also used by health checks, KILL and XA recovery
+  pool_settings pool;      // per endpoint
   circuit_breaker_config circuit_breaker;
   health_config health;
   // Readers further behind than this are skipped until they catch up (0: lag ignored).
@@ -96,10 +118,22 @@ struct rate_limit_config {
   bool enabled() const { return per_second > 0; }
 };
 
+// The authentication plugin a client user logs in with (users[].auth).
+enum class auth_plugin : std::uint8_t { mysql_native_password, caching_sha2_password };
+const char* auth_plugin_name(auth_plugin p) noexcept;
+
 struct user_config {
   std::string name;
-  // SHA1(SHA1(password)); nullopt for an empty password.
+  auth_plugin auth = auth_plugin::mysql_native_password;
+  // What the password is checked against; both empty for an empty password.
+  // SHA1(SHA1(password)), from password / password_env / password_file or password_hash
+  // ('*' + 40 hex). Checks native scrambles, and caching_sha2's clear-text full
+  // authentication (by hashing the clear password).
   std::optional<protocol::sha1_digest> password_stage2;
+  // SHA-256 crypt (users[].password_sha256: "$5$[rounds=N$]salt$hash", as made by
+  // `openssl passwd -5`): checks caching_sha2's full authentication only.
+  std::string password_sha256;
+  bool require_tls = false;  // refuse this user's logins over plain TCP (3159)
   std::string default_schema;
   rate_limit_config rate_limit;             // statements, over all of the user's connections
   rate_limit_config client_ip_rate_limit;   // statements, one bucket per (user, client IP)
@@ -107,12 +141,38 @@ struct user_config {
   rate_limit_config connection_rate_limit;  // logins (max_wait_ms unused)
 };
 
-// Failed-login throttling per client IP: `max_failures` failed logins within `window_s`
-// block the IP's logins for `block_s` (max_failures 0: off).
+// Failed-login throttling per (user, client address), as MySQL's connection_control:
+// after `threshold` failed logins of one pair, each next attempt of that pair waits before
+// its answer, min_delay_ms doubling per further failure up to max_delay_ms. A correct
+// password logs in once its wait is over (and forgets the failures); other users from the
+// same address are not slowed. A pair's failures are forgotten window_s after its last one
+// (threshold 0: off).
 struct failed_login_config {
-  std::uint32_t max_failures = 100;
+  std::uint32_t threshold = 3;
+  std::uint32_t min_delay_ms = 1000;
+  std::uint32_t max_delay_ms = 2000;
+  std::uint32_t window_s = 600;
+};
+
+// A hard block per client address for protocol-level garbage only (as MySQL's
+// max_connect_errors): `max_errors` connections within window_s that broke off or sent
+// what is not a login (malformed handshake, failed TLS handshake, login timeout) block the
+// address for block_s; a successful login resets its count (max_errors 0: off).
+struct connect_errors_config {
+  std::uint32_t max_errors = 100;
   std::uint32_t window_s = 60;
   std::uint32_t block_s = 60;
+};
+
+// TLS for clients (listen.tls). Enabled when cert and key are set; the handshake then
+// offers CLIENT_SSL. Files are read at start and again at every reload.
+struct listen_tls_config {
+  std::string cert;  // PEM certificate chain
+  std::string key;   // PEM private key
+  std::string ca;    // PEM CAs: client certificates are asked for and verified when set
+  std::string min_version = "TLSv1.2";  // TLSv1.2 | TLSv1.3
+  std::string ciphers;                  // OpenSSL cipher list for TLS 1.2 (empty: default)
+  bool enabled() const { return !cert.empty(); }
 };
 
 struct listen_config {
@@ -126,6 +186,15 @@ struct listen_config {
   std::uint32_t connect_timeout_s = 10;  // to finish the handshake and login
   std::uint32_t write_timeout_s = 60;    // a client that reads nothing this long is dropped
   failed_login_config failed_logins;
+  connect_errors_config connect_errors;
+  listen_tls_config tls;
+  // Refuse logins over plain TCP (ER_SECURE_TRANSPORT_REQUIRED 3159); needs tls.
+  bool require_secure_transport = false;
+  // caching_sha2_password over plain TCP: the RSA key pair whose public half clients ask
+  // for to encrypt the password (PEM files). Both empty: a 2048-bit pair is generated at
+  // start (logged as such).
+  std::string rsa_private_key;
+  std::string rsa_public_key;
 };
 
 struct admin_config {

@@ -38,8 +38,36 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
+// The values of secret keys in the two documents being compared (set by
+// yaml_differences for its thread): a secret aliased under another key (`user: *pw`) is
+// the same node, and is hidden there too.
+thread_local const std::vector<YAML::Node>* secret_values = nullptr;
+
+bool is_secret_value(const YAML::Node& n) {
+  if (!secret_values) return false;
+  return std::any_of(secret_values->begin(), secret_values->end(),
+                     [&](const YAML::Node& s) { return s.is(n); });
+}
+
+void collect_secrets(const YAML::Node& n, std::vector<YAML::Node>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && is_secret_key(kv.first.Scalar()))
+        out.push_back(kv.second);
+      else
+        collect_secrets(kv.second, out);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) collect_secrets(item, out);
+  }
+}
+
 // A compact flow rendering ({a: 1, b: [x, y]}) with secrets hidden.
 void render(const YAML::Node& n, std::string& out) {
+  if (is_secret_value(n)) {
+    out += "<redacted>";
+    return;
+  }
   switch (n.Type()) {
     case YAML::NodeType::Scalar:
       out += plain_scalar(n.Scalar()) ? n.Scalar() : quoted(n.Scalar());
@@ -163,7 +191,7 @@ class differ {
 
   void node(const std::string& path, const YAML::Node& a, const YAML::Node& b, bool secret) {
     if (equal(a, b)) return;
-    if (secret) {
+    if (secret || is_secret_value(a) || is_secret_value(b)) {
       out_.push_back("~ " + path + ": (changed)");
     } else if (a.IsMap() && b.IsMap()) {
       maps(path, a, b);
@@ -252,8 +280,11 @@ class differ {
       return;
     }
     std::multiset<std::string> left, right;
-    for (const auto& n : a) left.insert(n.Scalar());
-    for (const auto& n : b) right.insert(n.Scalar());
+    auto shown = [](const YAML::Node& n) {
+      return is_secret_value(n) ? std::string("<redacted>") : n.Scalar();
+    };
+    for (const auto& n : a) left.insert(shown(n));
+    for (const auto& n : b) right.insert(shown(n));
     std::vector<std::string> added, removed;
     std::set_difference(right.begin(), right.end(), left.begin(), left.end(),
                         std::back_inserter(added));
@@ -291,6 +322,13 @@ std::vector<std::string> yaml_differences(const std::string& old_text,
   } catch (const YAML::Exception& e) {
     return {"! cannot compare: the new configuration does not parse: " + e.msg};
   }
+  std::vector<YAML::Node> secrets;
+  collect_secrets(a, secrets);
+  collect_secrets(b, secrets);
+  secret_values = &secrets;
+  struct forget {
+    ~forget() { secret_values = nullptr; }
+  } on_return;
   differ(out).node("", a, b, false);
   // Two documents that are not mappings (never the case for valid configurations).
   for (auto& line : out)

@@ -18,7 +18,8 @@ namespace shardgate::config {
 //   ~ clusters.shard0.password: (changed)
 // Lists of mappings that all have a `name` are matched by name (`users[name=app].x`);
 // other lists of mappings position by position; lists of scalars as a whole. The values
-// of password and password_hash keys are never shown. Empty when the documents are equal
+// of password, password_hash and password_sha256 keys are never shown (nor where they are
+// aliased). Empty when the documents are equal
 // (formatting and comments aside). A text that does not parse gives one line "! ...".
 std::vector<std::string> yaml_differences(const std::string& old_text, const std::string& new_text);
 

@@ -6,14 +6,17 @@
 #include <arpa/inet.h>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <set>
 #include <sstream>
 
+#include "config/loader_internal.hpp"
 #include "routing/dates.hpp"
 
 namespace shardgate::config {
@@ -26,18 +29,12 @@ std::string load_error::to_string() const {
   return s.str();
 }
 
-namespace {
-
-struct failure {
-  YAML::Mark mark;
-  std::string message;
-};
+namespace detail {
 
 [[noreturn]] void fail(const YAML::Node& at, std::string message) {
   throw failure{at.Mark(), std::move(message)};
 }
 
-// A mapping node whose keys must all be in `allowed`.
 void expect_map(const YAML::Node& node, std::string_view where,
                 std::initializer_list<std::string_view> allowed) {
   if (!node.IsMap()) fail(node, std::string(where) + " must be a mapping");
@@ -71,7 +68,6 @@ std::uint64_t integer(const YAML::Node& node, std::string_view what, std::uint64
   return v;
 }
 
-// A decimal number (1, 0.5, 2.5e3) in (0, max]; max is a whole number.
 double positive_number(const YAML::Node& node, std::string_view what, double max) {
   if (!node.IsScalar()) fail(node, std::string(what) + " must be a number");
   const std::string text = node.as<std::string>();
@@ -97,58 +93,6 @@ bool is_ip_literal(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-bool is_hostname(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.';
-  });
-}
-
-endpoint parse_endpoint(const YAML::Node& node, std::string_view what) {
-  const std::string text = scalar(node, what);
-  std::string host, port_text;
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      fail(node, std::string(what) + ": '" + text + "' is not host:port ([v6]:port for IPv6)");
-    host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-    if (!is_ip_literal(host))
-      fail(node, std::string(what) + ": '" + host + "' is not an IPv6 address");
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos)
-      fail(node, std::string(what) + ": '" + text + "' has no port (expected host:port)");
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-    if (!is_hostname(host))
-      fail(node, std::string(what) + ": '" + host + "' is not a valid host name or address");
-  }
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    fail(node, std::string(what) + ": port '" + port_text + "' must be 1-65535");
-  return {host, static_cast<std::uint16_t>(port)};
-}
-
-std::string secret(const YAML::Node& parent, std::string_view where, bool required) {
-  const YAML::Node plain = parent["password"];
-  const YAML::Node env = parent["password_env"];
-  if (plain && env)
-    fail(env, std::string(where) + ": give either password or password_env, not both");
-  if (plain) return plain.IsNull() ? std::string() : scalar(plain, "password");
-  if (env) {
-    const std::string var = scalar(env, "password_env");
-    const char* value = std::getenv(var.c_str());
-    if (!value) fail(env, std::string(where) + ": environment variable " + var + " is not set");
-    return value;
-  }
-  if (required) fail(parent, std::string(where) + ": password (or password_env) is required");
-  return {};
-}
-
-// A path as written, made relative to the config file's directory unless absolute.
 std::string relative_to_config(const YAML::Node& node, std::string_view what,
                                const std::string& source) {
   std::string path = scalar(node, what);
@@ -160,307 +104,37 @@ std::string relative_to_config(const YAML::Node& node, std::string_view what,
   return path;
 }
 
-void parse_failed_logins(const YAML::Node& n, failed_login_config& out) {
-  const std::string w = "listen.failed_logins";
-  expect_map(n, w, {"max_failures", "window_s", "block_s"});
-  if (n["max_failures"])
-    out.max_failures =
-        static_cast<std::uint32_t>(integer(n["max_failures"], w + ".max_failures", 0, 1'000'000));
-  if (n["window_s"])
-    out.window_s = static_cast<std::uint32_t>(integer(n["window_s"], w + ".window_s", 1, 86400));
-  if (n["block_s"])
-    out.block_s = static_cast<std::uint32_t>(integer(n["block_s"], w + ".block_s", 1, 86400 * 7));
+namespace {
+
+// The config file's directory, absolute.
+std::filesystem::path config_directory(const std::string& source) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(source, ec);
+  if (ec) p = source;
+  return p.parent_path();
 }
 
-void parse_listen(const YAML::Node& n, listen_config& out) {
-  expect_map(
-      n, "listen",
-      {"address", "port", "workers", "max_client_connections", "max_packet_bytes", "server_version",
-       "shutdown_timeout_s", "connect_timeout_s", "write_timeout_s", "failed_logins"});
-  if (n["failed_logins"]) parse_failed_logins(n["failed_logins"], out.failed_logins);
-  if (n["address"]) {
-    out.address = scalar(n["address"], "listen.address");
-    if (!is_ip_literal(out.address))
-      fail(n["address"], "listen.address: '" + out.address + "' is not an IP address");
-  }
-  if (n["port"]) out.port = static_cast<std::uint16_t>(integer(n["port"], "listen.port", 1, 65535));
-  if (n["workers"])
-    out.workers = static_cast<unsigned>(integer(n["workers"], "listen.workers", 0, 256));
-  if (n["max_client_connections"])
-    out.max_client_connections = static_cast<std::uint32_t>(
-        integer(n["max_client_connections"], "listen.max_client_connections", 1, 10'000'000));
-  if (n["max_packet_bytes"])
-    out.max_packet_bytes = static_cast<std::uint32_t>(
-        integer(n["max_packet_bytes"], "listen.max_packet_bytes", 1024, 1u << 30));
-  if (n["server_version"])
-    out.server_version = scalar(n["server_version"], "listen.server_version");
-  if (n["write_timeout_s"])
-    out.write_timeout_s = static_cast<std::uint32_t>(
-        integer(n["write_timeout_s"], "listen.write_timeout_s", 1, 86400));
-  if (n["connect_timeout_s"])
-    out.connect_timeout_s = static_cast<std::uint32_t>(
-        integer(n["connect_timeout_s"], "listen.connect_timeout_s", 1, 3600));
-  if (n["shutdown_timeout_s"])
-    out.shutdown_timeout_s = static_cast<std::uint32_t>(
-        integer(n["shutdown_timeout_s"], "listen.shutdown_timeout_s", 0, 3600));
+}  // namespace
+
+std::string readable_file(const YAML::Node& node, std::string_view what,
+                          const std::string& source) {
+  std::string path = scalar(node, what);
+  if (path.empty()) fail(node, std::string(what) + " must not be empty");
+  if (path.front() != '/') path = (config_directory(source) / path).lexically_normal().string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail(node, std::string(what) + ": " + path + " is a directory, not a file");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(node, std::string(what) + ": cannot read " + path + ": " + std::strerror(errno));
+  std::fclose(f);
+  return path;
 }
 
-void parse_admin(const YAML::Node& n, admin_config& out) {
-  expect_map(n, "admin", {"enabled", "address", "port", "metrics"});
-  if (n["enabled"]) out.enabled = boolean(n["enabled"], "admin.enabled");
-  if (n["metrics"]) out.metrics = boolean(n["metrics"], "admin.metrics");
-  if (n["address"]) {
-    out.address = scalar(n["address"], "admin.address");
-    if (!is_ip_literal(out.address))
-      fail(n["address"], "admin.address: '" + out.address + "' is not an IP address");
-  }
-  if (n["port"]) out.port = static_cast<std::uint16_t>(integer(n["port"], "admin.port", 1, 65535));
-}
+}  // namespace detail
 
-// A token bucket: {<rate_key>: N, burst: N[, max_wait_ms: N]}. Without burst: a tenth of
-// a second's worth (at least 1).
-void parse_rate_limit(const YAML::Node& n, const std::string& w, const char* rate_key,
-                      bool with_wait, rate_limit_config& out) {
-  if (with_wait) {
-    expect_map(n, w, {rate_key, "burst", "max_wait_ms"});
-  } else {
-    if (n.IsMap() && n["max_wait_ms"])
-      fail(n["max_wait_ms"], w + ".max_wait_ms does not apply: a login over the limit is "
-                                 "refused at once");
-    expect_map(n, w, {rate_key, "burst"});
-  }
-  if (!n[rate_key])
-    fail(n, w + ": " + rate_key + " is required (e.g. {" + rate_key + ": 100, burst: 20})");
-  out.per_second = positive_number(n[rate_key], w + "." + rate_key, 1e9);
-  if (n["burst"]) {
-    out.burst = static_cast<std::uint32_t>(integer(n["burst"], w + ".burst", 1, 1'000'000'000));
-  } else {
-    out.burst = static_cast<std::uint32_t>(std::max(1.0, std::round(out.per_second / 10)));
-  }
-  if (with_wait && n["max_wait_ms"])
-    out.max_wait_ms =
-        static_cast<std::uint32_t>(integer(n["max_wait_ms"], w + ".max_wait_ms", 0, 3'600'000));
-}
+namespace {
 
-void parse_user_limits(const YAML::Node& u, user_config& user) {
-  const std::string w = "users." + user.name;
-  if (u["rate_limit"])
-    parse_rate_limit(u["rate_limit"], w + ".rate_limit", "queries_per_second", true,
-                     user.rate_limit);
-  if (u["client_ip_rate_limit"])
-    parse_rate_limit(u["client_ip_rate_limit"], w + ".client_ip_rate_limit", "queries_per_second",
-                     true, user.client_ip_rate_limit);
-  if (u["connection_rate_limit"])
-    parse_rate_limit(u["connection_rate_limit"], w + ".connection_rate_limit",
-                     "connections_per_second", false, user.connection_rate_limit);
-  if (u["max_connections"])
-    user.max_connections = static_cast<std::uint32_t>(
-        integer(u["max_connections"], w + ".max_connections", 0, 10'000'000));
-}
-
-void parse_users(const YAML::Node& n, std::vector<user_config>& out) {
-  if (!n.IsSequence() || n.size() == 0) fail(n, "users must be a non-empty list");
-  std::set<std::string> seen;
-  for (const auto& u : n) {
-    expect_map(u, "a users entry",
-               {"name", "password", "password_hash", "password_env", "default_schema", "rate_limit",
-                "client_ip_rate_limit", "max_connections", "connection_rate_limit"});
-    if (!u["name"]) fail(u, "users entry: name is required");
-    user_config user;
-    user.name = scalar(u["name"], "users.name");
-    if (user.name.empty() || user.name.size() > 80)
-      fail(u["name"], "users.name must be 1-80 characters");
-    if (!seen.insert(user.name).second)
-      fail(u["name"], "user '" + user.name + "' is defined twice");
-    const std::string where = "user '" + user.name + "'";
-    if (u["password_hash"]) {
-      if (u["password"] || u["password_env"])
-        fail(u["password_hash"], where + ": give one of password, password_hash, password_env");
-      auto h = protocol::parse_native_password_hash(scalar(u["password_hash"], "password_hash"));
-      if (!h)
-        fail(u["password_hash"],
-             where +
-                 ": password_hash must be '*' followed by 40 hex digits (mysql_native_password)");
-      user.password_stage2 = *h;
-    } else {
-      if (!u["password"] && !u["password_env"])
-        fail(u, where + ": one of password, password_hash, password_env is required");
-      const std::string pw = secret(u, where, true);
-      if (!pw.empty()) user.password_stage2 = protocol::native_password_stage2(pw);
-    }
-    if (u["default_schema"]) user.default_schema = scalar(u["default_schema"], "default_schema");
-    parse_user_limits(u, user);
-    out.push_back(std::move(user));
-  }
-}
-
-void parse_pool(const YAML::Node& n, pool_settings& out, const std::string& where) {
-  expect_map(n, where + ".pool",
-             {"max_connections", "min_idle", "idle_timeout_s", "acquire_timeout_ms"});
-  if (n["max_connections"])
-    out.max_connections = static_cast<std::uint32_t>(
-        integer(n["max_connections"], "pool.max_connections", 1, 100000));
-  if (n["min_idle"])
-    out.min_idle = static_cast<std::uint32_t>(integer(n["min_idle"], "pool.min_idle", 0, 100000));
-  if (n["idle_timeout_s"])
-    out.idle_timeout_s = static_cast<std::uint32_t>(
-        integer(n["idle_timeout_s"], "pool.idle_timeout_s", 1, 86400 * 7));
-  if (n["acquire_timeout_ms"])
-    out.acquire_timeout_ms = static_cast<std::uint32_t>(
-        integer(n["acquire_timeout_ms"], "pool.acquire_timeout_ms", 1, 3'600'000));
-  if (out.min_idle > out.max_connections)
-    fail(n, where + ".pool: min_idle (" + std::to_string(out.min_idle) +
-                ") exceeds max_connections (" + std::to_string(out.max_connections) + ")");
-}
-
-void parse_circuit_breaker(const YAML::Node& n, circuit_breaker_config& out,
-                           const std::string& where) {
-  const std::string w = where + ".circuit_breaker";
-  expect_map(n, w, {"enabled", "window", "failure_rate", "open_s", "half_open_probes"});
-  if (n["enabled"]) out.enabled = boolean(n["enabled"], w + ".enabled");
-  if (n["window"])
-    out.window = static_cast<std::uint32_t>(integer(n["window"], w + ".window", 1, 64));
-  if (n["failure_rate"]) {
-    const YAML::Node& r = n["failure_rate"];
-    double v = -1;
-    if (!r.IsScalar() || !YAML::convert<double>::decode(r, v) || !(v > 0.0 && v <= 1.0))
-      fail(r, w + ".failure_rate must be a number above 0 and at most 1 (0.5 = half the calls)");
-    out.failure_rate = v;
-  }
-  if (n["open_s"])
-    out.open_s = static_cast<std::uint32_t>(integer(n["open_s"], w + ".open_s", 1, 3600));
-  if (n["half_open_probes"])
-    out.half_open_probes =
-        static_cast<std::uint32_t>(integer(n["half_open_probes"], w + ".half_open_probes", 1, 64));
-}
-
-void parse_readers(const YAML::Node& n, cluster_config& c, const std::string& where) {
-  const std::string w = where + ".readers";
-  if (!n.IsSequence())
-    fail(n, w + " must be a list of host:port (or {endpoint: host:port, weight: N})");
-  for (const auto& item : n) {
-    reader_config r;
-    if (item.IsMap()) {
-      expect_map(item, w + " entry", {"endpoint", "weight"});
-      if (!item["endpoint"]) fail(item, w + " entry: endpoint (host:port) is required");
-      r.address = parse_endpoint(item["endpoint"], w + ".endpoint");
-      if (item["weight"])
-        r.weight = static_cast<std::uint32_t>(integer(item["weight"], w + ".weight", 0, 1000));
-    } else {
-      r.address = parse_endpoint(item, w);
-    }
-    if (r.address == c.writer)
-      fail(item, w + ": " + r.address.to_string() + " is the writer; list each endpoint once");
-    for (const auto& other : c.readers)
-      if (other.address == r.address)
-        fail(item, w + ": " + r.address.to_string() + " is listed twice");
-    c.readers.push_back(std::move(r));
-  }
-}
-
-void parse_health(const YAML::Node& n, health_config& out, const std::string& where) {
-  const std::string w = where + ".health";
-  expect_map(n, w, {"interval_ms", "timeout_ms", "writer_check", "lag_check", "heartbeat_table"});
-  if (n["interval_ms"])
-    out.interval_ms =
-        static_cast<std::uint32_t>(integer(n["interval_ms"], w + ".interval_ms", 50, 3'600'000));
-  if (n["timeout_ms"])
-    out.timeout_ms =
-        static_cast<std::uint32_t>(integer(n["timeout_ms"], w + ".timeout_ms", 10, 600'000));
-  if (n["writer_check"]) {
-    const std::string k = scalar(n["writer_check"], w + ".writer_check");
-    if (k == "read_only")
-      out.writer_check = writer_check_kind::read_only;
-    else if (k == "aurora_replica_status")
-      out.writer_check = writer_check_kind::aurora_replica_status;
-    else if (k == "none")
-      out.writer_check = writer_check_kind::none;
-    else
-      fail(n["writer_check"],
-           w + ".writer_check: '" + k + "' is not one of read_only, aurora_replica_status, none");
-  }
-  if (n["lag_check"]) {
-    const std::string k = scalar(n["lag_check"], w + ".lag_check");
-    if (k == "replication_status")
-      out.lag_check = lag_check_kind::replication_status;
-    else if (k == "heartbeat")
-      out.lag_check = lag_check_kind::heartbeat;
-    else if (k == "none")
-      out.lag_check = lag_check_kind::none;
-    else
-      fail(n["lag_check"],
-           w + ".lag_check: '" + k + "' is not one of replication_status, heartbeat, none");
-  }
-  if (n["heartbeat_table"]) {
-    out.heartbeat_table = scalar(n["heartbeat_table"], w + ".heartbeat_table");
-    const auto dot = out.heartbeat_table.find('.');
-    auto plain = [](std::string_view part) {
-      return !part.empty() && std::all_of(part.begin(), part.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-      });
-    };
-    if (dot == std::string::npos || !plain(std::string_view(out.heartbeat_table).substr(0, dot)) ||
-        !plain(std::string_view(out.heartbeat_table).substr(dot + 1)))
-      fail(n["heartbeat_table"], w + ".heartbeat_table: '" + out.heartbeat_table +
-                                     "' must be schema.table (letters, digits, _)");
-  }
-  if (out.lag_check == lag_check_kind::heartbeat && out.heartbeat_table.empty())
-    fail(n, w + ": lag_check heartbeat needs heartbeat_table (schema.table)");
-  if (out.lag_check != lag_check_kind::heartbeat && !out.heartbeat_table.empty())
-    fail(n["heartbeat_table"], w + ".heartbeat_table is used by lag_check: heartbeat only");
-}
-
-void parse_clusters(const YAML::Node& n, std::vector<cluster_config>& out) {
-  if (!n.IsMap() || n.size() == 0)
-    fail(n, "clusters must be a non-empty mapping of name: {writer: host:port, ...}");
-  for (const auto& kv : n) {
-    cluster_config c;
-    c.name = scalar(kv.first, "cluster name");
-    const YAML::Node& v = kv.second;
-    const std::string where = "clusters." + c.name;
-    expect_map(
-        v, where,
-        {"writer", "readers", "user", "password", "password_env", "pool", "connect_timeout_ms",
-         "read_timeout_ms", "circuit_breaker", "health", "max_replica_lag_ms"});
-    if (!v["writer"]) fail(v, where + ": writer (host:port) is required");
-    c.writer = parse_endpoint(v["writer"], where + ".writer");
-    if (!v["user"])
-      fail(v, where + ": user is required (the MySQL account ShardGate logs in with)");
-    c.user = scalar(v["user"], where + ".user");
-    c.password = secret(v, where, false);
-    if (v["pool"]) parse_pool(v["pool"], c.pool, where);
-    if (v["circuit_breaker"]) parse_circuit_breaker(v["circuit_breaker"], c.circuit_breaker, where);
-    if (v["readers"]) parse_readers(v["readers"], c, where);
-    if (v["health"]) parse_health(v["health"], c.health, where);
-    if (v["max_replica_lag_ms"])
-      c.max_replica_lag_ms = static_cast<std::uint32_t>(
-          integer(v["max_replica_lag_ms"], where + ".max_replica_lag_ms", 0, 86'400'000));
-    if (c.max_replica_lag_ms > 0 && c.health.lag_check == lag_check_kind::none &&
-        c.health.writer_check != writer_check_kind::aurora_replica_status)
-      fail(v["max_replica_lag_ms"],
-           where + ".max_replica_lag_ms needs a lag measurement: health.lag_check is none");
-    const bool aurora = c.health.writer_check == writer_check_kind::aurora_replica_status;
-    if (c.max_replica_lag_ms > 0 && !aurora &&
-        c.health.lag_check == lag_check_kind::replication_status && c.max_replica_lag_ms < 1000)
-      fail(v["max_replica_lag_ms"],
-           where +
-               ".max_replica_lag_ms: replication_status measures lag in whole seconds; "
-               "use 1000 or more, or health.lag_check: heartbeat");
-    if (c.max_replica_lag_ms > 0 && !aurora && c.health.lag_check == lag_check_kind::heartbeat &&
-        c.max_replica_lag_ms <= c.health.interval_ms)
-      fail(v["max_replica_lag_ms"],
-           where +
-               ".max_replica_lag_ms must exceed health.interval_ms with lag_check: heartbeat "
-               "(the heartbeat row is up to one interval old without any lag)");
-    if (v["connect_timeout_ms"])
-      c.connect_timeout_ms = static_cast<std::uint32_t>(
-          integer(v["connect_timeout_ms"], where + ".connect_timeout_ms", 1, 600000));
-    if (v["read_timeout_ms"])
-      c.read_timeout_ms = static_cast<std::uint32_t>(
-          integer(v["read_timeout_ms"], where + ".read_timeout_ms", 0, 86'400'000));
-    out.push_back(std::move(c));
-  }
-}
+using namespace detail;
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -1007,12 +681,12 @@ std::shared_ptr<const config> build(const YAML::Node& root, const std::string& s
   cfg->source_path = source;
   cfg->source_text = text;
   cfg->checksum = sha256_hex(text);
-  if (root["listen"]) parse_listen(root["listen"], cfg->listen);
+  if (root["listen"]) parse_listen(root["listen"], cfg->listen, source);
   if (root["admin"]) parse_admin(root["admin"], cfg->admin);
   if (!root["users"]) fail(root, "users is required (the accounts clients log in with)");
-  parse_users(root["users"], cfg->users);
+  parse_users(root["users"], cfg->users, cfg->listen, source);
   if (!root["clusters"]) fail(root, "clusters is required");
-  parse_clusters(root["clusters"], cfg->clusters);
+  parse_clusters(root["clusters"], cfg->clusters, source);
   if (!root["default_cluster"])
     fail(root, "default_cluster is required (the cluster unsharded statements go to)");
   cfg->default_cluster = scalar(root["default_cluster"], "default_cluster");

@@ -26,7 +26,7 @@ void redact(YAML::Node node) {
 }  // namespace
 
 bool is_secret_key(std::string_view key) noexcept {
-  return key == "password" || key == "password_hash";
+  return key == "password" || key == "password_hash" || key == "password_sha256";
 }
 
 std::string redacted_yaml(const std::string& source_text) {

@@ -1,8 +1,8 @@
 #include "limits/limits.hpp"
 
-namespace shardgate::limits {
+#include <algorithm>
 
-using clock = std::chrono::steady_clock;
+namespace shardgate::limits {
 
 const char* limit_kind_name(limit_kind k) noexcept {
   switch (k) {
@@ -54,8 +54,9 @@ void registry::update(const config::config& cfg) {
         b->queries.configure(b->user->ip_per_second.load(std::memory_order_relaxed),
                              b->user->ip_burst.load(std::memory_order_relaxed));
   }
-  std::lock_guard lock(failures_mutex_);
-  failure_rule_ = cfg.listen.failed_logins;
+  std::lock_guard lock(throttle_mutex_);
+  login_rule_ = cfg.listen.failed_logins;
+  error_rule_ = cfg.listen.connect_errors;
 }
 
 user_limits* registry::user(std::string_view name) {
@@ -147,62 +148,173 @@ admission registry::admit_connection(user_limits& user) noexcept {
   return a;
 }
 
-std::uint32_t registry::blocked_for(const std::string& ip) {
-  if (tracked_failures_.load(std::memory_order_relaxed) == 0) return 0;
-  std::lock_guard lock(failures_mutex_);
-  auto it = failures_.find(ip);
-  if (it == failures_.end()) return 0;
-  const auto now = clock::now();
-  if (it->second.blocked_until <= now) return 0;
-  blocked_logins_.fetch_add(1, std::memory_order_relaxed);
-  const auto left = std::chrono::ceil<std::chrono::seconds>(it->second.blocked_until - now);
-  return static_cast<std::uint32_t>(std::max<std::int64_t>(1, left.count()));
+// ---- login throttling ------------------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t min_sweep = 65536;
+// The part of a client-sent user name that tells pairs apart (bounded memory per entry).
+constexpr std::size_t max_user_key = 256;
+
+// Frees room in `table` (at `cap` entries): drops the half with the earliest `age` (a
+// time_point per entry). O(n), and only when the table is full.
+template <typename Table, typename Age>
+void drop_oldest_half(Table& table, Age age) {
+  if (table.empty()) return;
+  std::vector<registry::time_point> times;
+  times.reserve(table.size());
+  for (const auto& e : table) times.push_back(age(e.second));
+  auto middle = times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2);
+  std::nth_element(times.begin(), middle, times.end());
+  const registry::time_point pivot = *middle;
+  std::erase_if(table, [&](const auto& e) { return age(e.second) <= pivot; });
 }
 
-bool registry::login_failed(const std::string& ip) {
+}  // namespace
+
+void registry::set_clock(std::function<time_point()> now) {
+  std::lock_guard lock(throttle_mutex_);
+  now_ = std::move(now);
+}
+
+void registry::set_max_tracked(std::size_t n) {
+  std::lock_guard lock(throttle_mutex_);
+  max_tracked_ = std::max<std::size_t>(n, 2);
+  pairs_sweep_at_ = std::min(pairs_sweep_at_, max_tracked_);
+  addresses_sweep_at_ = std::min(addresses_sweep_at_, max_tracked_);
+}
+
+std::string registry::pair_key(std::string_view user, const address& ip) {
+  // An address never holds a NUL: "ip\0user" is unambiguous.
+  std::string key = ip;
+  key += '\0';
+  key += user.substr(0, max_user_key);
+  return key;
+}
+
+// Bounded memory under a flood of (user, address) pairs: when the table has doubled,
+// pairs past their window go; at the cap, the older half goes too.
+void registry::make_room_for_pair(time_point now) {
+  if (pairs_.size() < pairs_sweep_at_) return;
+  const auto window = std::chrono::seconds(login_rule_.window_s);
+  std::erase_if(pairs_, [&](const auto& e) { return now - e.second.last > window; });
+  if (pairs_.size() >= max_tracked_)
+    drop_oldest_half(pairs_, [](const pair_failures& f) { return f.last; });
+  pairs_sweep_at_ = std::min(max_tracked_, std::max(min_sweep, 2 * pairs_.size()));
+}
+
+// The same for addresses: those past their window and block go first; at the cap every
+// address not blocked, then the blocked half whose blocks end first.
+void registry::make_room_for_address(time_point now) {
+  if (addresses_.size() < addresses_sweep_at_) return;
+  const auto window = std::chrono::seconds(error_rule_.window_s);
+  std::erase_if(addresses_, [&](const auto& e) {
+    return e.second.blocked_until <= now && now - e.second.window_start > window;
+  });
+  if (addresses_.size() >= max_tracked_)
+    std::erase_if(addresses_, [&](const auto& e) { return e.second.blocked_until <= now; });
+  if (addresses_.size() >= max_tracked_)
+    drop_oldest_half(addresses_, [](const address_errors& e) { return e.blocked_until; });
+  addresses_sweep_at_ = std::min(max_tracked_, std::max(min_sweep, 2 * addresses_.size()));
+}
+
+std::chrono::milliseconds registry::login_delay(std::string_view user, const address& ip) {
+  if (tracked_pairs_.load(std::memory_order_relaxed) == 0) return {};
+  std::lock_guard lock(throttle_mutex_);
+  const config::failed_login_config& rule = login_rule_;
+  if (rule.threshold == 0) return {};
+  auto it = pairs_.find(pair_key(user, ip));
+  if (it == pairs_.end()) return {};
+  const pair_failures& f = it->second;
+  if (f.failures < rule.threshold || now() - f.last > std::chrono::seconds(rule.window_s))
+    return {};
+  // The first delayed attempt (failures == threshold) waits min_delay_ms, each further
+  // failure doubles it, up to max_delay_ms.
+  const std::uint32_t doublings = f.failures - rule.threshold;
+  std::uint64_t ms = rule.max_delay_ms;
+  if (doublings < 32)
+    ms = std::min<std::uint64_t>(ms, std::uint64_t{rule.min_delay_ms} << doublings);
+  delayed_logins_.fetch_add(1, std::memory_order_relaxed);
+  return std::chrono::milliseconds(ms);
+}
+
+void registry::login_failed(std::string_view user, const address& ip) {
   failed_logins_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard lock(failures_mutex_);
-  if (failure_rule_.max_failures == 0) return false;
-  const auto now = clock::now();
-  // Bounded memory under a flood of addresses: when the table has doubled, entries past
-  // their window and block go; past a hard cap, every address not blocked is forgotten.
-  if (failures_.size() >= failures_sweep_at_) {
-    std::erase_if(failures_, [&](const auto& e) {
-      return e.second.blocked_until <= now &&
-             now - e.second.window_start > std::chrono::seconds(failure_rule_.window_s);
-    });
-    if (failures_.size() >= max_tracked_addresses)
-      std::erase_if(failures_, [&](const auto& e) { return e.second.blocked_until <= now; });
-    failures_sweep_at_ = std::max<std::size_t>(65536, 2 * failures_.size());
+  std::lock_guard lock(throttle_mutex_);
+  if (login_rule_.threshold == 0) return;
+  const time_point t = now();
+  std::string key = pair_key(user, ip);
+  auto it = pairs_.find(key);
+  if (it == pairs_.end()) {
+    make_room_for_pair(t);
+    it = pairs_.emplace(std::move(key), pair_failures{}).first;
   }
-  ip_failures& f = failures_[ip];
-  if (f.failures == 0 || now - f.window_start > std::chrono::seconds(failure_rule_.window_s)) {
-    f.failures = 0;
-    f.window_start = now;
-  }
-  ++f.failures;
-  tracked_failures_.store(failures_.size(), std::memory_order_relaxed);
-  if (f.failures >= failure_rule_.max_failures) {
-    f.blocked_until = now + std::chrono::seconds(failure_rule_.block_s);
-    f.failures = 0;
-    return true;
-  }
-  return false;
+  pair_failures& f = it->second;
+  if (t - f.last > std::chrono::seconds(login_rule_.window_s)) f.failures = 0;
+  if (f.failures < UINT32_MAX) ++f.failures;
+  f.last = t;
+  tracked_pairs_.store(pairs_.size(), std::memory_order_relaxed);
 }
 
-void registry::login_succeeded(const std::string& ip) {
-  if (tracked_failures_.load(std::memory_order_relaxed) == 0) return;
-  std::lock_guard lock(failures_mutex_);
-  auto it = failures_.find(ip);
-  if (it != failures_.end() && it->second.blocked_until <= clock::now()) failures_.erase(it);
-  tracked_failures_.store(failures_.size(), std::memory_order_relaxed);
+void registry::login_succeeded(std::string_view user, const address& ip) {
+  const bool pairs = tracked_pairs_.load(std::memory_order_relaxed) != 0;
+  const bool addresses = tracked_addresses_.load(std::memory_order_relaxed) != 0;
+  if (!pairs && !addresses) return;
+  std::lock_guard lock(throttle_mutex_);
+  if (pairs) {
+    pairs_.erase(pair_key(user, ip));
+    tracked_pairs_.store(pairs_.size(), std::memory_order_relaxed);
+  }
+  if (addresses) {
+    // (A blocked address cannot log in; should it, the block stays.)
+    auto it = addresses_.find(ip);
+    if (it != addresses_.end() && it->second.blocked_until <= now()) addresses_.erase(it);
+    tracked_addresses_.store(addresses_.size(), std::memory_order_relaxed);
+  }
+}
+
+bool registry::connect_error(const address& ip) {
+  std::lock_guard lock(throttle_mutex_);
+  if (error_rule_.max_errors == 0) return false;
+  const time_point t = now();
+  auto it = addresses_.find(ip);
+  if (it == addresses_.end()) {
+    make_room_for_address(t);
+    it = addresses_.emplace(ip, address_errors{}).first;
+  }
+  address_errors& e = it->second;
+  tracked_addresses_.store(addresses_.size(), std::memory_order_relaxed);
+  if (e.blocked_until > t) return false;  // blocked already
+  if (e.errors == 0 || t - e.window_start > std::chrono::seconds(error_rule_.window_s)) {
+    e.errors = 0;
+    e.window_start = t;
+  }
+  if (++e.errors < error_rule_.max_errors) return false;
+  e.errors = 0;
+  e.blocked_until = t + std::chrono::seconds(error_rule_.block_s);
+  return true;
+}
+
+std::chrono::seconds registry::blocked_for(const address& ip) {
+  if (tracked_addresses_.load(std::memory_order_relaxed) == 0) return {};
+  std::lock_guard lock(throttle_mutex_);
+  if (error_rule_.max_errors == 0) return {};  // turned off: blocks are lifted
+  auto it = addresses_.find(ip);
+  if (it == addresses_.end()) return {};
+  const time_point t = now();
+  if (it->second.blocked_until <= t) return {};
+  blocked_logins_.fetch_add(1, std::memory_order_relaxed);
+  const auto left = std::chrono::ceil<std::chrono::seconds>(it->second.blocked_until - t);
+  return std::max(left, std::chrono::seconds(1));
 }
 
 std::size_t registry::blocked_addresses() {
-  std::lock_guard lock(failures_mutex_);
-  const auto now = clock::now();
+  if (tracked_addresses_.load(std::memory_order_relaxed) == 0) return 0;
+  std::lock_guard lock(throttle_mutex_);
+  if (error_rule_.max_errors == 0) return 0;
+  const time_point t = now();
   std::size_t n = 0;
-  for (const auto& [ip, f] : failures_) n += f.blocked_until > now;
+  for (const auto& [ip, e] : addresses_) n += e.blocked_until > t;
   return n;
 }
 

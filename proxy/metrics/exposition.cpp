@@ -182,13 +182,18 @@ std::string render(const scrape& s) {
     auto& fl = b.family("shardgate_client_logins_failed_total",
                         "Logins refused for a wrong user or password", MetricType::Counter);
     F::counter(fl, {}, static_cast<double>(s.failed_logins));
+    auto& ld = b.family("shardgate_login_delays_total",
+                        "Login attempts answered only after a delay: the (user, address) pair "
+                        "failed too often (listen.failed_logins)",
+                        MetricType::Counter);
+    F::counter(ld, {}, static_cast<double>(s.delayed_logins));
     auto& bl = b.family("shardgate_client_logins_blocked_total",
-                        "Logins refused because the client address is blocked after failed "
-                        "logins (listen.failed_logins)",
+                        "Connections refused because the client address is blocked after "
+                        "connect errors (listen.connect_errors)",
                         MetricType::Counter);
     F::counter(bl, {}, static_cast<double>(s.blocked_logins));
     auto& ba = b.family("shardgate_client_addresses_blocked",
-                        "Client addresses blocked now after failed logins", MetricType::Gauge);
+                        "Client addresses blocked now after connect errors", MetricType::Gauge);
     F::gauge(ba, {}, static_cast<double>(s.blocked_addresses));
     auto& bi = b.family("shardgate_client_bytes_received_total", "Bytes received from clients",
                         MetricType::Counter);

@@ -63,7 +63,7 @@ struct scrape {
   std::uint32_t client_connections = 0;
   std::uint32_t max_client_connections = 0;
   std::vector<limit_sample> limits;
-  std::uint64_t failed_logins = 0, blocked_logins = 0, blocked_addresses = 0;
+  std::uint64_t failed_logins = 0, delayed_logins = 0, blocked_logins = 0, blocked_addresses = 0;
   std::uint64_t reloads_ok = 0, reloads_failed = 0;
   std::uint64_t generation = 0;
   std::string config_checksum;

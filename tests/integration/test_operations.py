@@ -99,7 +99,8 @@ class OperationsTest(unittest.TestCase):
                     for s in cls.shards}
         cls.proxy = start_proxy("Operations", clusters, default_cluster=cls.names[0],
                                 schemas=schemas, users=users, workers=2,
-                                failed_logins={"max_failures": 3, "window_s": 60, "block_s": 2},
+                                failed_logins={"threshold": 3, "min_delay_ms": 500, "max_delay_ms": 1000,
+                                               "window_s": 60},
                                 top={"logging": {"slow_query_ms": 150},
                                      "lookups": {"coupon_dir": {"entries": {
                                          "WELCOME10": cls.names[1], "SPRING": cls.names[2]}}}})
@@ -307,20 +308,40 @@ class OperationsTest(unittest.TestCase):
         except pymysql.MySQLError:
             return False
 
-    def test_6_failed_logins_block_the_address(self):
+    def test_6_failed_logins_delay_the_pair(self):
+        """After 3 failed logins of (app, this address) each next attempt of the pair is
+        answered only after a delay (500 ms, doubling up to 1 s); another user from the same
+        address is not slowed; the right password logs in after its delay and resets."""
+        def attempt(user, password):
+            started = time.monotonic()
+            try:
+                pymysql.connect(host=LOOPBACK, port=self.proxy.port, user=user,
+                                password=password).close()
+                code = 0
+            except pymysql.MySQLError as e:
+                code = e.args[0]
+            return code, time.monotonic() - started
+
         for _ in range(3):
-            with self.assertRaises(pymysql.MySQLError) as e:
-                pymysql.connect(host=LOOPBACK, port=self.proxy.port, user="app", password="wrong")
-            self.assertEqual(e.exception.args[0], 1045)
-        with self.assertRaises(pymysql.MySQLError) as e:
-            pymysql.connect(host=LOOPBACK, port=self.proxy.port, user="app", password="app")
-        self.assertEqual(e.exception.args[0], 1129)
-        self.assertIn("blocked", e.exception.args[1])
+            code, took = attempt("app", "wrong")
+            self.assertEqual(code, 1045)
+            self.assertLess(took, 0.4)
+        code, took = attempt("app", "wrong")  # the 4th: delayed 500 ms
+        self.assertEqual(code, 1045)
+        self.assertGreaterEqual(took, 0.45)
+        code, took = attempt("strict", "str")  # another user from the same address
+        self.assertEqual(code, 0)
+        self.assertLess(took, 0.4)
+        code, took = attempt("app", "app")  # the right password: after 1 s, logged in
+        self.assertEqual(code, 0)
+        self.assertGreaterEqual(took, 0.95)
+        code, took = attempt("app", "app")  # the failures are forgotten
+        self.assertEqual(code, 0)
+        self.assertLess(took, 0.4)
         m = scrape(self.admin)
-        self.assertGreaterEqual(value(m, "shardgate_client_logins_failed_total"), 3)
-        self.assertEqual(value(m, "shardgate_client_addresses_blocked"), 1)
-        # block_s: 2, then the right password works again.
-        wait_until(lambda: self._can_connect("app", "app"), 6, what="the block to end")
+        self.assertGreaterEqual(value(m, "shardgate_client_logins_failed_total"), 4)
+        self.assertGreaterEqual(value(m, "shardgate_login_delays_total"), 2)
+        self.assertEqual(value(m, "shardgate_client_addresses_blocked"), 0)
 
     def test_7_everything_off(self):
         """admin.metrics false, no slow log, no query statistics: statements take the short

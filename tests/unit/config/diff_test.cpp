@@ -104,6 +104,26 @@ clusters:
       EXPECT_EQ(line.find(secret), std::string::npos) << line;
 }
 
+TEST(yaml_differences, sha256_hashes_and_aliased_secrets_are_never_shown) {
+  const std::string old_text =
+      "users:\n  - { name: a, password_sha256: \"$5$salt$OLDHASH\" }\n"
+      "clusters:\n  c: { password: &pw old-secret, user: app }\n";
+  const std::string new_text =
+      "users:\n  - { name: a, password_sha256: \"$5$salt$NEWHASH\" }\n"
+      "clusters:\n  c: { password: &pw new-secret, user: *pw }\n"
+      "  d: { password_file: /run/d, names: [x, *pw] }\n";
+  const lines got = yaml_differences(old_text, new_text);
+  EXPECT_EQ(got, (lines{
+                     "~ users[name=a].password_sha256: (changed)",
+                     "~ clusters.c.password: (changed)",
+                     "~ clusters.c.user: (changed)",
+                     "+ clusters.d: {password_file: /run/d, names: [x, <redacted>]}",
+                 }));
+  for (const auto& line : got)
+    for (const char* secret : {"HASH", "secret"})
+      EXPECT_EQ(line.find(secret), std::string::npos) << line;
+}
+
 TEST(yaml_differences, lists_of_unnamed_mappings_by_position) {
   const std::string old_text =
       "generations:\n  - { since: 2026-01-01, shards: [a, b] }\n"

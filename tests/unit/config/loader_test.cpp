@@ -183,7 +183,8 @@ logging:
 TEST(config_loader, example_files_load) {
   ::setenv("APP_DB_PASSWORD", "x", 1);
   ::setenv("REPORTING_DB_PASSWORD", "y", 1);
-  for (const char* f : {"single-cluster.yaml", "two-clusters.yaml", "production.yaml"}) {
+  for (const char* f :
+       {"single-cluster.yaml", "two-clusters.yaml", "production.yaml", "sharded-orders.yaml"}) {
     SCOPED_TRACE(f);
     const std::string path = source_dir() + "/config/examples/" + f;
     auto r = load_file(path);
@@ -397,7 +398,9 @@ users:
 )"),
        2,
        5,
-       {"user 'app'", "one of password, password_hash, password_env is required"}},
+       {"user 'app'",
+        "one of password, password_env, password_file, password_hash, password_sha256 is "
+        "required"}},
       // No node to point at: reported without line and column.
       {"empty_document",
        yaml(R"(
@@ -728,7 +731,8 @@ users:
 )"),
        4,
        20,
-       {"give one of password, password_hash, password_env"}},
+       {"user 'app': give only one of password, password_env, password_file, password_hash",
+        "(password is given already)"}},
       {"password_and_env",
        yaml(R"(
 users:
@@ -738,7 +742,7 @@ users:
 )"),
        4,
        19,
-       {"give either password or password_env, not both"}},
+       {"give only one of password, password_env", "(password is given already)"}},
       {"user_env_unset",
        yaml(R"(
 users:
@@ -1385,9 +1389,13 @@ TEST(config_loader, limits_logging_and_reload_defaults) {
   EXPECT_FALSE(u.client_ip_rate_limit.enabled());
   EXPECT_FALSE(u.connection_rate_limit.enabled());
   EXPECT_EQ(u.max_connections, 0u);
-  EXPECT_EQ(cfg->listen.failed_logins.max_failures, 100u);
-  EXPECT_EQ(cfg->listen.failed_logins.window_s, 60u);
-  EXPECT_EQ(cfg->listen.failed_logins.block_s, 60u);
+  EXPECT_EQ(cfg->listen.failed_logins.threshold, 3u);
+  EXPECT_EQ(cfg->listen.failed_logins.min_delay_ms, 1000u);
+  EXPECT_EQ(cfg->listen.failed_logins.max_delay_ms, 2000u);
+  EXPECT_EQ(cfg->listen.failed_logins.window_s, 600u);
+  EXPECT_EQ(cfg->listen.connect_errors.max_errors, 100u);
+  EXPECT_EQ(cfg->listen.connect_errors.window_s, 60u);
+  EXPECT_EQ(cfg->listen.connect_errors.block_s, 60u);
   EXPECT_TRUE(cfg->admin.metrics);
   EXPECT_EQ(cfg->logging.slow_query_ms, 1000u);
   EXPECT_EQ(cfg->logging.slow_log, "");
@@ -1514,29 +1522,26 @@ TEST(config_loader, user_limit_errors) {
 
 TEST(config_loader, failed_logins_and_metrics) {
   auto cfg = expect_ok(yaml(kMinimal) +
-                       "listen:\n  failed_logins: { max_failures: 0, window_s: 10, block_s: 600 }\n"
+                       "listen:\n  failed_logins: { threshold: 0, window_s: 10, min_delay_ms: 5,"
+                       " max_delay_ms: 5 }\n"
                        "admin:\n  metrics: false\n");
   ASSERT_TRUE(cfg);
-  EXPECT_EQ(cfg->listen.failed_logins.max_failures, 0u);
+  EXPECT_EQ(cfg->listen.failed_logins.threshold, 0u);
   EXPECT_EQ(cfg->listen.failed_logins.window_s, 10u);
-  EXPECT_EQ(cfg->listen.failed_logins.block_s, 600u);
+  EXPECT_EQ(cfg->listen.failed_logins.min_delay_ms, 5u);
+  EXPECT_EQ(cfg->listen.failed_logins.max_delay_ms, 5u);
   EXPECT_FALSE(cfg->admin.metrics);
-  check_error(
-      {"unknown failed_logins key",
-       yaml(kMinimal) + "listen:\n  failed_logins: { max: 5 }\n",
-       11,
-       20,
-       {"unknown key 'max' in listen.failed_logins", "allowed: max_failures, window_s, block_s"}});
+  check_error({"unknown failed_logins key",
+               yaml(kMinimal) + "listen:\n  failed_logins: { max: 5 }\n",
+               11,
+               20,
+               {"unknown key 'max' in listen.failed_logins",
+                "allowed: threshold, min_delay_ms, max_delay_ms, window_s"}});
   check_error({"zero window",
                yaml(kMinimal) + "listen:\n  failed_logins:\n    window_s: 0\n",
                12,
                15,
                {"listen.failed_logins.window_s must be between 1 and 86400"}});
-  check_error({"zero block",
-               yaml(kMinimal) + "listen:\n  failed_logins:\n    block_s: 0\n",
-               12,
-               14,
-               {"listen.failed_logins.block_s must be between 1"}});
   check_error({"metrics not a bool",
                yaml(kMinimal) + "admin:\n  metrics: sometimes\n",
                11,

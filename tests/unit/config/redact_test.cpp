@@ -73,10 +73,26 @@ TEST(redacted_yaml, invalid_yaml_gives_empty_text) {
   EXPECT_EQ(redacted_yaml("password: *undefined_anchor\n"), "");
 }
 
+TEST(redacted_yaml, sha256_hashes_hidden_files_and_tls_paths_kept) {
+  const std::string out = redacted_yaml(
+      "users:\n  - name: a\n    auth: caching_sha2_password\n"
+      "    password_sha256: \"$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA\"\n"
+      "  - name: b\n    password_file: /run/secrets/b\n"
+      "listen: {tls: {cert: c.pem, key: k.pem}}\n");
+  EXPECT_EQ(out.find("0IyaXrmV7"), std::string::npos) << out;
+  const YAML::Node root = YAML::Load(out);
+  EXPECT_EQ(root["users"][0]["password_sha256"].as<std::string>(), "<redacted>");
+  EXPECT_EQ(root["users"][0]["auth"].as<std::string>(), "caching_sha2_password");
+  EXPECT_EQ(root["users"][1]["password_file"].as<std::string>(), "/run/secrets/b");
+  EXPECT_EQ(root["listen"]["tls"]["key"].as<std::string>(), "k.pem");  // a path, not a secret
+}
+
 TEST(redacted_yaml, secret_keys) {
   EXPECT_TRUE(is_secret_key("password"));
   EXPECT_TRUE(is_secret_key("password_hash"));
+  EXPECT_TRUE(is_secret_key("password_sha256"));
   EXPECT_FALSE(is_secret_key("password_env"));
+  EXPECT_FALSE(is_secret_key("password_file"));
   EXPECT_FALSE(is_secret_key("user"));
 }
 

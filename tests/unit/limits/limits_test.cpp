@@ -68,7 +68,8 @@ config::config two_users() {
   config::user_config free_user;
   free_user.name = "free";
   cfg.users = {app, free_user};
-  cfg.listen.failed_logins = {3, 60, 60};
+  cfg.listen.failed_logins = {3, 1000, 8000, 60};  // threshold, min, max delay, window
+  cfg.listen.connect_errors = {3, 60, 60};         // max_errors, window, block
   return cfg;
 }
 
@@ -156,30 +157,164 @@ TEST(LimitsRegistry, ConnectionLimits) {
   EXPECT_EQ(app.connected.load(), 0u);
 }
 
-TEST(LimitsRegistry, FailedLoginsBlockTheAddress) {
-  registry r(two_users());
-  EXPECT_EQ(r.blocked_for("10.0.0.9"), 0u);
-  EXPECT_FALSE(r.login_failed("10.0.0.9"));
-  EXPECT_FALSE(r.login_failed("10.0.0.9"));
-  r.login_succeeded("10.0.0.9");  // a success forgets earlier failures
-  EXPECT_FALSE(r.login_failed("10.0.0.9"));
-  EXPECT_FALSE(r.login_failed("10.0.0.9"));
-  EXPECT_TRUE(r.login_failed("10.0.0.9"));  // the 3rd in a row
-  EXPECT_GT(r.blocked_for("10.0.0.9"), 58u);
-  EXPECT_EQ(r.blocked_for("10.0.0.8"), 0u);
-  EXPECT_EQ(r.blocked_addresses(), 1u);
-  r.login_succeeded("10.0.0.9");  // (cannot happen while blocked; does not unblock)
-  EXPECT_GT(r.blocked_for("10.0.0.9"), 0u);
-  EXPECT_EQ(r.failed_logins(), 5u);
-  EXPECT_EQ(r.blocked_logins(), 2u);
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// A registry whose login-throttling tables see a clock the test moves.
+struct throttled {
+  explicit throttled(const config::config& cfg) : r(cfg) {
+    r.set_clock([this] { return now; });
+  }
+  registry r;
+  registry::time_point now = registry::time_point(std::chrono::hours(1000));
+};
+
+TEST(LoginThrottling, DelayStartsAtTheThresholdAndDoublesUpToTheMaximum) {
+  throttled t(two_users());
+  registry& r = t.r;
+  const std::vector<std::int64_t> want = {0, 0, 0, 1000, 2000, 4000, 8000, 8000, 8000};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(want[i])) << "attempt " << i + 1;
+    r.login_failed("app", "10.0.0.9");
+    t.now += seconds(1);
+  }
+  EXPECT_EQ(r.failed_logins(), want.size());
+  EXPECT_EQ(r.delayed_logins(), 6u);     // the attempts that waited
+  EXPECT_EQ(r.blocked_addresses(), 0u);  // failed logins never block an address
+  EXPECT_EQ(r.blocked_for("10.0.0.9"), seconds(0));
 }
 
-TEST(LimitsRegistry, FailedLoginThrottlingOff) {
+TEST(LoginThrottling, OnlyTheFailingPairIsSlowed) {
+  throttled t(two_users());
+  registry& r = t.r;
+  for (int i = 0; i < 5; ++i) r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(4000));
+  EXPECT_EQ(r.login_delay("free", "10.0.0.9"), milliseconds(0));  // another user, same address
+  EXPECT_EQ(r.login_delay("app", "10.0.0.8"), milliseconds(0));   // same user, another address
+  EXPECT_EQ(r.login_delay("App", "10.0.0.9"), milliseconds(0));   // names are exact
+}
+
+TEST(LoginThrottling, SuccessForgetsThePairsFailures) {
+  throttled t(two_users());
+  registry& r = t.r;
+  for (int i = 0; i < 4; ++i) r.login_failed("app", "10.0.0.9");
+  r.login_failed("free", "10.0.0.9");
+  for (int i = 0; i < 3; ++i) r.login_failed("free", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(2000));
+  r.login_succeeded("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(0));
+  EXPECT_EQ(r.login_delay("free", "10.0.0.9"), milliseconds(2000));  // not another user's
+  // Counting starts again: the threshold applies afresh.
+  for (int i = 0; i < 3; ++i) r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(1000));
+}
+
+TEST(LoginThrottling, FailuresAreForgottenAWindowAfterTheLastOne) {
+  throttled t(two_users());  // window_s 60
+  registry& r = t.r;
+  for (int i = 0; i < 3; ++i) {
+    r.login_failed("app", "10.0.0.9");
+    t.now += seconds(50);  // each within the window of the one before
+  }
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(1000));
+  t.now += seconds(11);  // 61 s after the last failure
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(0));
+  r.login_failed("app", "10.0.0.9");  // a fresh count of 1
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(0));
+}
+
+TEST(LoginThrottling, OffAndReloaded) {
   config::config cfg = two_users();
-  cfg.listen.failed_logins.max_failures = 0;
-  registry r(cfg);
-  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(r.login_failed("10.0.0.9"));
-  EXPECT_EQ(r.blocked_for("10.0.0.9"), 0u);
+  cfg.listen.failed_logins.threshold = 0;
+  throttled t(cfg);
+  registry& r = t.r;
+  for (int i = 0; i < 100; ++i) r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(0));
+  EXPECT_EQ(r.failed_logins(), 100u);  // still counted for the metrics
+  EXPECT_EQ(r.tracked_pairs(), 0u);    // but nothing is kept
+  // A reload turns it on with other delays.
+  cfg.listen.failed_logins = {1, 300, 500, 60};
+  r.update(cfg);
+  r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(300));
+  r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("app", "10.0.0.9"), milliseconds(500));  // 600 capped
+}
+
+TEST(LoginThrottling, HugeFailureCountsStayAtTheMaximum) {
+  config::config cfg = two_users();
+  cfg.listen.failed_logins = {1, 1, 3'600'000, 600};
+  throttled t(cfg);
+  for (int i = 0; i < 200; ++i) t.r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(t.r.login_delay("app", "10.0.0.9"), milliseconds(3'600'000));
+}
+
+TEST(LoginThrottling, TablesAreBounded) {
+  throttled t(two_users());
+  registry& r = t.r;
+  r.set_max_tracked(1000);
+  for (int i = 0; i < 5000; ++i) {
+    r.login_failed("user" + std::to_string(i), "10.0.0.9");
+    r.connect_error("10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250));
+    t.now += milliseconds(1);
+    ASSERT_LE(r.tracked_pairs(), 1000u) << i;
+    ASSERT_LE(r.tracked_addresses(), 1000u) << i;
+  }
+  // The newest are kept, the oldest went: the last pair still counts, the first is gone.
+  for (int i = 0; i < 2; ++i) r.login_failed("user4999", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("user4999", "10.0.0.9"), milliseconds(1000));
+  for (int i = 0; i < 2; ++i) r.login_failed("user0", "10.0.0.9");
+  EXPECT_EQ(r.login_delay("user0", "10.0.0.9"), milliseconds(0));
+}
+
+TEST(ConnectErrors, BlockTheAddressUntilTheBlockEnds) {
+  throttled t(two_users());  // 3 errors within 60 s block for 60 s
+  registry& r = t.r;
+  EXPECT_EQ(r.blocked_for("10.0.0.9"), seconds(0));
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_TRUE(r.connect_error("10.0.0.9"));   // the 3rd blocks
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));  // (blocked already)
+  EXPECT_EQ(r.blocked_for("10.0.0.9"), seconds(60));
+  EXPECT_EQ(r.blocked_for("10.0.0.8"), seconds(0));
+  EXPECT_EQ(r.blocked_addresses(), 1u);
+  t.now += milliseconds(30'500);
+  EXPECT_EQ(r.blocked_for("10.0.0.9"), seconds(30));  // rounded up
+  r.login_succeeded("app", "10.0.0.9");               // does not lift a block
+  EXPECT_GT(r.blocked_for("10.0.0.9"), seconds(0));
+  t.now += seconds(30);
+  EXPECT_EQ(r.blocked_for("10.0.0.9"), seconds(0));  // over
+  EXPECT_EQ(r.blocked_addresses(), 0u);
+  EXPECT_EQ(r.blocked_logins(), 3u);  // the blocked_for calls that answered "blocked"
+  // Counting starts again after the block.
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+}
+
+TEST(ConnectErrors, CountedWithinTheWindowAndResetByALogin) {
+  throttled t(two_users());
+  registry& r = t.r;
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  t.now += seconds(61);  // the window is over: a fresh count
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  r.login_succeeded("free", "10.0.0.9");  // any user's login resets the address
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_FALSE(r.connect_error("10.0.0.9"));
+  EXPECT_TRUE(r.connect_error("10.0.0.9"));
+}
+
+TEST(ConnectErrors, FailedLoginsDoNotCountAndOffMeansOff) {
+  config::config cfg = two_users();
+  throttled t(cfg);
+  for (int i = 0; i < 50; ++i) t.r.login_failed("app", "10.0.0.9");
+  EXPECT_EQ(t.r.blocked_for("10.0.0.9"), seconds(0));
+  for (int i = 0; i < 3; ++i) t.r.connect_error("10.0.0.7");
+  EXPECT_GT(t.r.blocked_for("10.0.0.7"), seconds(0));
+  cfg.listen.connect_errors.max_errors = 0;  // a reload turns it off: blocks are lifted
+  t.r.update(cfg);
+  EXPECT_EQ(t.r.blocked_for("10.0.0.7"), seconds(0));
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(t.r.connect_error("10.0.0.6"));
 }
 
 }  // namespace
