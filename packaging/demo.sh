@@ -3,7 +3,8 @@
 # on 127.0.0.1:6033, with ~1,000 sample orders loaded through the proxy. Data lives in <repo>/.demo/.
 # Usage: packaging/demo.sh [start|stop|status]      (start is the default; re-running is safe)
 # Env: SHARDGATE_BIN=<binary> to use another build; DEMO_SKIP_BUILD=1 skips install-deps and the build.
-set -euo pipefail
+# Any failing step stops the demo with "demo: error: step '...' failed" and a non-zero exit.
+set -Eeuo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO="$REPO/.demo"
@@ -17,17 +18,24 @@ PROXY_PORT=6033
 ADMIN_PORT=9104
 export PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+STEP="starting"
+say() { STEP="$*"; printf '\033[1m==> %s\033[0m\n' "$*"; }
+on_error() {  # on_error LINE COMMAND: the step that failed and the command that failed it
+  local rc=$?
+  echo "demo: error: step '$STEP' failed (exit $rc) at line $1: $2" >&2
+  exit "$rc"
+}
+trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
 servers() { "$PY" "$REPO/tests/harness/servers.py" "$@" --state "$STATE"; }
-proxy_pid() { [ -f "$SG_PID" ] && cat "$SG_PID" || true; }
+proxy_pid() { if [ -f "$SG_PID" ]; then cat "$SG_PID" 2>/dev/null || true; fi; }
 proxy_running() { local p; p=$(proxy_pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
 stop_proxy() {
   if proxy_running; then
-    local p i; p=$(proxy_pid)
+    local p; p=$(proxy_pid)
     kill -TERM "$p" 2>/dev/null || true
-    for i in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null || true; fi
     echo "shardgate: stopped (pid $p)"
   fi
   rm -f "$SG_PID"
@@ -37,8 +45,11 @@ status() {
   servers status || true
   if proxy_running; then
     echo "shardgate: running on 127.0.0.1:$PROXY_PORT (pid $(proxy_pid), log $SG_LOG)"
-    curl -fsS --max-time 2 "http://127.0.0.1:$ADMIN_PORT/healthz" >/dev/null 2>&1 \
-      && echo "admin: http://127.0.0.1:$ADMIN_PORT/healthz ok" || echo "admin: /healthz not answering"
+    if curl -fsS --max-time 2 "http://127.0.0.1:$ADMIN_PORT/healthz" >/dev/null 2>&1; then
+      echo "admin: http://127.0.0.1:$ADMIN_PORT/healthz ok"
+    else
+      echo "admin: /healthz not answering"
+    fi
   else
     echo "shardgate: stopped"
   fi
@@ -72,7 +83,7 @@ start() {
     "$REPO/packaging/install-deps.sh"
     say "Building ShardGate"
     (cd "$REPO" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 --target shardgate) \
-    || { build_ok=0; echo "warning: the build failed; continuing with the servers only" >&2; }
+    || { build_ok=0; echo "demo: error: the build failed; starting the servers only, then exiting 1" >&2; }
   fi
 
   say "Starting MariaDB shards"
@@ -159,8 +170,8 @@ EOF
   wait_port_free "$ADMIN_PORT"
   setsid "$SG_BIN" --config "$SG_CONF" </dev/null >>"$SG_LOG" 2>&1 &
   echo $! > "$SG_PID"
-  local i ok=0
-  for i in $(seq 1 100); do
+  local ok=0
+  for _ in $(seq 1 100); do
     proxy_running || break
     if "$PY" -c "import sys; from harness.netutil import port_accepts; sys.exit(0 if port_accepts($PROXY_PORT) else 1)"; then
       ok=1; break
