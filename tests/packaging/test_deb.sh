@@ -116,7 +116,7 @@ check "shardgate user: shipped config passes --check-config" grep -q \
 ver=$(/usr/bin/shardgate --version) || ver="exit $?"
 echo "    $ver"
 check "--version is 'shardgate $version (git REV)'" \
-  grep -Eq "^shardgate ${version//./\\.} \\(git [0-9a-f]{7,}(-dirty)?\\)$" <<<"$ver"
+  grep -Eq "^shardgate ${version//./\\.} \\(git [0-9A-Za-z._-]+\\)$" <<<"$ver"
 check "nobody but root and the group reads the config" \
   test "$(runuser -u nobody -- cat /etc/shardgate/shardgate.yaml 2>/dev/null | wc -c)" -eq 0
 
