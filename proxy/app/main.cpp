@@ -13,6 +13,7 @@
 #include "admin/config_diff.hpp"
 #include "build_info/version.hpp"
 #include "config/loader.hpp"
+#include "net/tls_context.hpp"
 #include "routing/router.hpp"
 #include "server/server.hpp"
 
@@ -233,6 +234,12 @@ int main(int argc, char** argv) {
   auto cfg = load_config(config_path);
   if (!cfg) return exit_usage_or_config;
   if (check_only) {
+    // The certificate and key files too (a start would fail on them).
+    std::string tls_error;
+    if (!shardgate::net::make_tls_set(*cfg, tls_error)) {
+      std::fprintf(stderr, "%s: %s\n", config_path.c_str(), tls_error.c_str());
+      return exit_usage_or_config;
+    }
     std::size_t tables = 0, broadcast = 0;
     for (const auto& sc : cfg->schemas)
       for (const auto& t : sc.tables) ++(t.broadcast ? broadcast : tables);

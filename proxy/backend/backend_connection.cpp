@@ -5,6 +5,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "backend/auth_exchange.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
@@ -31,20 +32,18 @@ mysql_error cannot_connect(const backend_target& t, std::string_view why) {
 }  // namespace
 
 void backend_connection::quit() noexcept {
-  if (!broken_ && socket_.is_open()) {
+  if (!broken_ && stream_.is_open()) {
     // COM_QUIT, best effort (the socket is non-blocking): the server ends the session
-    // quietly instead of logging an aborted connection.
+    // quietly instead of logging an aborted connection. (Plain TCP only: over TLS the
+    // connection just closes.)
     static constexpr std::uint8_t com_quit[] = {1, 0, 0, 0, 1};
-    error_code ignored;
-    socket_.send(asio::buffer(com_quit), 0, ignored);
+    stream_.send_now(byte_span(com_quit, sizeof com_quit));
   }
   close();
 }
 
 void backend_connection::close() noexcept {
-  error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   mark_failed();
 }
 
@@ -79,20 +78,21 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
   auto [rec, endpoints] = co_await resolver.async_resolve(
       target.endpoint.host, std::to_string(target.endpoint.port), nothrow_awaitable);
   if (rec) co_return cannot_connect(target, "cannot resolve host: " + rec.message());
-  auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, nothrow_awaitable);
+  tcp::socket& socket = stream_.socket();
+  auto [cec, ep] = co_await asio::async_connect(socket, endpoints, nothrow_awaitable);
   (void)ep;
   if (cec) co_return cannot_connect(target, cec.message());
   // asio keeps a socket registered for EPOLLOUT (edge-triggered) once it has waited for
   // writability, as async_connect does; then every ACK that frees send space wakes the
   // worker. Registering the descriptor again leaves only the read interest.
   error_code reg_ec;
-  const auto protocol = socket_.local_endpoint(reg_ec).protocol();
+  const auto protocol = socket.local_endpoint(reg_ec).protocol();
   if (!reg_ec) {
-    const auto fd = socket_.release(reg_ec);
-    if (!reg_ec) socket_.assign(protocol, fd, reg_ec);
+    const auto fd = socket.release(reg_ec);
+    if (!reg_ec) socket.assign(protocol, fd, reg_ec);
   }
   if (reg_ec) co_return cannot_connect(target, "socket setup failed: " + reg_ec.message());
-  net::tune_socket(socket_);
+  net::tune_socket(socket);
   auto err = co_await login(target, flavour);
   if (err) co_return err;
   const bool ready = co_await setup_session();
@@ -103,7 +103,7 @@ awaitable<std::optional<mysql_error>> backend_connection::open_and_login(
 awaitable<std::optional<mysql_error>> backend_connection::login(const backend_target& target,
                                                                 std::uint32_t flavour) {
   std::uint8_t seq = 0;
-  auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16);
+  auto ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1 << 16);
   if (ec) co_return cannot_connect(target, "no greeting: " + ec.message());
   if (!payload_.empty() && payload_[0] == err_header) {
     err_packet err;
@@ -120,52 +120,69 @@ awaitable<std::optional<mysql_error>> backend_connection::login(const backend_ta
   flavour_ = flavour & login_fixed_caps;
   std::uint32_t wanted = backend_wanted_caps | flavour_;
   capabilities_ = wanted & hs.capabilities;
+  if (auto err = co_await start_tls(target, hs.capabilities, seq)) co_return err;
+
   handshake_response resp;
   resp.capabilities = capabilities_;
   resp.max_packet_size = 1u << 30;
   resp.collation = default_collation_id;
   resp.username = target.user;
-  std::string scramble = hs.auth_plugin_data.substr(0, scramble_size);
-  resp.auth_response = native_password_response(target.password, scramble);
-  resp.auth_plugin_name = std::string(native_password_plugin);
+  auth_exchange auth(target.password, hs.auth_plugin_data.substr(0, scramble_size),
+                     hs.auth_plugin_name);
+  resp.auth_plugin_name = auth.plugin();
+  resp.auth_response = auth.first_response();
   payload_.clear();
   encode_handshake_response(payload_, resp);
   ++seq;
-  ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
   if (ec) co_return cannot_connect(target, ec.message());
 
-  for (int round = 0; round < 3; ++round) {
-    auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1 << 16);
+  for (int round = 0; round < 5; ++round) {
+    auto ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1 << 16);
     if (ec) co_return cannot_connect(target, "login interrupted: " + ec.message());
     if (payload_.empty()) co_return cannot_connect(target, "empty login reply");
-    switch (payload_[0]) {
-      case ok_header:
-        co_return std::nullopt;
-      case err_header: {
-        err_packet err;
-        (void)decode_err(payload_, capabilities_, err);
-        co_return cannot_connect(target, "login as '" + target.user +
-                                             "' failed: " + std::to_string(err.code) + " " +
-                                             std::string(err.message));
-      }
-      case 0xfe: {
-        auth_switch_request sw;
-        if (!decode_auth_switch_request(payload_, sw))
-          co_return cannot_connect(target, "malformed auth switch request");
-        if (sw.plugin_name != native_password_plugin)
-          co_return cannot_connect(target, "server asks for auth plugin '" + sw.plugin_name +
-                                               "'; ShardGate logs in with mysql_native_password");
-        std::string answer = native_password_response(target.password, sw.plugin_data);
-        ++seq;
-        auto ec = co_await net::write_packet(socket_, scratch_, as_bytes(answer), seq);
-        if (ec) co_return cannot_connect(target, ec.message());
-        break;
-      }
-      default:
-        co_return cannot_connect(target, "unexpected login reply");
+    if (payload_[0] == ok_header) co_return std::nullopt;
+    if (payload_[0] == err_header) {
+      err_packet err;
+      (void)decode_err(payload_, capabilities_, err);
+      co_return cannot_connect(target, "login as '" + target.user +
+                                           "' failed: " + std::to_string(err.code) + " " +
+                                           std::string(err.message));
     }
+    std::string answer;
+    const auto step = auth.next(payload_, stream_.secure(), answer);
+    if (step == auth_exchange::outcome::failed) co_return cannot_connect(target, auth.problem());
+    if (step == auth_exchange::outcome::wait) continue;
+    ++seq;
+    auto wec = co_await net::write_packet(stream_, scratch_, as_bytes(answer), seq);
+    if (wec) co_return cannot_connect(target, wec.message());
   }
   co_return cannot_connect(target, "too many authentication rounds");
+}
+
+awaitable<std::optional<mysql_error>> backend_connection::start_tls(const backend_target& target,
+                                                                    std::uint32_t offered,
+                                                                    std::uint8_t& seq) {
+  using config::backend_tls_mode;
+  const backend_tls_mode mode = target.tls.mode;
+  if (mode == backend_tls_mode::disabled || !target.tls_context) co_return std::nullopt;
+  if (!(offered & cap::ssl)) {
+    if (mode == backend_tls_mode::preferred) co_return std::nullopt;
+    co_return cannot_connect(target, std::string("the server does not offer TLS (clusters.") +
+                                         target.cluster + ".tls.mode is " +
+                                         config::backend_tls_mode_name(mode) + ")");
+  }
+  capabilities_ |= cap::ssl;
+  payload_.clear();
+  encode_ssl_request(payload_, capabilities_, 1u << 30, default_collation_id);
+  const std::uint8_t sent = ++seq;
+  auto ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
+  if (ec) co_return cannot_connect(target, ec.message());
+  seq = sent;  // (the handshake response follows it)
+  ec = co_await stream_.connect_tls(*target.tls_context, target.endpoint.host,
+                                    mode == backend_tls_mode::verify_identity);
+  if (ec) co_return cannot_connect(target, "TLS handshake failed: " + ec.message());
+  co_return std::nullopt;
 }
 
 awaitable<bool> backend_connection::setup_session() {
@@ -193,7 +210,7 @@ awaitable<std::optional<mysql_error>> backend_connection::send_internal(command 
   payload_.push_back(static_cast<std::uint8_t>(cmd));
   payload_.insert(payload_.end(), argument.begin(), argument.end());
   std::uint8_t seq = 0;
-  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  auto ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
   if (ec) {
     mark_failed();
     co_return lost("while sending a command: " + ec.message());
@@ -213,7 +230,7 @@ awaitable<std::optional<mysql_error>> backend_connection::send_queries(std::stri
     std::uint8_t seq = 0;
     append_packet(request_, payload_, seq);
   }
-  auto ec = co_await net::write_all(socket_, byte_span(request_));
+  auto ec = co_await net::write_all(stream_, byte_span(request_));
   if (ec) {
     mark_failed();
     co_return lost("while sending a command: " + ec.message());
@@ -229,7 +246,7 @@ awaitable<std::optional<mysql_error>> backend_connection::read_internal_reply(co
   translator_.start(kind, capabilities_, capabilities_, status, &tracker);
   std::optional<mysql_error> result;
   while (!translator_.done()) {
-    auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 30);
+    auto ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 30);
     if (ec) {
       mark_failed();
       co_return lost("while reading a reply: " + ec.message());
@@ -279,7 +296,7 @@ awaitable<bool> backend_connection::evict_least_recent() {
   prepared_.erase(victim);
   prepared_epoch_ = next_prepared_epoch.fetch_add(1, std::memory_order_relaxed);
   std::uint8_t seq = 0;
-  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  auto ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
   if (ec) mark_failed();
   co_return !ec;
 }
@@ -326,13 +343,13 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
   payload_.push_back(static_cast<std::uint8_t>(command::stmt_prepare));
   payload_.insert(payload_.end(), sql.begin(), sql.end());
   seq = 0;
-  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  auto ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
   if (ec) {
     mark_failed();
     co_return prepare_result{nullptr, 0, 0, lost("while preparing a statement: " + ec.message()),
                              false};
   }
-  ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
+  ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 24);
   prepare_result result;
   prepare_ok ok;
   bool retry_after_eviction = false;
@@ -361,7 +378,7 @@ awaitable<backend_connection::prepare_result> backend_connection::prepare(std::s
     reply.reserve(packets + 1);
     reply.push_back(payload_);
     for (std::size_t i = 0; i < packets && !ec; ++i) {
-      ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 24);
+      ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 24);
       reply.push_back(payload_);
     }
     if (ec) {
@@ -415,7 +432,7 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
   auto sent = co_await send_internal(command::query, sql);
   if (sent) co_return sent;
   std::uint8_t seq = 0;
-  auto ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+  auto ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 26);
   if (ec) {
     mark_failed();
     co_return lost("while reading a reply");
@@ -432,7 +449,7 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
     co_return lost("(unexpected reply to an internal query)");
   }
   for (std::uint64_t i = 0; i < n; ++i) {
-    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
       mark_failed();
       co_return lost("while reading a reply");
@@ -445,14 +462,14 @@ awaitable<std::optional<mysql_error>> backend_connection::query_rows(
     columns.push_back({col.type, col.collation, std::string(col.name)});
   }
   if (!(capabilities_ & cap::deprecate_eof)) {
-    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
       mark_failed();
       co_return lost("while reading a reply");
     }
   }
   for (;;) {
-    ec = co_await net::read_packet(socket_, buffer_, payload_, seq, 1u << 26);
+    ec = co_await net::read_packet(stream_, buffer_, payload_, seq, 1u << 26);
     if (ec) {
       mark_failed();
       co_return lost("while reading a reply");
@@ -497,7 +514,7 @@ awaitable<bool> backend_connection::close_statement(std::uint32_t id) {
   payload_.clear();
   encode_statement_command(payload_, static_cast<std::uint8_t>(command::stmt_close), id);
   std::uint8_t seq = 0;
-  auto ec = co_await net::write_packet(socket_, scratch_, payload_, seq);
+  auto ec = co_await net::write_packet(stream_, scratch_, payload_, seq);
   if (ec) mark_failed();
   co_return !ec;
 }

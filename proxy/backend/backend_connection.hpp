@@ -1,5 +1,6 @@
 // ShardGate's own MySQL client connection to one backend endpoint: connect, handshake,
-// mysql_native_password login and capability negotiation, then commands. Owned by a
+// TLS (clusters.NAME.tls), login (mysql_native_password or caching_sha2_password, as the
+// server asks) and capability negotiation, then commands. Owned by a
 // connection_pool while idle and by one client session while in use.
 #pragma once
 
@@ -13,6 +14,8 @@
 #include "config/config.hpp"
 #include "net/asio.hpp"
 #include "net/read_buffer.hpp"
+#include "net/stream.hpp"
+#include "net/tls_context.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/errors.hpp"
@@ -29,8 +32,10 @@ struct backend_target {
   std::string user;
   std::string password;
   std::uint32_t connect_timeout_ms = 2000;
-  int cluster_index = 0;   // in config::clusters
-  int endpoint_index = 0;  // in cluster_config::endpoints() (0: the configured writer)
+  int cluster_index = 0;             // in config::clusters
+  int endpoint_index = 0;            // in cluster_config::endpoints() (0: the configured writer)
+  config::backend_tls_config tls;    // clusters.NAME.tls (what pools compare)
+  net::tls_context_ptr tls_context;  // built from `tls` at start / reload (null: disabled)
 };
 
 // Capabilities that are fixed at login and change what the server sends, so a client gets
@@ -67,7 +72,7 @@ struct forward_buffers {
 
 class backend_connection {
  public:
-  explicit backend_connection(asio::any_io_executor ex) : socket_(ex) {}
+  explicit backend_connection(asio::any_io_executor ex) : stream_(std::move(ex)) {}
   backend_connection(const backend_connection&) = delete;
   backend_connection& operator=(const backend_connection&) = delete;
 
@@ -144,7 +149,7 @@ class backend_connection {
   std::uint64_t prepared_epoch() const noexcept { return prepared_epoch_; }
   static constexpr std::size_t max_prepared_per_connection = 256;
 
-  tcp::socket& socket() noexcept { return socket_; }
+  net::stream& stream() noexcept { return stream_; }
   net::read_buffer& buffer() noexcept { return buffer_; }
   protocol::bytes& scratch() noexcept { return scratch_; }
   backend::forward_buffers& io_buffers() noexcept { return forward_buffers_; }
@@ -182,10 +187,14 @@ class backend_connection {
                                                                  std::uint32_t flavour);
   awaitable<std::optional<protocol::mysql_error>> login(const backend_target& target,
                                                         std::uint32_t flavour);
+  // The SSLRequest and TLS handshake when the cluster's tls.mode asks for it.
+  awaitable<std::optional<protocol::mysql_error>> start_tls(const backend_target& target,
+                                                            std::uint32_t offered,
+                                                            std::uint8_t& seq);
   awaitable<bool> setup_session();
   protocol::mysql_error lost(std::string_view what) const;
 
-  tcp::socket socket_;
+  net::stream stream_;
   net::read_buffer buffer_{16 * 1024};
   protocol::bytes scratch_;
   protocol::bytes payload_;

@@ -20,7 +20,7 @@ constexpr auto stale_check_after = 1s;
 
 bool still_open(backend_connection& c) {
   char b;
-  ssize_t n = ::recv(c.socket().native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(c.stream().socket().native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
   // Nothing to read is the healthy state; EOF, an error or unexpected bytes are not.
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
@@ -43,6 +43,8 @@ bool connection_pool::same_settings(const backend_target& t, const pool_limits& 
   const auto& b = limits_.breaker;
   return target_.cluster == t.cluster && target_.endpoint == t.endpoint && target_.user == t.user &&
          target_.password == t.password && target_.connect_timeout_ms == t.connect_timeout_ms &&
+         target_.tls.mode == t.tls.mode && target_.tls.ca == t.tls.ca &&
+         target_.tls.cert == t.tls.cert && target_.tls.key == t.tls.key &&
          limits_.max_connections == l.max_connections && limits_.min_idle == l.min_idle &&
          limits_.acquire_timeout == l.acquire_timeout && limits_.idle_timeout == l.idle_timeout &&
          limits_.breaker_enabled == l.breaker_enabled && b.window == l.breaker.window &&

@@ -79,6 +79,9 @@ class connection_pool {
   bool quiescent() const noexcept { return stopped_ && !maintaining_; }
   // Same server, login and limits: a reload keeps this pool for that endpoint.
   bool same_settings(const backend_target& t, const pool_limits& l) const noexcept;
+  // A reload's TLS context for the same settings (certificate files may have been renewed):
+  // connections opened from now on use it.
+  void refresh_tls(net::tls_context_ptr ctx) noexcept { target_.tls_context = std::move(ctx); }
   // Connections borrowed now (open but not idle): the load for least-outstanding choice.
   std::uint32_t outstanding() const noexcept {
     return open_ - static_cast<std::uint32_t>(idle_.size());

@@ -38,7 +38,8 @@ bool parse_int(const std::optional<std::string>& v, std::int64_t& out) {
 }  // namespace
 
 health_checker::health_checker(std::shared_ptr<const config::config> cfg,
-                               std::shared_ptr<fleet_health> fleet)
+                               std::shared_ptr<fleet_health> fleet,
+                               std::shared_ptr<const net::tls_set> tls)
     : config_(std::move(cfg)),
       fleet_holder_(std::move(fleet)),
       fleet_(*fleet_holder_),
@@ -51,8 +52,15 @@ health_checker::health_checker(std::shared_ptr<const config::config> cfg,
     if (endpoints.size() < 2) continue;
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
       auto p = std::make_unique<probe>(context_, static_cast<int>(c), static_cast<int>(i), cc);
-      p->target = {cc.name, endpoints[i], cc.user, cc.password,
-                   std::min(cc.connect_timeout_ms, cc.health.timeout_ms)};
+      p->target = {cc.name,
+                   endpoints[i],
+                   cc.user,
+                   cc.password,
+                   std::min(cc.connect_timeout_ms, cc.health.timeout_ms),
+                   static_cast<int>(c),
+                   static_cast<int>(i),
+                   cc.tls,
+                   tls->clusters[c]};
       probes_.push_back(std::move(p));
     }
   }

@@ -17,14 +17,16 @@
 #include "backend/cluster_health.hpp"
 #include "config/config.hpp"
 #include "net/asio.hpp"
+#include "net/tls_context.hpp"
 
 namespace shardgate::backend {
 
 class health_checker {
  public:
   // Shares `fleet`: a checker kept running for sessions of an earlier configuration keeps
-  // the health it writes.
-  health_checker(std::shared_ptr<const config::config> cfg, std::shared_ptr<fleet_health> fleet);
+  // the health it writes. `tls`: the clusters' TLS contexts (probes log in as pools do).
+  health_checker(std::shared_ptr<const config::config> cfg, std::shared_ptr<fleet_health> fleet,
+                 std::shared_ptr<const net::tls_set> tls);
   ~health_checker();
   health_checker(const health_checker&) = delete;
   health_checker& operator=(const health_checker&) = delete;

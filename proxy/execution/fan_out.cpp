@@ -51,7 +51,7 @@ awaitable<bool> drain_resultset(backend::backend_connection& be, bytes& payload)
   // Column definitions end with an EOF unless DEPRECATE_EOF.
   bool in_rows = deprecate_eof;
   for (;;) {
-    auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
+    auto ec = co_await net::read_packet(be.stream(), be.buffer(), payload, seq, max_reply_packet);
     if (ec) co_return false;
     const std::uint8_t first = payload.empty() ? 0 : payload[0];
     if (first == err_header) co_return true;
@@ -72,7 +72,7 @@ awaitable<void> send_to_all(std::vector<fan_leg>& legs) {
     payload.push_back(static_cast<std::uint8_t>(command::query));
     payload.insert(payload.end(), leg.sql.begin(), leg.sql.end());
     std::uint8_t seq = 0;
-    auto ec = co_await net::write_packet(leg.conn->socket(), leg.conn->scratch(), payload, seq);
+    auto ec = co_await net::write_packet(leg.conn->stream(), leg.conn->scratch(), payload, seq);
     if (ec) {
       leg.conn->mark_failed();
       leg.lost = true;
@@ -94,7 +94,7 @@ awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_repl
       continue;
     }
     std::uint8_t seq = 0;
-    auto ec = co_await net::read_packet(be.socket(), be.buffer(), payload, seq, max_reply_packet);
+    auto ec = co_await net::read_packet(be.stream(), be.buffer(), payload, seq, max_reply_packet);
     if (ec) {
       be.mark_failed();
       leg.lost = true;

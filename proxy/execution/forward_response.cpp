@@ -38,7 +38,7 @@ class output_batch {
   }
   bool empty() const { return segments_.empty(); }
 
-  awaitable<error_code> flush(tcp::socket& client, const std::uint8_t* buffer, bytes& scratch,
+  awaitable<error_code> flush(net::stream& client, const std::uint8_t* buffer, bytes& scratch,
                               std::chrono::milliseconds timeout) {
     buffers_.clear();
     for (const auto& s : segments_)
@@ -58,7 +58,7 @@ class output_batch {
 }  // namespace
 
 awaitable<forward_result> forward_response(backend::backend_connection& backend,
-                                           tcp::socket& client, std::uint8_t& client_seq,
+                                           net::stream& client, std::uint8_t& client_seq,
                                            std::chrono::milliseconds write_timeout) {
   response_translator& tr = backend.translator();
   net::read_buffer& in = backend.buffer();
@@ -172,8 +172,8 @@ awaitable<forward_result> forward_response(backend::backend_connection& backend,
     const std::size_t min_free =
         need > in.size() ? std::max<std::size_t>(need - in.size(), 16 * 1024) : 16 * 1024;
     in.reserve_free(min_free);
-    auto [ec, n] = co_await backend.socket().async_read_some(
-        asio::buffer(in.write_ptr(), in.free_space()), nothrow_awaitable);
+    auto [ec, n] =
+        co_await backend.stream().read_some(asio::buffer(in.write_ptr(), in.free_space()));
     if (ec) {
       backend.mark_failed();
       co_return forward_result{forward_status::backend_lost, ec};

@@ -30,7 +30,7 @@ struct forward_result {
 // packet to the client and is advanced. A client that reads nothing for `write_timeout`
 // ends the response with client_lost (as MySQL's net_write_timeout does).
 awaitable<forward_result> forward_response(backend::backend_connection& backend,
-                                           tcp::socket& client, std::uint8_t& client_seq,
+                                           net::stream& client, std::uint8_t& client_seq,
                                            std::chrono::milliseconds write_timeout);
 
 }  // namespace shardgate::execution

@@ -38,7 +38,7 @@ struct deadline_state {
 class merger {
  public:
   merger(std::vector<fan_leg>& legs, const std::vector<std::string>& names,
-         const routing::merge_spec& spec, tcp::socket& client, std::uint8_t& client_seq,
+         const routing::merge_spec& spec, net::stream& client, std::uint8_t& client_seq,
          std::uint32_t client_caps, std::uint16_t terminator_status, merge_settings settings,
          std::shared_ptr<deadline_state> deadline)
       : legs_(legs),
@@ -106,7 +106,7 @@ class merger {
   std::vector<fan_leg>& legs_;
   const std::vector<std::string>& names_;
   const routing::merge_spec& spec_;
-  tcp::socket& client_;
+  net::stream& client_;
   std::uint8_t& client_seq_;
   std::uint32_t client_caps_;
   std::uint16_t terminator_status_;
@@ -189,7 +189,7 @@ awaitable<bool> merger::read_headers() {
       continue;
     }
     auto ec =
-        co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
+        co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
     if (ec) {
       fail_lost(k, "while reading the result");
       continue;
@@ -220,13 +220,13 @@ awaitable<bool> merger::read_headers() {
     const bool keep = defs_.empty();
     for (std::uint64_t c = 0; c < n; ++c) {
       ec =
-          co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
+          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
       if (ec) break;
       if (keep) defs_.push_back(st.payload);
     }
     if (!ec && !(be.capabilities() & cap::deprecate_eof))
       ec =
-          co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
+          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
     if (ec) {
       fail_lost(k, "while reading the column definitions");
       if (keep) defs_.clear();
@@ -269,7 +269,7 @@ awaitable<next_row> merger::read_row(std::size_t k) {
   }
   backend::backend_connection& be = *legs_[k].conn;
   auto ec =
-      co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
+      co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
   if (ec) {
     fail_lost(k, "while reading rows");
     co_return next_row::failed;
@@ -311,7 +311,7 @@ awaitable<void> merger::drain_all() {
       // Its reply was not read at all: read and drop it whole.
       std::uint8_t seq = 0;
       auto ec =
-          co_await net::read_packet(be.socket(), be.buffer(), st.payload, seq, max_reply_packet);
+          co_await net::read_packet(be.stream(), be.buffer(), st.payload, seq, max_reply_packet);
       const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
       bool ok = !ec;
       if (ok && first != err_header && first != ok_header)
@@ -329,7 +329,7 @@ awaitable<void> merger::drain_all() {
         break;
       }
       auto ec =
-          co_await net::read_packet(be.socket(), be.buffer(), st.payload, st.seq, max_reply_packet);
+          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
       if (ec) {
         be.mark_failed();
         legs_[k].lost = true;
@@ -506,7 +506,7 @@ awaitable<gather_status> merger::run() {
 
 awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,
                                     const std::vector<std::string>& shard_names,
-                                    const routing::merge_spec& spec, tcp::socket& client,
+                                    const routing::merge_spec& spec, net::stream& client,
                                     std::uint8_t& client_seq, std::uint32_t client_caps,
                                     std::uint16_t terminator_status, merge_settings settings) {
   auto deadline = std::make_shared<deadline_state>();
@@ -522,8 +522,8 @@ awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,
         // Shut down, not only cancel: a read issued after this moment fails at once too.
         error_code ignored;
         conn->mark_broken();
-        conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
-        conn->socket().cancel(ignored);
+        conn->stream().shutdown();
+        conn->stream().cancel();
       }
       deadline->conns.clear();
     });

@@ -27,7 +27,7 @@ struct merge_settings {
 
 awaitable<gather_status> merge_rows(std::vector<fan_leg>& legs,
                                     const std::vector<std::string>& shard_names,
-                                    const routing::merge_spec& spec, tcp::socket& client,
+                                    const routing::merge_spec& spec, net::stream& client,
                                     std::uint8_t& client_seq, std::uint32_t client_caps,
                                     std::uint16_t terminator_status, merge_settings settings);
 

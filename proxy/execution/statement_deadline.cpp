@@ -19,7 +19,7 @@ void statement_deadline::arm(backend::backend_connection& conn,
   state_.reset();
   if (max_execution.count() == 0 && read_timeout.count() == 0) return;
   const auto now = std::chrono::steady_clock::now();
-  auto s = std::make_shared<state>(conn.socket().get_executor());
+  auto s = std::make_shared<state>(conn.stream().get_executor());
   s->target = conn.target();
   s->thread_id = conn.server_thread_id();
   s->conn = &conn;
@@ -31,7 +31,7 @@ void statement_deadline::arm(backend::backend_connection& conn,
   s->done.expires_at(std::chrono::steady_clock::time_point::max());
   state_ = s;
   // (The executor first: the argument order of the call below is unspecified.)
-  const asio::any_io_executor ex = conn.socket().get_executor();
+  const asio::any_io_executor ex = conn.stream().get_executor();
   asio::co_spawn(ex, watch(std::move(s)), asio::detached);
 }
 
@@ -71,7 +71,7 @@ awaitable<void> statement_deadline::watch(std::shared_ptr<state> s) {
       s->timed_out = true;
       error_code ignored;
       s->conn->mark_failed();
-      s->conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      s->conn->stream().shutdown();
       if (!s->killed) co_await kill(s);
       break;
     }

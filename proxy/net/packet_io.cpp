@@ -1,7 +1,5 @@
 #include "net/packet_io.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
 #include "protocol/framing.hpp"
 
 namespace shardgate::net {
@@ -29,15 +27,14 @@ const boost::system::error_category& io_category() noexcept {
   return cat;
 }
 
-awaitable<error_code> read_some(tcp::socket& sock, read_buffer& buf, std::size_t min_free) {
+awaitable<error_code> read_some(stream& sock, read_buffer& buf, std::size_t min_free) {
   buf.reserve_free(min_free);
-  auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf.write_ptr(), buf.free_space()),
-                                               nothrow_awaitable);
+  auto [ec, n] = co_await sock.read_some(asio::buffer(buf.write_ptr(), buf.free_space()));
   if (!ec) buf.commit(n);
   co_return ec;
 }
 
-awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol::bytes& payload,
+awaitable<error_code> read_packet(stream& sock, read_buffer& buf, protocol::bytes& payload,
                                   std::uint8_t& seq, std::size_t max_payload) {
   for (;;) {
     bool too_large = false;
@@ -59,7 +56,7 @@ awaitable<error_code> read_packet(tcp::socket& sock, read_buffer& buf, protocol:
   }
 }
 
-awaitable<error_code> buffer_first_frame(tcp::socket& sock, read_buffer& buf) {
+awaitable<error_code> buffer_first_frame(stream& sock, read_buffer& buf) {
   for (;;) {
     if (buf.size() >= protocol::frame_header_size) {
       const auto h = protocol::decode_frame_header(buf.data());
@@ -69,49 +66,11 @@ awaitable<error_code> buffer_first_frame(tcp::socket& sock, read_buffer& buf) {
   }
 }
 
-awaitable<error_code> write_packet(tcp::socket& sock, protocol::bytes& scratch,
+awaitable<error_code> write_packet(stream& sock, protocol::bytes& scratch,
                                    protocol::byte_span payload, std::uint8_t& seq) {
   scratch.clear();
   protocol::append_packet(scratch, payload, seq);
   co_return co_await write_all(sock, scratch);
-}
-
-awaitable<error_code> write_all(tcp::socket& sock, protocol::byte_span data) {
-  error_code ec;
-  std::size_t sent = sock.send(asio::buffer(data.data(), data.size()), 0, ec);
-  if (!ec && sent == data.size()) co_return ec;
-  if (ec && ec != asio::error::would_block) co_return ec;
-  data = data.subspan(ec ? 0 : sent);
-  auto [wec, n] =
-      co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), nothrow_awaitable);
-  (void)n;
-  co_return wec;
-}
-
-awaitable<error_code> write_all(tcp::socket& sock, const std::vector<asio::const_buffer>& buffers,
-                                std::chrono::milliseconds timeout) {
-  error_code ec;
-  std::size_t sent = sock.send(buffers, 0, ec);
-  if (ec && ec != asio::error::would_block) co_return ec;
-  if (ec) sent = 0;
-  if (sent == asio::buffer_size(buffers)) co_return error_code{};
-  // The kernel took part of it (the peer reads slowly): queue the rest, with a deadline.
-  std::vector<asio::const_buffer> rest;
-  for (const auto& b : buffers) {
-    if (sent >= b.size()) {
-      sent -= b.size();
-      continue;
-    }
-    rest.push_back(b + sent);
-    sent = 0;
-  }
-  using namespace asio::experimental::awaitable_operators;
-  asio::steady_timer deadline(sock.get_executor());
-  deadline.expires_after(timeout);
-  auto outcome = co_await (asio::async_write(sock, rest, nothrow_awaitable) ||
-                           deadline.async_wait(nothrow_awaitable));
-  if (outcome.index() == 1) co_return make_error(io_errc::timed_out);
-  co_return std::get<0>(std::get<0>(outcome));
 }
 
 void tune_socket(tcp::socket& sock) {

@@ -42,6 +42,7 @@ inline constexpr std::uint16_t no_default_for_field = 1364;  // HY000
 inline constexpr std::uint16_t wrong_value = 1525;           // HY000 incorrect %s value
 inline constexpr std::uint16_t option_prevents_statement = 1290;  // HY000 e.g. --read-only
 inline constexpr std::uint16_t read_only_mode = 1836;             // HY000 running in read-only mode
+inline constexpr std::uint16_t secure_transport_required = 3159;  // HY000 plain TCP refused
 inline constexpr std::uint16_t conn_host_error = 2003;  // HY000 (client error: can't connect)
 inline constexpr std::uint16_t server_lost = 2013;      // HY000 (client error: lost connection)
 }  // namespace er

@@ -78,6 +78,15 @@ bool is_ssl_request(byte_span payload) noexcept {
   return (r.u32() & cap::ssl) != 0;
 }
 
+void encode_ssl_request(bytes& out, std::uint32_t capabilities, std::uint32_t max_packet_size,
+                        std::uint8_t collation) {
+  byte_writer w(out);
+  w.u32(capabilities | cap::ssl);
+  w.u32(max_packet_size);
+  w.u8(collation);
+  w.zeros(23);
+}
+
 bool decode_handshake_response(byte_span payload, handshake_response& out) {
   byte_reader r(payload);
   out.capabilities = r.u32();

@@ -44,6 +44,9 @@ struct handshake_response {
 // A 32-byte HandshakeResponse with CLIENT_SSL and nothing after the filler is an
 // SSLRequest: the client wants to start TLS.
 [[nodiscard]] bool is_ssl_request(byte_span payload) noexcept;
+// The SSLRequest a client sends before its TLS handshake (`capabilities` has CLIENT_SSL).
+void encode_ssl_request(bytes& out, std::uint32_t capabilities, std::uint32_t max_packet_size,
+                        std::uint8_t collation);
 [[nodiscard]] bool decode_handshake_response(byte_span payload, handshake_response& out);
 void encode_handshake_response(bytes& out, const handshake_response& r);
 

@@ -7,7 +7,6 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <random>
 
 #include "backend/state_sync.hpp"
 #include "execution/fan_out.hpp"
@@ -31,35 +30,6 @@ using namespace protocol;
 
 namespace {
 
-// What ShardGate offers clients. Not offered (yet): TLS, compression, LOCAL INFILE.
-constexpr std::uint32_t server_capabilities =
-    cap::long_password | cap::found_rows | cap::long_flag | cap::connect_with_db |
-    cap::protocol_41 | cap::interactive | cap::transactions | cap::secure_connection |
-    cap::multi_statements | cap::multi_results | cap::ps_multi_results | cap::plugin_auth |
-    cap::connect_attrs | cap::plugin_auth_lenenc_client_data | cap::session_track |
-    cap::deprecate_eof;
-
-std::string make_scramble() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string s(scramble_size, '\0');
-  // Printable, no NUL and no '$' (as MySQL's own salts).
-  for (auto& c : s) {
-    do {
-      c = static_cast<char>(0x21 + rng() % 0x5e);
-    } while (c == '$');
-  }
-  return s;
-}
-
-mysql_error access_denied(const std::string& user, const std::string& host, bool with_password) {
-  return {er::access_denied, "28000",
-          "Access denied for user '" + user + "'@'" + host +
-              "' (using password: " + (with_password ? "YES" : "NO") + ")"};
-}
-
-// Login packets are small (user, scramble, schema, connection attributes).
-constexpr std::size_t max_login_packet = 64 * 1024;
-
 // After a reply: go on if it could be sent, close otherwise.
 client_session::next proceed(bool sent) {
   return sent ? client_session::next::keep_going : client_session::next::close;
@@ -69,48 +39,49 @@ client_session::next proceed(bool sent) {
 
 client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t connection_id)
     : worker_(owner),
-      socket_(std::move(socket)),
+      stream_(std::move(socket)),
       id_(connection_id),
       token_(owner.next_session_token()),
       gen_(owner.current()),
       config_(gen_->config()) {
   error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? "unknown" : ep.address().to_string();
   if (!ec) peer_port_ = ep.port();
 }
 
 void client_session::request_close() {
   close_requested_ = true;
-  if (idle_) {
-    error_code ignored;
-    socket_.cancel(ignored);
-  }
+  if (idle_) stream_.cancel();
 }
 
 awaitable<void> client_session::run() {
-  net::tune_socket(socket_);
-  {
-    // The command loop tries a non-blocking read before it waits (see below).
-    error_code ignored;
-    socket_.non_blocking(true, ignored);
-  }
+  // (Also the non-blocking mode the command loop's first read relies on, see below.)
+  net::tune_socket(stream_.socket());
   spdlog::debug("client {} connected from {}:{}", id_, peer_, peer_port_);
   bool logged_in = false;
   {
     // A client that does not finish logging in within connect_timeout_s is dropped, as
-    // MySQL does, so half-open connections cannot pile up.
+    // MySQL does, so half-open connections cannot pile up. (A throttled login's delay,
+    // listen.failed_logins.max_delay_ms, comes on top.)
     using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer deadline(socket_.get_executor());
-    deadline.expires_after(std::chrono::seconds(config_->listen.connect_timeout_s));
+    asio::steady_timer deadline(stream_.get_executor());
+    deadline.expires_after(std::chrono::seconds(config_->listen.connect_timeout_s) +
+                           std::chrono::milliseconds(config_->listen.failed_logins.max_delay_ms));
     auto outcome = co_await (handshake() || deadline.async_wait(asio::use_awaitable));
     logged_in = outcome.index() == 0 && std::get<0>(outcome);
-    if (outcome.index() == 1) spdlog::info("client {} from {}: login timed out", id_, peer_);
+    if (outcome.index() == 1) {
+      spdlog::info("client {} from {}: login timed out", id_, peer_);
+      if (worker_.shared().limits->connect_error(peer_))
+        spdlog::warn(
+            "client address {} is blocked for {} s after {} connection errors "
+            "(listen.connect_errors)",
+            peer_, config_->listen.connect_errors.block_s,
+            config_->listen.connect_errors.max_errors);
+    }
   }
   if (logged_in) {
     const std::size_t max_packet = config_->listen.max_packet_bytes;
-    scramble_.clear();
-    scramble_.shrink_to_fit();
     while (!close_requested_) {
       idle_ = true;
       error_code ec;
@@ -118,20 +89,24 @@ awaitable<void> client_session::run() {
         // The next command may be there already (one recv, as asio's speculative read);
         // if not, wait for it without a buffer: an idle session holds little more than
         // this object (RSS per idle connection) and takes a recycled buffer when it wakes.
+        // (Over TLS the read goes through OpenSSL: read_packet waits for it.)
         in_.reserve_free(net::read_buffer::recycled_size);
         const std::size_t n =
-            socket_.read_some(asio::buffer(in_.write_ptr(), in_.free_space()), ec);
+            stream_.try_read_some(asio::buffer(in_.write_ptr(), in_.free_space()), ec);
         if (!ec) {
           in_.commit(n);
-        } else if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        } else if ((ec == asio::error::would_block || ec == asio::error::try_again) &&
+                   !stream_.secure()) {
           ec = {};
           in_.release_if_empty();
           if (payload_.capacity() > 1024) payload_ = bytes();
-          co_await socket_.async_wait(tcp::socket::wait_read,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+          co_await stream_.socket().async_wait(tcp::socket::wait_read,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+        } else if (stream_.secure()) {
+          ec = {};
         }
       }
-      if (!ec) ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_packet);
+      if (!ec) ec = co_await net::read_packet(stream_, in_, payload_, seq_, max_packet);
       idle_ = false;
       if (ec) {
         if (ec == net::make_error(net::io_errc::packet_too_large)) {
@@ -183,83 +158,20 @@ awaitable<bool> client_session::handshake() {
   }
   admitted_ = true;
   if (worker_.shared().metrics_on.load(std::memory_order_relaxed)) ++worker_.metrics().connections;
-  limits::registry& limits = *worker_.shared().limits;
-  if (const std::uint32_t blocked = limits.blocked_for(peer_)) {
-    seq_ = 0xff;
-    const mysql_error err{er::host_is_blocked, "HY000",
-                          "Host '" + peer_ + "' is blocked for " + std::to_string(blocked) +
-                              " s because of many failed logins (ShardGate listen.failed_logins)"};
-    co_await send_error(err);
-    co_return false;
-  }
   slots_.resize(config_->clusters.size());
-  scramble_ = make_scramble();
-  handshake_v10 hs;
-  hs.server_version = worker_.server_version();
-  hs.connection_id = id_;
-  hs.auth_plugin_data = scramble_;
-  hs.capabilities = server_capabilities;
-  hs.collation = default_collation_id;
-  hs.status = status::autocommit;
-  hs.auth_plugin_name = std::string(native_password_plugin);
-  payload_.clear();
-  encode_handshake_v10(payload_, hs);
-  seq_ = 0xff;
-  bool sent = co_await send_packet(payload_);
-  if (!sent) co_return false;
+  login lg(worker_, *gen_, {stream_, in_, payload_, seq_}, id_, peer_);
+  auto who = co_await lg.run();
+  if (!who) co_return false;
+  scramble_ = lg.scramble();
+  client_caps_ = who->client_caps;
+  handshake_collation_ = who->collation;
+  co_return co_await begin_as(*who);
+}
 
-  error_code ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_login_packet);
-  if (ec == net::make_error(net::io_errc::packet_too_large)) {
-    seq_ = 1;
-    const mysql_error err{
-        er::net_packet_too_large, "08S01",
-        "Got a packet bigger than 'max_allowed_packet' bytes (login packet over " +
-            std::to_string(max_login_packet) + " bytes)"};
-    co_await send_error(err);
-    co_return false;
-  }
-  if (ec) co_return false;
-  if (is_ssl_request(payload_)) {
-    const mysql_error err{er::handshake, "08S01",
-                          "ShardGate: this listener does not offer TLS; connect without SSL"};
-    co_await send_error(err);
-    co_return false;
-  }
-  handshake_response resp;
-  if (!decode_handshake_response(payload_, resp)) {
-    const mysql_error err{er::handshake, "08S01", "Bad handshake"};
-    co_await send_error(err);
-    co_return false;
-  }
-  client_caps_ = resp.capabilities & server_capabilities;
-  handshake_collation_ = resp.collation;
-  user_ = resp.username;
-
-  std::string auth = resp.auth_response;
-  const bool native =
-      resp.auth_plugin_name.empty() || resp.auth_plugin_name == native_password_plugin;
-  if (!native && (client_caps_ & cap::plugin_auth)) {
-    payload_.clear();
-    encode_auth_switch_request(payload_, {std::string(native_password_plugin), scramble_});
-    sent = co_await send_packet(payload_);
-    if (!sent) co_return false;
-    ec = co_await net::read_packet(socket_, in_, payload_, seq_, max_login_packet);
-    if (ec) co_return false;
-    auth.assign(payload_.begin(), payload_.end());
-  }
-  const config::user_config* user = config_->find_user(user_);
-  if (!user || !verify_native_password(auth, scramble_, user->password_stage2)) {
-    spdlog::warn("client {}: login failed for user '{}' from {}", id_, user_, peer_);
-    if (limits.login_failed(peer_))
-      spdlog::warn(
-          "client address {} is blocked for {} s after {} failed logins "
-          "(listen.failed_logins)",
-          peer_, config_->listen.failed_logins.block_s, config_->listen.failed_logins.max_failures);
-    const mysql_error err = access_denied(user_, peer_, !auth.empty());
-    co_await send_error(err);
-    co_return false;
-  }
-  limits.login_succeeded(peer_);
+awaitable<bool> client_session::begin_as(const login_identity& who) {
+  user_ = who.name;
+  const config::user_config* user = who.user;
+  limits::registry& limits = *worker_.shared().limits;
   user_limits_ = limits.user(user_);
   if (user_limits_) {
     const limits::admission a = limits::registry::admit_connection(*user_limits_);
@@ -286,7 +198,7 @@ awaitable<bool> client_session::handshake() {
 
   session::apply_handshake_collation(state_, handshake_collation_);
   state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
-  std::string schema = (client_caps_ & cap::connect_with_db) ? resp.database : std::string();
+  std::string schema = who.database;
   if (schema.empty()) schema = user->default_schema;
   if (!schema.empty()) {
     state_.set_schema(schema);
@@ -305,6 +217,32 @@ awaitable<bool> client_session::handshake() {
     }
   }
   co_return co_await send_ok();
+}
+
+awaitable<client_session::next> client_session::change_user() {
+  login lg(worker_, *gen_, {stream_, in_, payload_, seq_}, id_, peer_);
+  lg.set_scramble(scramble_);
+  auto who = co_await lg.change_user(client_caps_);
+  // A refused change closes the connection, as MySQL does (the error has been sent).
+  if (!who) co_return next::close;
+  // Everything of the previous user goes, as with COM_RESET_CONNECTION.
+  co_await release_all(true);
+  pinned_by_statement_ = false;
+  session_max_execution_ms_ = -1;
+  end_explicit_transaction();
+  server_status_ = status::autocommit;
+  const std::uint64_t generation = state_.generation;
+  state_ = {};
+  state_.generation = generation + 1;
+  statements_.clear();
+  sql_statements_.clear();
+  if (connection_counted_) limits::registry::release_connection(*user_limits_);
+  connection_counted_ = false;
+  user_limits_ = nullptr;
+  ip_limits_.reset();
+  if (who->collation) handshake_collation_ = who->collation;
+  const bool ok = co_await begin_as(*who);
+  co_return ok ? next::keep_going : next::close;
 }
 
 awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
@@ -346,6 +284,8 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
       co_return co_await set_option();
     case command::reset_connection:
       co_return co_await reset_connection();
+    case command::change_user:
+      co_return co_await change_user();
     case command::stmt_prepare:
       co_return co_await stmt_prepare();
     case command::stmt_send_long_data:
@@ -545,7 +485,7 @@ awaitable<client_session::next> client_session::statement_command(std::uint8_t c
       co_return proceed(sent);
     }
     if (a.what == limits::admission::verdict::wait) {
-      asio::steady_timer pause(socket_.get_executor(), a.wait);
+      asio::steady_timer pause(stream_.get_executor(), a.wait);
       co_await pause.async_wait(nothrow_awaitable);
     }
   }
@@ -1183,7 +1123,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
     settings.deadline = std::chrono::milliseconds(config_->routing.scatter_timeout_ms);
     settings.max_rows = config_->routing.merge_max_rows;
     settings.binary_rows = binary_rows_;
-    const auto result = co_await execution::merge_rows(legs, names, spec, socket_, client_seq,
+    const auto result = co_await execution::merge_rows(legs, names, spec, stream_, client_seq,
                                                        client_caps_, status_flags(), settings);
     seq_ = static_cast<std::uint8_t>(client_seq - 1);
     finish_legs();
@@ -1268,10 +1208,10 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
   backend::backend_connection& be = *slot.conn;
   error_code ec;
   if (request) {
-    ec = co_await net::write_all(be.socket(), byte_span(*request));
+    ec = co_await net::write_all(be.stream(), byte_span(*request));
   } else {
     std::uint8_t backend_seq = 0;
-    ec = co_await net::write_packet(be.socket(), be.scratch(), payload_, backend_seq);
+    ec = co_await net::write_packet(be.stream(), be.scratch(), payload_, backend_seq);
   }
   if (ec) {
     be.mark_failed();
@@ -1315,7 +1255,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
   tr.start(kind, be.capabilities(), client_caps_, be.status, &tracker);
   std::uint8_t client_seq = static_cast<std::uint8_t>(seq_ + 1);
   const auto result = co_await execution::forward_response(
-      be, socket_, client_seq, std::chrono::seconds(config_->listen.write_timeout_s));
+      be, stream_, client_seq, std::chrono::seconds(config_->listen.write_timeout_s));
   seq_ = static_cast<std::uint8_t>(client_seq - 1);
   last_error_code_ = tr.error_code();
   if (last_error_code_) {
@@ -1423,7 +1363,7 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
   const auto& endpoints = gen_->pools()[static_cast<std::size_t>(cluster)];
   for (std::size_t e = 0; e < endpoints.size(); ++e)
     if (endpoints[e].get() == slot.pool) endpoint = static_cast<int>(e);
-  const auto ec = co_await net::buffer_first_frame(be.socket(), be.buffer());
+  const auto ec = co_await net::buffer_first_frame(be.stream(), be.buffer());
   if (ec) co_return refusal::lost;  // (forward_response reports the lost connection)
   const byte_span frame = be.buffer().readable();
   const std::uint32_t length = protocol::decode_frame_header(frame.data()).length;
@@ -1544,9 +1484,7 @@ awaitable<void> client_session::finish() {
   server_status_ = status::autocommit;
   if (admitted_) worker_.release_client();
   if (connection_counted_) limits::registry::release_connection(*user_limits_);
-  error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
 }
 
 std::uint16_t client_session::status_flags() const {
@@ -1561,7 +1499,7 @@ std::uint16_t client_session::status_flags() const {
 awaitable<bool> client_session::send_packet(byte_span payload) {
   std::uint8_t seq = static_cast<std::uint8_t>(seq_ + 1);
   net::traffic.out += payload.size() + 4;
-  error_code ec = co_await net::write_packet(socket_, out_scratch_, payload, seq);
+  error_code ec = co_await net::write_packet(stream_, out_scratch_, payload, seq);
   seq_ = static_cast<std::uint8_t>(seq - 1);
   co_return !ec;
 }

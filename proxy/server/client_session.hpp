@@ -1,7 +1,7 @@
-// One client connection: the handshake and mysql_native_password login, then the
-// command loop. Statements borrow a backend connection from the worker's pool for their
-// duration; a session keeps ("pins") its connection only while it must - an open
-// transaction, autocommit off, or state that cannot be replayed (session/pinning.hpp).
+// One client connection: the login (server/login.hpp), then the command loop. Statements borrow a
+// backend connection from the worker's pool for their duration; a session keeps ("pins") its
+// connection only while it must - an open transaction, autocommit off, or state that cannot be
+// replayed (session/pinning.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,12 +20,14 @@
 #include "metrics/worker_metrics.hpp"
 #include "net/asio.hpp"
 #include "net/read_buffer.hpp"
+#include "net/stream.hpp"
 #include "protocol/bytes.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/prepared_statement.hpp"
 #include "protocol/response_translator.hpp"
 #include "routing/router.hpp"
 #include "server/generation.hpp"
+#include "server/login.hpp"
 #include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
 
@@ -68,7 +70,12 @@ class client_session {
     std::uint32_t cursors = 0;  // prepared statements' cursors open on `conn` (pinned)
   };
 
+  // The login (server/login.hpp), then begin_as: the user's connection limits, default
+  // schema and the final OK.
   awaitable<bool> handshake();
+  awaitable<bool> begin_as(const login_identity& who);
+  // COM_CHANGE_USER: a new login on this connection, then a reset of the session.
+  awaitable<next> change_user();
   // After a reload: moves to the worker's current generation unless a backend connection
   // or a transaction ties the session to the one it runs on.
   void adopt_current_generation();
@@ -192,7 +199,7 @@ class client_session {
   bool must_keep_backend(int cluster) const;
 
   worker& worker_;
-  tcp::socket socket_;
+  net::stream stream_;
   std::uint32_t id_;
   std::uint64_t token_;  // unique for the process lifetime; identifies this session's state
   std::string peer_;

@@ -34,6 +34,8 @@ generation::generation(const fleet_snapshot& fleet, const generation* previous,
       topology_(fleet.topology),
       health_(fleet.health),
       checker_(fleet.checker),
+      tls_(fleet.tls),
+      rsa_(fleet.rsa),
       graveyard_(std::move(graveyard)),
       router_(fleet.topology) {
   for (std::size_t ci = 0; ci < config_->clusters.size(); ++ci) {
@@ -48,13 +50,18 @@ generation::generation(const fleet_snapshot& fleet, const generation* previous,
                                      c.password,
                                      c.connect_timeout_ms,
                                      static_cast<int>(ci),
-                                     static_cast<int>(e)};
+                                     static_cast<int>(e),
+                                     c.tls,
+                                     tls_->clusters[ci]};
       pool_ptr kept;
       if (previous)
         for (const auto& cluster : previous->pools_)
           for (const auto& p : cluster)
             if (!kept && p->same_settings(target, limits)) kept = p;
-      if (!kept) {
+      if (kept) {
+        // Renewed certificate files take effect for its next connections.
+        kept->refresh_tls(target.tls_context);
+      } else {
         kept = std::make_shared<backend::connection_pool>(executor, target, limits, on_login);
         created_.push_back(kept);
       }

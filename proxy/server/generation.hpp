@@ -17,6 +17,8 @@
 #include "backend/health_checker.hpp"
 #include "config/config.hpp"
 #include "metrics/worker_metrics.hpp"
+#include "net/tls_context.hpp"
+#include "protocol/caching_sha2.hpp"
 #include "routing/placement.hpp"
 #include "routing/router.hpp"
 
@@ -29,6 +31,9 @@ struct fleet_snapshot {
   std::shared_ptr<const routing::topology> topology;
   std::shared_ptr<backend::fleet_health> health;
   std::shared_ptr<backend::health_checker> checker;  // null when no cluster has readers
+  std::shared_ptr<const net::tls_set> tls;           // listener's and clusters' contexts
+  // caching_sha2_password's RSA pair for full authentication over plain TCP.
+  std::shared_ptr<const protocol::rsa_key> rsa;
 };
 
 using pool_ptr = std::shared_ptr<backend::connection_pool>;
@@ -63,6 +68,9 @@ class generation {
   std::uint64_t number() const noexcept { return number_; }
   const std::shared_ptr<const config::config>& config() const noexcept { return config_; }
   const std::shared_ptr<const routing::topology>& topology() const noexcept { return topology_; }
+  // The listener's TLS context (null: listen.tls not set) and the login RSA key.
+  const net::tls_context_ptr& listener_tls() const noexcept { return tls_->listener; }
+  const std::shared_ptr<const protocol::rsa_key>& rsa_key() const noexcept { return rsa_; }
 
   // The pool for the writer of cluster `index` (an index into config::clusters): the
   // endpoint the health checker last found writable.
@@ -107,6 +115,8 @@ class generation {
   std::shared_ptr<const routing::topology> topology_;
   std::shared_ptr<backend::fleet_health> health_;
   std::shared_ptr<backend::health_checker> checker_;
+  std::shared_ptr<const net::tls_set> tls_;
+  std::shared_ptr<const protocol::rsa_key> rsa_;
   std::vector<std::vector<pool_ptr>> pools_;
   std::vector<pool_ptr> created_;
   std::shared_ptr<pool_graveyard> graveyard_;

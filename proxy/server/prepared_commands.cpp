@@ -138,7 +138,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
     append_packet(out_, prepared.reply[i], seq);
   give_back_backend(cluster, true);
   net::traffic.out += out_.size();
-  const error_code ec = co_await net::write_all(socket_, byte_span(out_));
+  const error_code ec = co_await net::write_all(stream_, byte_span(out_));
   seq_ = static_cast<std::uint8_t>(seq - 1);
   co_return ec ? next::close : next::keep_going;
 }

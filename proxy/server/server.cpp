@@ -6,7 +6,9 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <thread>
 
 #include "admin/config_diff.hpp"
@@ -42,6 +44,44 @@ bool adds_endpoints(const config::config& old, const config::config& neu) {
   return false;
 }
 
+// caching_sha2_password's RSA pair: from listen.rsa_private_key, else the one generated at
+// start (kept across reloads), else a new one.
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::shared_ptr<const protocol::rsa_key> login_rsa_key(
+    const config::config& cfg, const config::config* old_cfg,
+    const std::shared_ptr<const protocol::rsa_key>& previous, std::string& error) {
+  const std::string& path = cfg.listen.rsa_private_key;
+  if (path.empty()) {
+    if (previous && old_cfg && old_cfg->listen.rsa_private_key.empty()) return previous;
+    auto key = protocol::rsa_key::generate(error);
+    if (key)
+      spdlog::info(
+          "caching_sha2_password: generated a 2048-bit RSA key pair for logins over plain TCP "
+          "(set listen.rsa_private_key / rsa_public_key to keep one across restarts)");
+    return key;
+  }
+  auto key = protocol::rsa_key::from_private_pem(read_whole(path), error);
+  if (!key) {
+    error = "listen.rsa_private_key " + path + ": " + error;
+    return nullptr;
+  }
+  if (const std::string& pub_path = cfg.listen.rsa_public_key; !pub_path.empty()) {
+    auto pub = protocol::rsa_key::from_public_pem(read_whole(pub_path), error);
+    if (!pub || pub->public_pem() != key->public_pem()) {
+      error =
+          "listen.rsa_public_key " + pub_path +
+          (pub ? std::string(" is not the public half of listen.rsa_private_key") : ": " + error);
+      return nullptr;
+    }
+  }
+  if (previous && previous->public_pem() == key->public_pem()) return previous;
+  return key;
+}
+
 std::uint32_t first_round_ms(const config::config& cfg) {
   std::uint32_t ms = 0;
   for (const auto& c : cfg.clusters) ms = std::max(ms, c.connect_timeout_ms + c.health.timeout_ms);
@@ -59,7 +99,12 @@ server::server(std::shared_ptr<const config::config> cfg) : initial_(std::move(c
   fleet_.config = initial_;
   fleet_.topology = std::make_shared<const routing::topology>(initial_);
   fleet_.health = std::make_shared<backend::fleet_health>(*initial_);
-  fleet_.checker = std::make_shared<backend::health_checker>(initial_, fleet_.health);
+  std::string error;
+  fleet_.tls = net::make_tls_set(*initial_, error);
+  if (!fleet_.tls) throw std::runtime_error(error);
+  fleet_.rsa = login_rsa_key(*initial_, nullptr, nullptr, error);
+  if (!fleet_.rsa) throw std::runtime_error(error);
+  fleet_.checker = std::make_shared<backend::health_checker>(initial_, fleet_.health, fleet_.tls);
   for (unsigned i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<worker>(i, n, shared_));
     workers_.back()->install(fleet_);
@@ -256,7 +301,20 @@ reload_outcome server::reload_locked(const char* trigger) {
     return out;
   }
   auto cfg = std::get<std::shared_ptr<const config::config>>(loaded);
-  out.changed = cfg->checksum != old.config->checksum;
+  // Certificate and key files are read again at every reload (renewed ones take effect).
+  std::string tls_error;
+  auto tls = net::make_tls_set(*cfg, tls_error);
+  if (!tls) {
+    out.error = path + ": " + tls_error;
+    return out;
+  }
+  auto rsa = login_rsa_key(*cfg, old.config.get(), old.rsa, tls_error);
+  if (!rsa) {
+    out.error = path + ": " + tls_error;
+    return out;
+  }
+  out.changed =
+      cfg->checksum != old.config->checksum || tls->files != old.tls->files || rsa != old.rsa;
   if (!out.changed) {
     out.ok = true;
     out.generation = old.number;
@@ -280,7 +338,9 @@ reload_outcome server::reload_locked(const char* trigger) {
   next.config = cfg;
   next.topology = std::make_shared<const routing::topology>(cfg);
   next.health = std::make_shared<backend::fleet_health>(*cfg, *old.config, *old.health);
-  next.checker = std::make_shared<backend::health_checker>(cfg, next.health);
+  next.tls = std::move(tls);
+  next.rsa = std::move(rsa);
+  next.checker = std::make_shared<backend::health_checker>(cfg, next.health, next.tls);
   // New endpoints are checked once before statements can go to them (bounded).
   next.checker->start(adds_endpoints(*old.config, *cfg)
                           ? std::chrono::milliseconds(first_round_ms(*cfg))
@@ -449,6 +509,7 @@ awaitable<std::string> server::scrape_metrics() {
     }
   s.failed_logins = limits_->failed_logins();
   s.blocked_logins = limits_->blocked_logins();
+  s.delayed_logins = limits_->delayed_logins();
   s.blocked_addresses = limits_->blocked_addresses();
   s.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
   s.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);

@@ -16,6 +16,7 @@
 #include "metrics/query_stats.hpp"
 #include "metrics/worker_metrics.hpp"
 #include "net/asio.hpp"
+#include "server/auth_cache.hpp"
 #include "server/generation.hpp"
 #include "transactions/xa_coordinator.hpp"
 
@@ -39,6 +40,8 @@ struct shared_state {
   transactions::xa_coordinator* xa = nullptr;
   // Client limits (rate limits, connection limits, failed-login throttling).
   limits::registry* limits = nullptr;
+  // caching_sha2_password's fast-path cache (see auth_cache.hpp).
+  auth_cache sha2_cache;
   std::atomic<std::uint32_t> max_clients{0};  // listen.max_client_connections (reloadable)
   // The live settings a reload may change that are not part of a generation.
   std::atomic<std::uint32_t> slow_query_ms{0};  // 0: no slow log
