@@ -80,6 +80,8 @@ awaitable<bool> login::send(byte_span payload) {
   co_return !ec;
 }
 
+// Callers pass a named error, never a temporary: GCC 12 destroys temporaries inside
+// co_await expressions twice.
 awaitable<bool> login::refuse(const mysql_error& err) {
   if (worker_.shared().metrics_on.load(std::memory_order_relaxed))
     worker_.metrics().error(err.code);
@@ -143,9 +145,11 @@ awaitable<std::optional<login_identity>> login::run() {
   limits::registry& limits = *worker_.shared().limits;
   if (const auto blocked = limits.blocked_for(peer_); blocked.count() > 0) {
     io_.seq = 0xff;
-    co_await refuse({er::host_is_blocked, "HY000",
-                     "Host '" + peer_ + "' is blocked for " + std::to_string(blocked.count()) +
-                         " s because of many connection errors (ShardGate listen.connect_errors)"});
+    const mysql_error err{
+        er::host_is_blocked, "HY000",
+        "Host '" + peer_ + "' is blocked for " + std::to_string(blocked.count()) +
+            " s because of many connection errors (ShardGate listen.connect_errors)"};
+    co_await refuse(err);
     co_return std::nullopt;
   }
   const bool tls_offered = gen_.listener_tls() != nullptr;
@@ -168,9 +172,11 @@ awaitable<std::optional<login_identity>> login::run() {
   error_code ec = co_await receive_exact(max_login_packet);
   if (ec == net::make_error(net::io_errc::packet_too_large)) {
     connect_error("sent an oversized login packet");
-    co_await refuse({er::net_packet_too_large, "08S01",
-                     "Got a packet bigger than 'max_allowed_packet' bytes (login packet over " +
-                         std::to_string(max_login_packet) + " bytes)"});
+    const mysql_error err{
+        er::net_packet_too_large, "08S01",
+        "Got a packet bigger than 'max_allowed_packet' bytes (login packet over " +
+            std::to_string(max_login_packet) + " bytes)"};
+    co_await refuse(err);
     co_return std::nullopt;
   }
   if (ec) {
@@ -180,9 +186,10 @@ awaitable<std::optional<login_identity>> login::run() {
   if (is_ssl_request(io_.payload)) {
     if (!tls_offered) {
       connect_error("asked for TLS, which this listener does not offer");
-      co_await refuse({er::handshake, "08S01",
-                       "ShardGate: this listener does not offer TLS (listen.tls is not set); "
-                       "connect without SSL"});
+      const mysql_error err{er::handshake, "08S01",
+                            "ShardGate: this listener does not offer TLS (listen.tls is not set); "
+                            "connect without SSL"};
+      co_await refuse(err);
       co_return std::nullopt;
     }
     if (!co_await upgrade_to_tls()) co_return std::nullopt;
@@ -195,15 +202,17 @@ awaitable<std::optional<login_identity>> login::run() {
   handshake_response resp;
   if (!decode_handshake_response(io_.payload, resp)) {
     connect_error("sent a malformed handshake response");
-    co_await refuse({er::handshake, "08S01", "Bad handshake"});
+    const mysql_error err{er::handshake, "08S01", "Bad handshake"};
+    co_await refuse(err);
     co_return std::nullopt;
   }
   client_caps_ = resp.capabilities & (server_capabilities | cap::ssl);
   if (config_.listen.require_secure_transport && !io_.stream.secure()) {
-    co_await refuse({er::secure_transport_required, "HY000",
-                     "Connections using insecure transport are prohibited while "
-                     "--require_secure_transport=ON. (ShardGate "
-                     "listen.require_secure_transport)"});
+    const mysql_error err{er::secure_transport_required, "HY000",
+                          "Connections using insecure transport are prohibited while "
+                          "--require_secure_transport=ON. (ShardGate "
+                          "listen.require_secure_transport)"};
+    co_await refuse(err);
     co_return std::nullopt;
   }
   const config::user_config* user = config_.find_user(resp.username);
@@ -224,7 +233,8 @@ awaitable<std::optional<login_identity>> login::change_user(std::uint32_t client
   client_caps_ = client_caps;
   change_user_request req;
   if (!decode_change_user(io_.payload, client_caps, req)) {
-    co_await refuse({er::handshake, "08S01", "Malformed COM_CHANGE_USER packet"});
+    const mysql_error err{er::handshake, "08S01", "Malformed COM_CHANGE_USER packet"};
+    co_await refuse(err);
     co_return std::nullopt;
   }
   const config::user_config* user = config_.find_user(req.username);
@@ -250,7 +260,8 @@ awaitable<bool> login::authenticate(const config::user_config* user, const std::
            : (client_plugin == caching_sha2_plugin ? caching_sha2_plugin : native_password_plugin);
   if (client_plugin != wanted) {
     if (!(client_caps_ & cap::plugin_auth)) {
-      co_return co_await refuse(access_denied(name, peer_, !response.empty()));
+      const mysql_error err = access_denied(name, peer_, !response.empty());
+      co_return co_await refuse(err);
     }
     out_.clear();
     encode_auth_switch_request(out_, {std::string(wanted), scramble_});
@@ -276,12 +287,14 @@ awaitable<bool> login::authenticate(const config::user_config* user, const std::
   if (!ok) {
     limits.login_failed(name, peer_);
     spdlog::warn("client {}: login failed for user '{}' from {}", id_, name, peer_);
-    co_return co_await refuse(access_denied(name, peer_, !response.empty()));
+    const mysql_error err = access_denied(name, peer_, !response.empty());
+    co_return co_await refuse(err);
   }
   if (user->require_tls && !io_.stream.secure()) {
-    co_return co_await refuse({er::secure_transport_required, "HY000",
-                               "Connections using insecure transport are prohibited for user '" +
-                                   name + "' (ShardGate users[].require_tls)"});
+    const mysql_error err{er::secure_transport_required, "HY000",
+                          "Connections using insecure transport are prohibited for user '" + name +
+                              "' (ShardGate users[].require_tls)"};
+    co_return co_await refuse(err);
   }
   limits.login_succeeded(name, peer_);
   co_return true;
