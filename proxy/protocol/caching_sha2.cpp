@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <climits>
 #include <cstring>
 
 namespace shardgate::protocol {
@@ -29,6 +30,18 @@ std::string openssl_error() {
 
 EVP_PKEY* as_pkey(void* p) {
   return static_cast<EVP_PKEY*>(p);
+}
+
+// A read-only memory BIO over `pem`; null when it is too large for one.
+BIO* memory_bio(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) return nullptr;
+  return BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+}
+
+// Passphrase callback for encrypted private keys: none is known, so fail instead of
+// OpenSSL's default, which would prompt on the controlling terminal.
+int no_passphrase(char*, int, int, void*) {
+  return -1;
 }
 
 std::string public_pem_of(EVP_PKEY* key) {
@@ -83,25 +96,38 @@ bool verify_caching_sha2(std::string_view response, std::string_view nonce,
   return CRYPTO_memcmp(candidate.data(), stage2.data(), 32) == 0;
 }
 
+// The alphabet of crypt's base64 (salts and hashes).
+static bool is_crypt_b64(char c) {
+  return c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z');
+}
+
+// What libxcrypt accepts: rounds=N with N from 1000 to 999999999 written without leading
+// zeros, a salt of at most 16 characters of the crypt alphabet (it refuses others).
 bool is_sha256_crypt(std::string_view text) {
   if (!text.starts_with("$5$")) return false;
   text.remove_prefix(3);
   if (text.starts_with("rounds=")) {
     const auto end = text.find('$');
-    if (end == std::string_view::npos || end == 7) return false;
-    for (char c : text.substr(7, end - 7))
+    if (end == std::string_view::npos) return false;
+    const std::string_view digits = text.substr(7, end - 7);
+    if (digits.empty() || digits.size() > 9 || digits[0] == '0') return false;
+    std::uint32_t rounds = 0;
+    for (char c : digits) {
       if (c < '0' || c > '9') return false;
+      rounds = rounds * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (rounds < 1000) return false;
     text.remove_prefix(end + 1);
   }
   const auto salt_end = text.find('$');
   if (salt_end == std::string_view::npos || salt_end > 16) return false;
+  for (char c : text.substr(0, salt_end))
+    if (!is_crypt_b64(c)) return false;
   const std::string_view hash = text.substr(salt_end + 1);
   if (hash.size() != 43) return false;
-  for (char c : hash) {
-    const bool ok = c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                    (c >= 'A' && c <= 'Z');
-    if (!ok) return false;
-  }
+  for (char c : hash)
+    if (!is_crypt_b64(c)) return false;
   return true;
 }
 
@@ -139,8 +165,8 @@ rsa_key::~rsa_key() {
 
 std::shared_ptr<const rsa_key> rsa_key::from_private_pem(std::string_view pem, std::string& error) {
   ERR_clear_error();
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO* bio = memory_bio(pem);
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr) : nullptr;
   BIO_free(bio);
   if (!key || EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
     error = key ? "not an RSA key" : openssl_error();
@@ -154,9 +180,11 @@ std::shared_ptr<const rsa_key> rsa_key::from_private_pem(std::string_view pem, s
   return out;
 }
 
+// OpenSSL 3's PEM_read_bio_PUBKEY goes through its decoders, which also take a PKCS#1
+// "BEGIN RSA PUBLIC KEY" text (the unit tests load one), so no separate fallback is needed.
 std::shared_ptr<const rsa_key> rsa_key::from_public_pem(std::string_view pem, std::string& error) {
   ERR_clear_error();
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  BIO* bio = memory_bio(pem);
   EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (!key || EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
@@ -171,7 +199,14 @@ std::shared_ptr<const rsa_key> rsa_key::from_public_pem(std::string_view pem, st
 }
 
 std::shared_ptr<const rsa_key> rsa_key::generate(std::string& error) {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) != 1 ||
+      EVP_PKEY_generate(ctx, &key) != 1) {
+    EVP_PKEY_free(key);
+    key = nullptr;
+  }
+  EVP_PKEY_CTX_free(ctx);
   if (!key) {
     error = "cannot generate an RSA key: " + openssl_error();
     return nullptr;
