@@ -82,6 +82,23 @@ std::shared_ptr<const protocol::rsa_key> login_rsa_key(
   return key;
 }
 
+// The secrets as loaded (password_file and password_env contents included): a reload whose
+// YAML is unchanged still applies a password file that was rewritten.
+std::string secrets_of(const config::config& cfg) {
+  std::string out;
+  for (const auto& c : cfg.clusters) {
+    out += c.password;
+    out.push_back('\0');
+  }
+  for (const auto& u : cfg.users) {
+    if (u.password_stage2) out.append(u.password_stage2->begin(), u.password_stage2->end());
+    out.push_back('\0');
+    out += u.password_sha256;
+    out.push_back('\0');
+  }
+  return out;
+}
+
 std::uint32_t first_round_ms(const config::config& cfg) {
   std::uint32_t ms = 0;
   for (const auto& c : cfg.clusters) ms = std::max(ms, c.connect_timeout_ms + c.health.timeout_ms);
@@ -313,8 +330,8 @@ reload_outcome server::reload_locked(const char* trigger) {
     out.error = path + ": " + tls_error;
     return out;
   }
-  out.changed =
-      cfg->checksum != old.config->checksum || tls->files != old.tls->files || rsa != old.rsa;
+  out.changed = cfg->checksum != old.config->checksum || tls->files != old.tls->files ||
+                rsa != old.rsa || secrets_of(*cfg) != secrets_of(*old.config);
   if (!out.changed) {
     out.ok = true;
     out.generation = old.number;
