@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/loader_internal.hpp"
+#include "protocol/caching_sha2.hpp"
 
 namespace shardgate::config::detail {
 
@@ -314,7 +315,11 @@ void parse_credentials(const YAML::Node& u, user_config& user, const listen_conf
                   ": password_sha256 needs auth: caching_sha2_password (a mysql_native_password "
                   "user gives password_hash, '*' followed by 40 hex digits)");
     user.password_sha256 = scalar(h, "password_sha256");
-    const std::string problem = sha256_crypt_problem(user.password_sha256);
+    std::string problem = sha256_crypt_problem(user.password_sha256);
+    // (The codec's check is libxcrypt's own: no leading zeros in rounds, a salt of the
+    // crypt alphabet.)
+    if (problem.empty() && !protocol::is_sha256_crypt(user.password_sha256))
+      problem = "is not one crypt(3) accepts (rounds without leading zeros, salt of ./0-9A-Za-z)";
     if (!problem.empty())
       fail(h, where + ": password_sha256 " + problem +
                   " (expected \"$5$[rounds=N$]salt$hash\", as `openssl passwd -5` makes)");
