@@ -21,6 +21,7 @@
 
 #include "protocol/binary_row.hpp"
 #include "protocol/bytes.hpp"
+#include "protocol/change_user.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/generic_response.hpp"
@@ -80,7 +81,33 @@ void decode_all(sp::byte_span p, std::uint8_t config) {
   sp::handshake_response resp;
   if (sp::decode_handshake_response(p, resp)) touch(resp.auth_response);
   sp::auth_switch_request sw;
-  if (sp::decode_auth_switch_request(p, sw)) touch(sw.plugin_data);
+  if (sp::decode_auth_switch_request(p, sw)) {
+    touch(sw.plugin_name);
+    touch(sw.plugin_data);
+  }
+  // COM_CHANGE_USER under the capability sets that change its layout; what decodes must
+  // encode back to something that decodes to the same request.
+  for (std::uint32_t caps : {kBase | sp::cap::connect_attrs, kBase, std::uint32_t{0},
+                             std::uint32_t{sp::cap::connect_attrs}}) {
+    sp::change_user_request cu;
+    if (!sp::decode_change_user(p, caps, cu)) continue;
+    touch(cu.username);
+    touch(cu.auth_response);
+    touch(cu.database);
+    touch(cu.auth_plugin_name);
+    for (const auto& [k, v] : cu.attributes) {
+      touch(k);
+      touch(v);
+    }
+    sp::bytes out;
+    sp::encode_change_user(out, caps, cu);
+    sp::change_user_request again;
+    if (!sp::decode_change_user(out, caps, again) || again.username != cu.username ||
+        again.auth_response != cu.auth_response || again.database != cu.database ||
+        again.collation != cu.collation || again.auth_plugin_name != cu.auth_plugin_name ||
+        again.attributes != cu.attributes)
+      __builtin_trap();
+  }
 
   std::uint64_t count = 0;
   (void)sp::decode_column_count(p, count);
