@@ -225,17 +225,10 @@ awaitable<client_session::next> client_session::change_user() {
   auto who = co_await lg.change_user(client_caps_);
   // A refused change closes the connection, as MySQL does (the error has been sent).
   if (!who) co_return next::close;
-  // Everything of the previous user goes, as with COM_RESET_CONNECTION.
-  co_await release_all(true);
-  pinned_by_statement_ = false;
-  session_max_execution_ms_ = -1;
-  end_explicit_transaction();
-  server_status_ = status::autocommit;
-  const std::uint64_t generation = state_.generation;
-  state_ = {};
-  state_.generation = generation + 1;
-  statements_.clear();
-  sql_statements_.clear();
+  // Everything of the previous user goes, as with COM_RESET_CONNECTION (begin_as applies
+  // the collation and the new user's schema).
+  std::string no_schema;  // (named: no temporaries inside co_await, see login::refuse)
+  co_await reset_session(std::move(no_schema));
   if (connection_counted_) limits::registry::release_connection(*user_limits_);
   connection_counted_ = false;
   user_limits_ = nullptr;
@@ -1428,21 +1421,24 @@ awaitable<client_session::next> client_session::set_option() {
   }
 }
 
-awaitable<client_session::next> client_session::reset_connection() {
+awaitable<void> client_session::reset_session(std::string schema) {
   co_await release_all(true);
   pinned_by_statement_ = false;
   session_max_execution_ms_ = -1;
   end_explicit_transaction();
   server_status_ = status::autocommit;
   const std::uint64_t generation = state_.generation;
-  const std::string schema = state_.schema;
   state_ = {};
   state_.generation = generation + 1;
-  state_.schema = schema;
+  state_.schema = std::move(schema);
   session::apply_handshake_collation(state_, handshake_collation_);
   state_.multi_statements = (client_caps_ & cap::multi_statements) != 0;
   statements_.clear();
   sql_statements_.clear();
+}
+
+awaitable<client_session::next> client_session::reset_connection() {
+  co_await reset_session(state_.schema);
   {
     const bool sent = co_await send_ok();
     co_return proceed(sent);

@@ -169,6 +169,9 @@ class client_session {
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
+  // What COM_RESET_CONNECTION and COM_CHANGE_USER share: backends reset and given back, the
+  // transaction, prepared statements and session state gone; `schema` stays current.
+  awaitable<void> reset_session(std::string schema);
   // A connection for `cluster`: the one the session holds, else one from `reader` (a
   // reader's pool, see read_pool) or the cluster's writer.
   awaitable<std::optional<protocol::mysql_error>> borrow_backend(
