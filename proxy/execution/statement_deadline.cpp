@@ -30,6 +30,7 @@ void statement_deadline::arm(backend::backend_connection& conn,
   s->timer.expires_at(std::min(s->kill_at, s->close_at));
   s->done.expires_at(std::chrono::steady_clock::time_point::max());
   state_ = s;
+  ++arms_;
   // (The executor first: the argument order of the call below is unspecified.)
   const asio::any_io_executor ex = conn.stream().get_executor();
   asio::co_spawn(ex, watch(std::move(s)), asio::detached);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "backend/backend_connection.hpp"
@@ -31,8 +32,9 @@ class statement_deadline {
   // What fired (valid after disarm()).
   bool killed() const noexcept { return state_ && state_->killed; }
   bool timed_out() const noexcept { return state_ && state_->timed_out; }
-  // Changes at every arm() (tells whether the flags above belong to a given statement).
-  const void* arm_id() const noexcept { return state_.get(); }
+  // Changes at every arm() (tells whether the flags above belong to a given statement; a
+  // count, not the state's address, which a new statement's state can reuse).
+  std::uint64_t arm_id() const noexcept { return arms_; }
 
  private:
   struct state {
@@ -50,6 +52,7 @@ class statement_deadline {
   static awaitable<void> watch(std::shared_ptr<state> s);
   static awaitable<void> kill(std::shared_ptr<state> s);
   std::shared_ptr<state> state_;
+  std::uint64_t arms_ = 0;
 };
 
 }  // namespace shardgate::execution

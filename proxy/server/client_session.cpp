@@ -493,7 +493,7 @@ awaitable<client_session::next> client_session::statement_command(std::uint8_t c
       cmd == static_cast<std::uint8_t>(command::query) ? 0 : command_statement_id(payload_);
   routed_ = false;
   reply_error_ = 0;
-  const void* deadline_before = deadline_.arm_id();
+  const std::uint64_t deadline_before = deadline_.arm_id();
   const auto started = std::chrono::steady_clock::now();
   next n;
   if (cmd == static_cast<std::uint8_t>(command::query))
