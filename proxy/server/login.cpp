@@ -258,13 +258,18 @@ awaitable<bool> login::authenticate(const config::user_config* user, const std::
   const std::string_view wanted =
       user ? std::string_view(config::auth_plugin_name(user->auth))
            : (client_plugin == caching_sha2_plugin ? caching_sha2_plugin : native_password_plugin);
-  if (client_plugin != wanted) {
+  // The greeting carries mysql_native_password's data. A client that starts with another
+  // plugin may not have used it: libmariadb (mariadb --default-auth=caching_sha2_password)
+  // answers with an empty response and expects an AuthSwitch to bring its plugin's data.
+  const bool needs_data = wanted != native_password_plugin && response.empty() && !switched_;
+  if (client_plugin != wanted || needs_data) {
     if (!(client_caps_ & cap::plugin_auth)) {
       const mysql_error err = access_denied(name, peer_, !response.empty());
       co_return co_await refuse(err);
     }
     out_.clear();
     encode_auth_switch_request(out_, {std::string(wanted), scramble_});
+    switched_ = true;
     if (!co_await send(out_)) co_return false;
     if (co_await receive(max_login_packet)) {
       connect_error("closed the connection during authentication");
@@ -307,8 +312,17 @@ awaitable<bool> login::caching_sha2(const config::user_config& user, const std::
   const std::string secret = secret_id(user);
   auth_cache& cache = worker_.shared().sha2_cache;
   if (auto stage2 = cache.find(user.name, secret)) {
-    if (verify_caching_sha2(scrambled, scramble_, *stage2)) {
+    bool fast = verify_caching_sha2(scrambled, scramble_, *stage2);
+    if (!fast && switched_) {
+      // PyMySQL (1.0, Debian 12) hashes all of an AuthSwitch's plugin data, the scramble's
+      // NUL terminator included, where MySQL's clients use the 20 bytes before it.
+      std::string with_nul = scramble_;
+      with_nul.push_back('\0');
+      fast = verify_caching_sha2(scrambled, with_nul, *stage2);
+    }
+    if (fast) {
       const std::uint8_t fast[] = {auth_more_data_header, caching_sha2_fast_auth_success};
+      spdlog::debug("client {}: caching_sha2_password fast authentication of '{}'", id_, user.name);
       co_return co_await send(byte_span(fast, sizeof fast));
     }
   }
@@ -316,6 +330,8 @@ awaitable<bool> login::caching_sha2(const config::user_config& user, const std::
   if (!clear) co_return false;
   if (!verify_clear_password(*clear, user.password_stage2, user.password_sha256)) co_return false;
   cache.store(user.name, secret, caching_sha2_stage2(*clear));
+  spdlog::debug("client {}: caching_sha2_password full authentication of '{}' ({})", id_, user.name,
+                io_.stream.secure() ? "over TLS" : "RSA");
   co_return true;
 }
 

@@ -79,6 +79,7 @@ class login {
   const std::string& peer_;
   std::string scramble_;
   std::uint32_t client_caps_ = 0;
+  bool switched_ = false;  // the client answered an AuthSwitch (the scramble it got ends in NUL)
   protocol::bytes out_;
   protocol::bytes scratch_;
 };
