@@ -27,6 +27,7 @@ MariaDB.
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,32 +42,22 @@ sys.path.insert(0, HERE)
 
 from harness.mariadb_server import MariaDBServer  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
+from harness import tls_certs  # noqa: E402
 from passthrough import cpu_seconds, parse  # noqa: E402
 
 CASES = ("direct-tls", "sg-tls", "direct-plain", "sg-plain")
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
 def make_certs(d):
-    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate (RSA 2048,
-    signed by the CA) under d, named as sysbench 1.0 expects them. Made once per directory."""
+    """tests/harness/tls_certs.py's CA, server (127.0.0.1/localhost) and client certificates
+    under d, copied to the names sysbench 1.0 expects. Made once per directory."""
     os.makedirs(d, exist_ok=True)
     if os.path.exists(os.path.join(d, "client-key.pem")):
         return d
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=bench CA",
-            "-keyout", "ca-key.pem", "-out", "cacert.pem", cwd=d)
-    for name, ext in (("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
-                      ("client", "extendedKeyUsage=clientAuth")):
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=bench {name}",
-                "-keyout", f"{name}-key.pem", "-out", f"{name}.csr", cwd=d)
-        with open(os.path.join(d, f"{name}.ext"), "w") as f:
-            f.write(ext + "\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "cacert.pem", "-CAkey", "ca-key.pem",
-                "-CAcreateserial", "-days", "30", "-extfile", f"{name}.ext",
-                "-out", f"{name}-cert.pem", cwd=d)
+    pki = tls_certs.make_pki(os.path.join(d, "pki"))
+    for src, dst in (("ca", "cacert.pem"), ("server", "server-cert.pem"), ("server_key", "server-key.pem"),
+                     ("client", "client-cert.pem"), ("client_key", "client-key.pem")):
+        shutil.copyfile(pki[src], os.path.join(d, dst))
     return d
 
 
