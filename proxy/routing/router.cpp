@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/errors.hpp"
+#include "routing/router_words.hpp"
 
 namespace shardgate::routing {
 
@@ -55,31 +56,6 @@ void route_plan::clear() {
   reason.clear();
   table = nullptr;
 }
-
-namespace {
-
-bool contains(const std::vector<int>& v, int x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-const char* kind_word(statement_kind k) {
-  switch (k) {
-    case statement_kind::insert:
-      return "INSERT";
-    case statement_kind::replace:
-      return "REPLACE";
-    case statement_kind::update:
-      return "UPDATE";
-    case statement_kind::delete_:
-      return "DELETE";
-    case statement_kind::select:
-      return "SELECT";
-    default:
-      return "statement";
-  }
-}
-
-}  // namespace
 
 void router::refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message) {
   plan.action = route_action::refuse;
@@ -316,8 +292,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   parse_statement(sql, topo_->config(), options, parsed_);
   plan.kind = parsed_.kind;
   const auto& cfg = topo_->config();
-  const config::schema_config* current = options.current_schema_config;
-  const int default_cluster = topo_->default_cluster(current);
+  const int default_cluster = topo_->default_cluster(options.current_schema_config);
 
   // An operator's hint decides.
   if (!parsed_.hint_shard.empty()) {
@@ -330,42 +305,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
     if (explain) plan.reason = "routing hint shard=" + std::string(parsed_.hint_shard);
     return;
   }
-
-  if (!parsed_.readable) {
-    // Text ShardGate cannot read: harmless on the default cluster (which reports the
-    // syntax error) unless it names a sharded table.
-    for (const auto& schema : cfg.schemas) {
-      for (const auto& t : schema.tables) {
-        std::string_view rest = sql;
-        // A case-insensitive search for the table name as a word.
-        for (std::size_t pos = 0; pos + t.name.size() <= rest.size(); ++pos) {
-          bool match = true;
-          for (std::size_t k = 0; k < t.name.size() && match; ++k) {
-            char c = rest[pos + k];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            match = c == t.name[k];
-          }
-          if (!match) continue;
-          auto word = [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
-          };
-          const bool before = pos > 0 && word(rest[pos - 1]);
-          const bool after = pos + t.name.size() < rest.size() && word(rest[pos + t.name.size()]);
-          if (!before && !after)
-            return refuse(plan, er::not_supported_yet, "42000",
-                          std::string("cannot route this statement: it names ") +
-                              (t.broadcast ? "broadcast table " : "sharded table ") + t.name +
-                              " but " + parsed_.unreadable);
-        }
-      }
-    }
-    plan.clusters.push_back(default_cluster);
-    plan.tableless = true;
-    if (explain)
-      plan.reason = std::string("unreadable (") + parsed_.unreadable +
-                    "), no sharded table named: default cluster";
-    return;
-  }
+  if (!parsed_.readable) return route_unreadable(sql, plan, default_cluster, explain);
 
   const statement_kind kind =
       parsed_.kind == statement_kind::show && parsed_.explained != statement_kind::empty
@@ -375,37 +315,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                kind == statement_kind::update || kind == statement_kind::delete_;
   if (parsed_.kind == statement_kind::show) plan.write = false;
 
-  // Sort the tables: sharded top-level, sharded nested, unsharded.
-  const table_ref* nested_sharded = nullptr;
-  const table_ref* unsharded = nullptr;
-  int unsharded_cluster = -1;
-  bool unsharded_spread = false;
-  std::uint32_t top_sharded = 0, first_sharded = 0;
-  std::uint32_t broadcast_refs = 0;  // broadcast tables: on every shard, they do not route
-  for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
-    const table_ref& ref = parsed_.tables[r];
-    if (ref.name.empty()) continue;  // a CTE
-    if (ref.table && ref.table->broadcast) {
-      ++broadcast_refs;
-      continue;
-    }
-    if (ref.table) {
-      if (ref.nested) {
-        if (!nested_sharded) nested_sharded = &ref;
-      } else {
-        if (top_sharded++ == 0) first_sharded = r;
-      }
-      continue;
-    }
-    const int c = topo_->default_cluster(ref.schema_config);
-    if (!unsharded) {
-      unsharded = &ref;
-      unsharded_cluster = c;
-    } else if (c != unsharded_cluster) {
-      unsharded_spread = true;
-    }
-  }
-
+  const table_census t = take_census();
   if (parsed_.kind == statement_kind::ddl) return route_ddl(plan, explain);
   if (parsed_.kind == statement_kind::other && !cfg.schemas.empty()) {
     // SQL-level PREPARE hides its statement in a string: it could run anywhere.
@@ -416,46 +326,46 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
                     "client-side or protocol-level prepared statements");
   }
 
-  if (nested_sharded)
+  if (t.nested_sharded)
     return refuse(plan, er::not_supported_yet, "42000",
-                  std::string("sharded table ") + table_name(*nested_sharded) +
+                  std::string("sharded table ") + table_name(*t.nested_sharded) +
                       " is used in a subquery, derived table, CTE, UNION branch, or a statement "
                       "kind ShardGate cannot route by key; that is not supported yet");
-  if (broadcast_refs > 0 && top_sharded == 0 && !unsharded_spread)
-    return route_broadcast(plan, unsharded, unsharded_cluster, explain);
-  if (broadcast_refs > 0 && top_sharded > 0 && plan.write) {
+  if (t.broadcast_refs > 0 && t.top_sharded == 0 && !t.unsharded_spread)
+    return route_broadcast(plan, t.unsharded, t.unsharded_cluster, explain);
+  if (t.broadcast_refs > 0 && t.top_sharded > 0 && plan.write) {
     for (const auto& ref : parsed_.tables)
       if (ref.table && ref.table->broadcast && !ref.nested)
         return refuse(plan, er::not_supported_yet, "42000",
                       std::string(kind_word(kind)) + " names broadcast table " + table_name(ref) +
-                          " and sharded table " + table_name(parsed_.tables[first_sharded]) +
+                          " and sharded table " + table_name(parsed_.tables[t.first_sharded]) +
                           ": ShardGate cannot tell which one it writes, and a write to the "
                           "broadcast table on the sharded table's shards only would make its "
                           "copies diverge; write the broadcast table on its own");
   }
-  if (top_sharded == 0) {
-    if (unsharded_spread)
+  if (t.top_sharded == 0) {
+    if (t.unsharded_spread)
       return refuse(plan, er::not_supported_yet, "42000",
                     "the statement uses unsharded tables that live on different clusters");
-    plan.clusters.push_back(unsharded ? unsharded_cluster : default_cluster);
-    plan.tableless = !unsharded;
+    plan.clusters.push_back(t.unsharded ? t.unsharded_cluster : default_cluster);
+    plan.tableless = !t.unsharded;
     if (explain)
-      plan.reason = unsharded ? "unsharded table " + table_name(*unsharded) + " -> " +
-                                    cfg.clusters[plan.clusters[0]].name
-                              : std::string("no table -> default cluster ") +
-                                    cfg.clusters[plan.clusters[0]].name;
+      plan.reason = t.unsharded ? "unsharded table " + table_name(*t.unsharded) + " -> " +
+                                      cfg.clusters[plan.clusters[0]].name
+                                : std::string("no table -> default cluster ") +
+                                      cfg.clusters[plan.clusters[0]].name;
     return;
   }
-  if (unsharded)
+  if (t.unsharded)
     return refuse(plan, er::not_supported_yet, "42000",
                   "the statement combines sharded table " +
-                      table_name(parsed_.tables[first_sharded]) + " with unsharded table " +
-                      table_name(*unsharded) + " (which lives only on cluster " +
-                      cfg.clusters[unsharded_cluster].name + ")");
+                      table_name(parsed_.tables[t.first_sharded]) + " with unsharded table " +
+                      table_name(*t.unsharded) + " (which lives only on cluster " +
+                      cfg.clusters[t.unsharded_cluster].name + ")");
 
   if (kind == statement_kind::insert || kind == statement_kind::replace) {
     route_insert(s, plan, explain);
-    if (broadcast_refs > 0 && plan.action != route_action::refuse &&
+    if (t.broadcast_refs > 0 && plan.action != route_action::refuse &&
         !broadcast_covers(plan, plan.clusters, -1))
       return;
     if (parsed_.kind == statement_kind::show && plan.action == route_action::fan_out) {
@@ -467,501 +377,74 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
     }
     return;
   }
+  route_sharded(s, plan, kind, t, explain);
+}
 
-  // SELECT / UPDATE / DELETE / SHOW / EXPLAIN / CALL / SET ... on sharded tables.
-  const table_ref& lead = parsed_.tables[first_sharded];
-  plan.table = lead.table;
-  if (kind != statement_kind::select && kind != statement_kind::update &&
-      kind != statement_kind::delete_ && parsed_.kind != statement_kind::show)
-    return refuse(plan, er::not_supported_yet, "42000",
-                  std::string("this kind of statement (") + sql::statement_kind_name(parsed_.kind) +
-                      ") cannot name sharded table " + table_name(lead) + " yet");
-
-  // Every sharded table must share the placement of the first one, and the tables must be
-  // joined on their shard keys (or all be pinned to the same one shard).
-  bool all = false;
-  key_clusters(first_sharded, plan.clusters, all);
-  // Some table's own key matches no row (key = NULL): then no row of the statement can.
-  bool nothing_matches = plan.clusters.empty();
-  if (top_sharded > 1) {
-    std::vector<bool> joined(parsed_.tables.size(), false);
-    joined[first_sharded] = true;
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (auto [a, b] : parsed_.key_joins) {
-        if (joined[a] != joined[b]) {
-          joined[a] = joined[b] = true;
-          grew = true;
+void router::route_unreadable(std::string_view sql, route_plan& plan, int default_cluster,
+                              bool explain) {
+  // Text ShardGate cannot read: harmless on the default cluster (which reports the syntax
+  // error) unless it names a sharded table.
+  const auto& cfg = topo_->config();
+  for (const auto& schema : cfg.schemas) {
+    for (const auto& t : schema.tables) {
+      std::string_view rest = sql;
+      // A case-insensitive search for the table name as a word.
+      for (std::size_t pos = 0; pos + t.name.size() <= rest.size(); ++pos) {
+        bool match = true;
+        for (std::size_t k = 0; k < t.name.size() && match; ++k) {
+          char c = rest[pos + k];
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+          match = c == t.name[k];
         }
-      }
-    }
-    bool connected = true;
-    for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
-      const table_ref& ref = parsed_.tables[r];
-      if (!ref.table || ref.nested || ref.table->broadcast || r == first_sharded) continue;
-      if (ref.table->colocation != lead.table->colocation)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      "tables " + table_name(lead) + " and " + table_name(ref) +
-                          " are sharded independently; joining them across shards is not "
-                          "supported yet (co-locate them with same_as)");
-      bool ref_all = false;
-      key_clusters(r, scratch_, ref_all);
-      if (scratch_.empty()) nothing_matches = true;
-      if (!joined[r]) connected = false;
-      // Both restrict the rows: only the clusters in both can hold matching rows.
-      scratch2_.clear();
-      for (int c : plan.clusters)
-        if (contains(scratch_, c)) scratch2_.push_back(c);
-      plan.clusters.swap(scratch2_);
-      all = all && ref_all;
-    }
-    // Not joined on their keys and each pinned to other shards (a.k = 'x' AND b.k = 'y'):
-    // the rows pair across shards, so no one shard can answer.
-    if (!connected && (plan.clusters.size() > 1 || (plan.clusters.empty() && !nothing_matches)))
-      return refuse(plan, er::not_supported_yet, "42000",
-                    "the sharded tables of this statement are not joined on their shard keys, "
-                    "so matching rows may sit on different shards");
-    if (!connected && plan.clusters.size() == 1) {
-      // Pinned to one shard: every table's own key must pin it there.
-      for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
-        const table_ref& ref = parsed_.tables[r];
-        if (!ref.table || ref.nested || ref.table->broadcast) continue;
-        bool ref_all = false;
-        key_clusters(r, scratch_, ref_all);
-        if (ref_all || scratch_.size() != 1)
+        if (!match) continue;
+        auto word = [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+        };
+        const bool before = pos > 0 && word(rest[pos - 1]);
+        const bool after = pos + t.name.size() < rest.size() && word(rest[pos + t.name.size()]);
+        if (!before && !after)
           return refuse(plan, er::not_supported_yet, "42000",
-                        "the sharded tables of this statement are not joined on their shard "
-                        "keys, so matching rows may sit on different shards");
+                        std::string("cannot route this statement: it names ") +
+                            (t.broadcast ? "broadcast table " : "sharded table ") + t.name +
+                            " but " + parsed_.unreadable);
       }
     }
   }
-  // Broadcast tables read along: each shard the statement runs on needs a copy.
-  if (broadcast_refs > 0 &&
-      !broadcast_covers(plan, plan.clusters, placement(*lead.table).clusters().front()))
-    return;
-  if (plan.clusters.empty()) {
-    // No row can match (key = NULL, IN of NULLs): any one shard answers correctly.
-    plan.clusters.push_back(placement(*lead.table).clusters().front());
-    if (explain) plan.reason = "no key can match; one shard answers";
-    return;
-  }
-
-  const char* key_text = lead.table->shard_key.c_str();
-  if (parsed_.kind == statement_kind::show) {
-    // EXPLAIN / DESCRIBE: one shard shows the plan or the table.
-    plan.clusters.erase(plan.clusters.begin() + 1, plan.clusters.end());  // non-empty here
-    if (explain) plan.reason = "EXPLAIN / SHOW on one shard of " + table_name(lead);
-    return;
-  }
-
-  if (plan.write) {
-    if (parsed_.assigns_key) {
-      // Only a no-op "change" to the key's current value (ORMs write every column) is fine.
-      bool same = false;
-      if (parsed_.assigned_key_literal && plan.clusters.size() == 1 && !all) {
-        const auto& tok = parsed_.tokens[parsed_.assigned_key.token];
-        if (read_key(lead.table->key, tok.kind, tok.text(parsed_.text),
-                     parsed_.assigned_key.negative, s.no_backslash_escapes, key_) == key_read::ok)
-          same = placement(*lead.table).place(key_, why_) == plan.clusters[0];
-      }
-      if (!same)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      std::string(kind_word(kind)) + " would change shard key " + key_text +
-                          " of table " + table_name(lead) +
-                          "; moving rows between shards is not supported (delete and insert "
-                          "the row instead)");
-    }
-    if (all && plan.clusters.size() > 1 && lead.table->keyless == config::keyless_writes::reject)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string(kind_word(kind)) + " on sharded table " + table_name(lead) +
-                        " needs its shard key " + key_text +
-                        " in the WHERE clause (=, IN or BETWEEN with literal values); to run "
-                        "it on every shard set keyless_writes: all_shards for the table");
-    if (parsed_.order_or_limit && plan.clusters.size() > 1)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string(kind_word(kind)) +
-                        " with ORDER BY or LIMIT across several shards is not supported");
-    const char* blocker = parsed_.scatter_blocker ? parsed_.scatter_blocker : parsed_.merge_needed;
-    if (blocker && plan.clusters.size() > 1)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string(kind_word(kind)) + " with " + blocker +
-                        " across several shards is not supported yet");
-    if (plan.clusters.size() > 1) {
-      plan.action = route_action::fan_out;
-      plan.combine = route_combine::ok;
-      if (top_sharded == 1) rewrite_in_lists(first_sharded, plan);
-    }
-    if (explain) {
-      plan.reason = std::string(kind_word(kind)) + " on " + table_name(lead) +
-                    (all ? " without a usable key: every shard (keyless_writes: all_shards)"
-                         : " by key " + std::string(key_text));
-    }
-    return;
-  }
-
-  // Reads.
-  if (plan.clusters.size() > 1) {
-    if (parsed_.scatter_blocker)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string("this SELECT reads sharded table ") + table_name(lead) +
-                        (all ? " without a usable shard key" : " on several shards") +
-                        " and uses " + parsed_.scatter_blocker +
-                        "; merging that across shards is not supported");
-    plan.action = route_action::fan_out;
-    plan.combine = route_combine::rows;
-    if (parsed_.merge_needed) {
-      // ORDER BY, LIMIT, aggregates, GROUP BY, HAVING, DISTINCT: the shards run a rewritten
-      // statement and ShardGate merges their rows.
-      if (!plan_scatter_merge(parsed_, plan.merge, merge_sql_, why_))
-        return refuse(plan, er::not_supported_yet, "42000",
-                      std::string("this SELECT reads sharded table ") + table_name(lead) +
-                          (all ? " without a usable shard key" : " on several shards") +
-                          " and uses " + why_ + ", which cannot be merged across shards exactly");
-      plan.combine = route_combine::merge;
-      plan.rewritten = true;
-      if (plan.texts.size() < plan.clusters.size()) plan.texts.resize(plan.clusters.size());
-      for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k] = merge_sql_;
-    } else if (top_sharded == 1) {
-      rewrite_in_lists(first_sharded, plan);
-    }
-  }
-  if (explain) {
-    plan.reason =
-        "SELECT on " + table_name(lead) +
-        (all ? " without a usable key " + std::string(key_text) + ": every shard"
-             : " by key " + std::string(key_text)) +
-        (plan.rewritten && plan.combine == route_combine::rows ? " (IN-list split per shard)" : "");
-    if (plan.combine == route_combine::merge)
-      plan.reason += std::string("; merged by ShardGate (") + merge_mode_name(plan.merge.mode) +
-                     (plan.merge.has_limit ? ", limit" : "") +
-                     (plan.merge.distinct ? ", distinct" : "") +
-                     (plan.merge.having_root >= 0 ? ", having" : "") + ")";
-  }
-}
-
-void router::route_insert(const session_view& s, route_plan& plan, bool explain) {
-  const table_ref& target = parsed_.tables[0];
-  const config::table_config& t = *target.table;
-  plan.table = &t;
-  const table_placement& p = placement(t);
-  auto name = [&] { return table_name(target); };
-  const char* verb = kind_word(parsed_.kind);
-  if (parsed_.insert_select)
-    return refuse(
-        plan, er::not_supported_yet, "42000",
-        std::string(verb) + " ... SELECT into sharded table " + name() + " is not supported yet");
-  if (parsed_.assigns_key)
-    return refuse(
-        plan, er::not_supported_yet, "42000",
-        "ON DUPLICATE KEY UPDATE would change shard key " + t.shard_key + " of table " + name());
-  if (parsed_.insert_values && parsed_.key_column < 0)
-    return refuse(plan, er::no_default_for_field, "HY000",
-                  "Field '" + t.shard_key + "' doesn't have a default value: " + verb +
-                      " into sharded table " + name() +
-                      (parsed_.insert_has_columns ? " must give its shard key column"
-                                                  : " needs a column list naming its shard key"));
-  if (parsed_.rows.empty())
-    return refuse(plan, er::no_default_for_field, "HY000",
-                  "Field '" + t.shard_key + "' doesn't have a default value: " + verb +
-                      " into sharded table " + name() + " must set its shard key");
-  // Place every row.
-  plan.clusters.clear();
-  scratch_.clear();  // cluster of each row
-  for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
-    const insert_row& row = parsed_.rows[i];
-    // Error texts are built only when a row is refused.
-    auto row_no = [&] {
-      return parsed_.rows.size() > 1 ? " (row " + std::to_string(i + 1) + ")" : std::string();
-    };
-    if (!row.key_is_literal)
-      return refuse(plan, er::wrong_value, "HY000",
-                    "the shard key " + t.shard_key + " of " + name() + row_no() +
-                        " must be a literal value, not an expression");
-    const auto& tok = parsed_.tokens[row.key.token];
-    const key_read r = read_key(t.key, tok.kind, tok.text(parsed_.text), row.key.negative,
-                                s.no_backslash_escapes, key_);
-    if (r == key_read::null_key)
-      return refuse(plan, er::bad_null, "23000",
-                    "Column '" + t.shard_key + "' cannot be null: it is the shard key of " +
-                        name() + row_no());
-    if (r != key_read::ok) {
-      std::string what = config::key_kind_name(t.key.kind);
-      if (t.key.pattern) what += " matching " + t.key.pattern->source();
-      return refuse(plan, er::wrong_value, "HY000",
-                    "Incorrect shard key value " + std::string(tok.text(parsed_.text)) +
-                        " for column " + t.shard_key + " of table " + name() + row_no() +
-                        ": expected " + (r == key_read::cannot_tell ? "a literal " : "") + what);
-    }
-    const int c = p.place(key_, why_);
-    if (c < 0)
-      return refuse(
-          plan, er::unknown_error, "HY000",
-          "cannot place shard key " + key_.text + " of table " + name() + row_no() + ": " + why_);
-    scratch_.push_back(c);
-    if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
-  }
-  plan.first_row_cluster = scratch_[0];
-  const char* blocker = parsed_.scatter_blocker ? parsed_.scatter_blocker : parsed_.merge_needed;
-  if (blocker && plan.clusters.size() > 1)
-    return refuse(plan, er::not_supported_yet, "42000",
-                  std::string(verb) + " with " + blocker +
-                      " whose rows go to several shards is not supported yet");
-  if (plan.clusters.size() > 1) {
-    plan.action = route_action::fan_out;
-    plan.combine = route_combine::ok;
-    plan.rewritten = true;
-    if (plan.texts.size() < plan.clusters.size()) plan.texts.resize(plan.clusters.size());
-    const std::string_view text = parsed_.text;
-    const std::string_view prefix = text.substr(0, parsed_.rows_start);
-    const std::string_view suffix = text.substr(parsed_.rows_end);
-    for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k].assign(prefix);
-    placed_.assign(plan.clusters.size(), 0);
-    for (std::size_t i = 0; i < parsed_.rows.size(); ++i) {
-      const std::size_t k = static_cast<std::size_t>(
-          std::find(plan.clusters.begin(), plan.clusters.end(), scratch_[i]) -
-          plan.clusters.begin());
-      const auto& row = parsed_.rows[i];
-      const std::uint32_t b = parsed_.tokens[row.open].offset;
-      const std::uint32_t e = parsed_.tokens[row.close].offset + 1;
-      if (placed_[k]) plan.texts[k] += ',';
-      placed_[k] = true;
-      plan.texts[k].append(text.substr(b, e - b));
-    }
-    for (std::size_t k = 0; k < plan.clusters.size(); ++k) plan.texts[k].append(suffix);
-  }
-  if (explain) {
-    plan.reason = std::string(verb) + " into " + name() + ": " +
-                  std::to_string(parsed_.rows.size()) + " row(s) by " + t.shard_key + " (" +
-                  p.explain(key_) + " for the last row)";
-  }
-}
-
-void router::route_ddl(route_plan& plan, bool explain) {
-  const auto& cfg = topo_->config();
-  plan.write = true;
-  plan.combine = route_combine::ddl;
-  if (!parsed_.ddl_database.empty()) {
-    // CREATE / ALTER / DROP DATABASE: every cluster the schema uses.
-    const config::schema_config* schema = cfg.find_schema(parsed_.ddl_database);
-    plan.clusters.push_back(topo_->default_cluster(schema));
-    if (schema)
-      for (const auto& t : schema->tables)
-        for (int c : placement(t).clusters())
-          if (!contains(plan.clusters, c)) plan.clusters.push_back(c);
-    if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
-    if (explain) plan.reason = "database DDL on every cluster of schema " + parsed_.ddl_database;
-    return;
-  }
-  bool first = true;
-  const table_ref* first_ref = nullptr;
-  for (const auto& ref : parsed_.tables) {
-    if (ref.name.empty()) continue;
-    if (ref.nested && ref.table && ref.table->broadcast)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    "this DDL reads broadcast table " + table_name(ref) +
-                        " (a view, routine, trigger or CREATE ... SELECT over it would exist on "
-                        "one cluster only); create it on each cluster with a routing hint");
-    if (ref.nested && ref.table)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    "this DDL reads sharded table " + table_name(ref) +
-                        " (a view, routine, trigger or CREATE ... SELECT over a sharded table "
-                        "would see one shard only)");
-    if (ref.nested) continue;
-    scratch_.clear();
-    if (ref.table) {
-      scratch_ = placement(*ref.table).clusters();
-    } else {
-      scratch_.push_back(topo_->default_cluster(ref.schema_config));
-    }
-    if (first) {
-      plan.clusters = scratch_;
-      first_ref = &ref;
-      if (ref.table) plan.table = ref.table;
-      first = false;
-    } else {
-      std::vector<int> a = plan.clusters, b = scratch_;
-      std::sort(a.begin(), a.end());
-      std::sort(b.begin(), b.end());
-      if (a != b)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      "this DDL names tables " + table_name(*first_ref) + " and " +
-                          table_name(ref) +
-                          " that live on different clusters; run it once per table");
-    }
-  }
-  if (plan.clusters.empty()) {
-    plan.clusters.push_back(topo_->default_cluster(nullptr));
-  }
-  if (plan.clusters.size() > 1) plan.action = route_action::fan_out;
-  if (explain) {
-    plan.reason = first_ref ? "DDL on " + table_name(*first_ref) + ": " +
-                                  std::to_string(plan.clusters.size()) + " cluster(s)"
-                            : "DDL without a table: default cluster";
-  }
-}
-
-// ---- broadcast tables ------------------------------------------------------------------
-
-bool router::has_broadcast_copies(int cluster) const {
-  for (const auto& ref : parsed_.tables)
-    if (!ref.name.empty() && ref.table && ref.table->broadcast &&
-        !contains(topo_->placement(*ref.table).clusters(), cluster))
-      return false;
-  return true;
-}
-
-bool router::broadcast_covers(route_plan& plan, const std::vector<int>& clusters, int fallback) {
-  const auto& cfg = topo_->config();
-  for (const auto& ref : parsed_.tables) {
-    if (ref.name.empty() || !ref.table || !ref.table->broadcast) continue;
-    const auto& copies = placement(*ref.table).clusters();
-    int missing = -1;
-    for (int c : clusters)
-      if (!contains(copies, c)) missing = c;
-    if (clusters.empty() && fallback >= 0 && !contains(copies, fallback)) missing = fallback;
-    if (missing < 0) continue;
-    std::string message = "broadcast table " + table_name(ref) + " has no copy on shard " +
-                          cfg.clusters[missing].name + ", which this statement needs" +
-                          (plan.table ? " for sharded table " + plan.table->name : std::string()) +
-                          "; add " + cfg.clusters[missing].name + " to the clusters of " +
-                          ref.table->name;
-    refuse(plan, er::not_supported_yet, "42000", std::move(message));
-    return false;
-  }
-  return true;
-}
-
-void router::route_broadcast(route_plan& plan, const table_ref* unsharded, int unsharded_cluster,
-                             bool explain) {
-  const auto& cfg = topo_->config();
-  // The broadcast table that leads: the first at the top level (the one written), else
-  // the first named.
-  const table_ref* lead = nullptr;
-  for (const auto& ref : parsed_.tables) {
-    if (ref.name.empty() || !ref.table || !ref.table->broadcast) continue;
-    if (!lead || (lead->nested && !ref.nested)) lead = &ref;
-  }
-  const table_placement& lead_p = placement(*lead->table);
-  plan.table = lead->table;
-  const statement_kind kind =
-      parsed_.kind == statement_kind::show && parsed_.explained != statement_kind::empty
-          ? parsed_.explained
-          : parsed_.kind;
-  const bool read = parsed_.kind == statement_kind::select || parsed_.kind == statement_kind::show;
-  bool load = false;
-  if (!read && !plan.write) {
-    // Statements ShardGate does not parse (their tables were found by name): only LOAD
-    // DATA / LOAD XML, a write of the table's rows, can be sent to every copy.
-    load =
-        word_is(parsed_, 0, "LOAD") && (word_is(parsed_, 1, "DATA") || word_is(parsed_, 1, "XML"));
-    if (!load)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string("this kind of statement (") +
-                        sql::statement_kind_name(parsed_.kind) + ") cannot name broadcast table " +
-                        table_name(*lead) + " yet");
-    for (std::size_t i = 2; i < parsed_.tokens.size() && !word_is(parsed_, i, "INFILE"); ++i)
-      if (word_is(parsed_, i, "LOCAL"))
-        return refuse(plan, er::not_supported_yet, "42000",
-                      "LOAD ... LOCAL INFILE into broadcast table " + table_name(*lead) +
-                          " is not supported (the client's file would have to reach every "
-                          "copy); load it with INSERT statements");
-    plan.write = true;
-  }
-
-  // A write of an unsharded table that only reads broadcast tables (in a subquery) runs
-  // where the unsharded table is, like a read.
-  if (plan.write && (!lead->nested || load || !unsharded)) {
-    // A write: every copy runs it. Another broadcast table written along (multi-table
-    // UPDATE / DELETE) must have the same copies; one only read (a subquery) a copy on
-    // each of them.
-    const auto& copies = lead_p.clusters();
-    for (const auto& ref : parsed_.tables) {
-      if (ref.name.empty() || !ref.table || !ref.table->broadcast || &ref == lead) continue;
-      const auto& other = placement(*ref.table).clusters();
-      const bool fits = ref.nested ? std::all_of(copies.begin(), copies.end(),
-                                                 [&](int c) { return contains(other, c); })
-                                   : other == copies;
-      if (!fits)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      std::string(kind_word(kind)) + " names broadcast tables " +
-                          table_name(*lead) + " and " + table_name(ref) +
-                          ", which are copied to different clusters; every copy of " +
-                          table_name(*lead) + " must be able to run it");
-    }
-    if (unsharded)
-      return refuse(plan, er::not_supported_yet, "42000",
-                    std::string(kind_word(kind)) + " on broadcast table " + table_name(*lead) +
-                        " names unsharded table " + table_name(*unsharded) +
-                        ", which lives only on cluster " + cfg.clusters[unsharded_cluster].name +
-                        "; every copy runs the write, so its copies would diverge");
-    if (copies.size() > 1) {
-      if (parsed_.order_or_limit)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      std::string(kind_word(kind)) + " with ORDER BY or LIMIT on broadcast table " +
-                          table_name(*lead) +
-                          " is not supported: the copies could pick different rows");
-      if (parsed_.scatter_blocker)
-        return refuse(plan, er::not_supported_yet, "42000",
-                      std::string(kind_word(kind)) + " with " + parsed_.scatter_blocker +
-                          " on broadcast table " + table_name(*lead) +
-                          " is not supported: it runs on every copy, which would answer (or "
-                          "write) differently");
-      // Functions whose value differs from one server or connection to the next.
-      static constexpr std::string_view varying[] = {
-          "LAST_INSERT_ID", "FOUND_ROWS", "ROW_COUNT",  "CONNECTION_ID", "NEXTVAL", "LASTVAL",
-          "RAND",           "UUID",       "UUID_SHORT", "SYS_GUID",      "SYSDATE"};
-      for (std::size_t i = 0; i + 1 < parsed_.tokens.size(); ++i) {
-        if (parsed_.tokens[i + 1].kind != sql::token_kind::lparen) continue;
-        for (const auto word : varying)
-          if (word_is(parsed_, i, word))
-            return refuse(plan, er::not_supported_yet, "42000",
-                          std::string(kind_word(kind)) + " with " + std::string(word) +
-                              "() on broadcast table " + table_name(*lead) +
-                              " is not supported: every copy would compute its own value, so "
-                              "the copies would diverge; compute it in the application");
-      }
-      plan.action = route_action::fan_out;
-      plan.combine = route_combine::broadcast;
-    }
-    plan.clusters = copies;
-    if (explain)
-      plan.reason = std::string(kind_word(kind)) + " on broadcast table " + table_name(*lead) +
-                    ": every copy (" + std::to_string(copies.size()) + " cluster(s))";
-    return;
-  }
-
-  // A read (or a write of an unsharded table): one cluster holding a copy of every
-  // broadcast table named.
-  scratch_.assign(lead_p.clusters().begin(), lead_p.clusters().end());
-  for (const auto& ref : parsed_.tables) {
-    if (ref.name.empty() || !ref.table || !ref.table->broadcast || &ref == lead) continue;
-    const auto& other = placement(*ref.table).clusters();
-    std::erase_if(scratch_, [&](int c) { return !contains(other, c); });
-    if (scratch_.empty())
-      return refuse(plan, er::not_supported_yet, "42000",
-                    "broadcast tables " + table_name(*lead) + " and " + table_name(ref) +
-                        " have no cluster in common, so no one shard can answer");
-  }
-  if (unsharded) {
-    // Where the unsharded table is, if a copy is there too.
-    if (!contains(scratch_, unsharded_cluster))
-      return refuse(plan, er::not_supported_yet, "42000",
-                    "the statement combines broadcast table " + table_name(*lead) +
-                        " with unsharded table " + table_name(*unsharded) +
-                        ", which lives on cluster " + cfg.clusters[unsharded_cluster].name +
-                        " where " + lead->table->name + " has no copy");
-    plan.clusters.push_back(unsharded_cluster);
-    if (explain)
-      plan.reason = "broadcast table " + table_name(*lead) + " with unsharded table " +
-                    table_name(*unsharded) + " -> " + cfg.clusters[unsharded_cluster].name;
-    return;
-  }
-  const int first = lead_p.first_copy();
-  plan.clusters.push_back(contains(scratch_, first) ? first : scratch_.front());
-  plan.broadcast_read = true;
+  plan.clusters.push_back(default_cluster);
+  plan.tableless = true;
   if (explain)
-    plan.reason = "read of broadcast table " + table_name(*lead) + ": one copy, " +
-                  cfg.clusters[plan.clusters[0]].name;
+    plan.reason = std::string("unreadable (") + parsed_.unreadable +
+                  "), no sharded table named: default cluster";
+}
+
+router::table_census router::take_census() const {
+  // Sort the tables: sharded top-level, sharded nested, unsharded.
+  table_census t;
+  for (std::uint32_t r = 0; r < parsed_.tables.size(); ++r) {
+    const table_ref& ref = parsed_.tables[r];
+    if (ref.name.empty()) continue;  // a CTE
+    if (ref.table && ref.table->broadcast) {
+      ++t.broadcast_refs;
+      continue;
+    }
+    if (ref.table) {
+      if (ref.nested) {
+        if (!t.nested_sharded) t.nested_sharded = &ref;
+      } else {
+        if (t.top_sharded++ == 0) t.first_sharded = r;
+      }
+      continue;
+    }
+    const int c = topo_->default_cluster(ref.schema_config);
+    if (!t.unsharded) {
+      t.unsharded = &ref;
+      t.unsharded_cluster = c;
+    } else if (c != t.unsharded_cluster) {
+      t.unsharded_spread = true;
+    }
+  }
+
+  return t;
 }
 
 }  // namespace shardgate::routing

@@ -95,7 +95,27 @@ class router {
   const parsed_statement& parsed() const noexcept { return parsed_; }
 
  private:
+  // What a statement's table references are, sorted for routing.
+  struct table_census {
+    const table_ref* nested_sharded = nullptr;  // the first sharded table below the top level
+    const table_ref* unsharded = nullptr;       // the first unsharded table
+    int unsharded_cluster = -1;                 // its cluster
+    bool unsharded_spread = false;              // unsharded tables on different clusters
+    std::uint32_t top_sharded = 0;              // sharded tables at the top level
+    std::uint32_t first_sharded = 0;            // the first of them (index in parsed_.tables)
+    std::uint32_t broadcast_refs = 0;  // broadcast tables: on every shard, they do not route
+  };
+
   void route_one(std::string_view sql, const session_view& session, route_plan& plan, bool explain);
+  // Text the parser could not read: the default cluster, unless it names a sharded table.
+  void route_unreadable(std::string_view sql, route_plan& plan, int default_cluster, bool explain);
+  table_census take_census() const;
+  // SELECT / UPDATE / DELETE / EXPLAIN / SHOW on sharded tables (router_sharded.cpp).
+  void route_sharded(const session_view& s, route_plan& plan, sql::statement_kind kind,
+                     const table_census& t, bool explain);
+  void route_sharded_write(const session_view& s, route_plan& plan, sql::statement_kind kind,
+                           const table_census& t, bool all, bool explain);
+  void route_sharded_read(route_plan& plan, const table_census& t, bool all, bool explain);
   void route_pieces(std::string_view sql, const session_view& session, route_plan& plan,
                     bool explain);
   void refuse(route_plan& plan, std::uint16_t code, const char* state, std::string message);
