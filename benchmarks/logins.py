@@ -15,7 +15,8 @@ Cases, in this order in every round:
                       greeting names, and is switched (AuthSwitch, one round trip more):
                       Connector/C started with caching_sha2_password (MYSQL_DEFAULT_AUTH)
                       withholds the scramble meant for another plugin and sends an empty
-                      response, which ShardGate 1045s (the script's probe shows the outcome);
+                      response, which ShardGate answers with the same AuthSwitch (the
+                      script's probe shows the outcome);
 - direct-native-tls:  MariaDB, `app`, TLS (server certificate verified against the CA);
 - sg-native-tls:      ShardGate, `app`, TLS;
 - sg-sha2-full-tls:   ShardGate over TLS, caching_sha2_password full authentication (the
@@ -23,6 +24,10 @@ Cases, in this order in every round:
                       SHA-256 crypt of users[].password_sha256 - 5,000 rounds - to check it).
                       The cache fills after a user's first full login, so each login is a
                       different user: N users (ft<round>_0 ..) each logging in exactly once;
+- px-native, px-native-tls: ProxySQL 2.7.2 (benchmarks/proxysql_peer.py; front-end TLS
+                      optional, backend leg plain), user `app`, plain and TLS, when its binary
+                      is built (--no-peer skips them). ProxySQL authenticates the client
+                      itself and serves it from its pool, as ShardGate does;
 - sg-sha2-full-rsa:   the same over plain TCP: the client asks for ShardGate's RSA public key
                       and sends the password RSA-OAEP encrypted (2048-bit key generated at
                       start), N more users (fr<round>_0 ..).
@@ -52,6 +57,7 @@ from harness.mariadb_server import MariaDBServer  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
 from passthrough import cpu_seconds  # noqa: E402
 from tls import make_certs, tls_server_args  # noqa: E402
+import proxysql_peer  # noqa: E402
 
 SHA2 = "caching_sha2_password"
 # name -> (target, user or user prefix, tls, client plugin, distinct users)
@@ -63,6 +69,8 @@ CASES = {
     "sg-native-tls": ("sg", "app", True, None, False),
     "sg-sha2-full-tls": ("sg", "ft{r}_", True, None, True),
     "sg-sha2-full-rsa": ("sg", "fr{r}_", False, None, True),
+    "px-native": ("px", "app", False, None, False),
+    "px-native-tls": ("px", "app", True, None, False),
 }
 
 
@@ -94,14 +102,15 @@ def connections(server):
     return int(server.sql("SHOW GLOBAL STATUS LIKE 'Connections'")[0][1])
 
 
-def run(case, rnd, server, sg, args, certs):
+def run(case, rnd, server, sg, px, args, certs):
     target, user, tls, plugin, distinct = CASES[case]
-    port = sg.port if target == "sg" else server.port
-    p0, s0, c0 = cpu_seconds(sg.pid), cpu_seconds(server.pid), connections(server)
+    proxy = px if target == "px" else sg
+    port = proxy.port if target != "direct" else server.port
+    p0, s0, c0 = cpu_seconds(proxy.pid), cpu_seconds(server.pid), connections(server)
     r = login_rate(args.client, port, user.format(r=rnd), args, certs, tls, plugin,
                    args.distinct if distinct else 0)
     n = r["logins"]
-    r["sg_cpu_us"] = (cpu_seconds(sg.pid) - p0) * 1e6 / n
+    r["sg_cpu_us"] = (cpu_seconds(proxy.pid) - p0) * 1e6 / n
     r["db_cpu_us"] = (cpu_seconds(server.pid) - s0) * 1e6 / n
     r["backend_connects"] = connections(server) - c0 - 1  # this connections() call itself
     return r
@@ -124,7 +133,7 @@ def print_table(runs, args):
     print(f"\n## Login rate ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
           f"{args.threads} client threads, {args.time}s loops / {args.distinct} distinct users, "
           f"median of {args.rounds} alternating rounds)\n")
-    print("| case | logins/s (rounds) | / direct (same transport) | ShardGate CPU / login | "
+    print("| case | logins/s (rounds) | / direct (same transport) | proxy CPU / login | "
           "MariaDB CPU / login | client CPU / login | backend connects | TLS |")
     print("|---|---|---|---|---|---|---|---|")
     med = {c: {k: statistics.median(r[k] for r in rs) for k in ("logins_per_s", "sg_cpu_us", "db_cpu_us",
@@ -136,7 +145,7 @@ def print_table(runs, args):
         ratio = "" if target == "direct" else "%.2f" % statistics.median(
             a["logins_per_s"] / b["logins_per_s"] for a, b in zip(rs, runs[ref]))
         m = med[c]
-        sg = f"{m['sg_cpu_us']:.0f} us" if target == "sg" else ""
+        sg = f"{m['sg_cpu_us']:.0f} us" if target != "direct" else ""
         each = " ".join("%.0f" % r["logins_per_s"] for r in rs)
         print(f"| {c} | {m['logins_per_s']:.0f} ({each}) | {ratio} | "
               f"{sg} | {m['db_cpu_us']:.0f} us | {m['client_cpu_us_per_login']:.0f} us | "
@@ -156,7 +165,12 @@ def main():
                     help="the login_rate binary (default build/benchmarks/login_rate)")
     ap.add_argument("--server-port", type=int, default=23402)
     ap.add_argument("--proxy-port", type=int, default=26103)
+    ap.add_argument("--peer-port", type=int, default=26121, help="ProxySQL (admin on the next port)")
+    ap.add_argument("--no-peer", action="store_true", help="skip the ProxySQL cases")
     args = ap.parse_args()
+    cases = [c for c in CASES if CASES[c][0] != "px" or (not args.no_peer and proxysql_peer.available())]
+    if not args.no_peer and not proxysql_peer.available():
+        print(f"ProxySQL not built ({proxysql_peer.binary()}): peer cases skipped", flush=True)
 
     certs = make_certs(os.path.join(os.path.abspath(args.workdir), "certs"))
     sha256 = subprocess.run(["openssl", "passwd", "-5", "app"], capture_output=True, text=True,
@@ -166,19 +180,27 @@ def main():
     server.sql("SET GLOBAL max_connections=2000")
     sg = ShardGate(proxy_config(args.proxy_port, args.server_port, certs, args.rounds, args.distinct, sha256),
                    os.path.join(args.workdir, "sg"), binary=args.binary, name="sg").start(timeout=120)
-    runs = {c: [] for c in CASES}
+    px = None
+    if "px-native" in cases:
+        px = proxysql_peer.ProxySQL(args.peer_port, args.server_port, os.path.join(args.workdir, "px"),
+                                    tls={"ca": f"{certs}/cacert.pem", "cert": f"{certs}/server-cert.pem",
+                                         "key": f"{certs}/server-key.pem"},
+                                    user_ssl=False, backend_ssl=False).start()
+    runs = {c: [] for c in cases}
     try:
         # Warm-up: fills the `sha2` user's cache entry (its first login is a full one).
         login_rate(args.client, sg.port, "sha2", args, certs, seconds=1)
         print("probe, Connector/C with MYSQL_DEFAULT_AUTH=caching_sha2_password, user `probe0`:",
               probe_default_auth(args.client, sg.port), flush=True)
         for rnd in range(args.rounds):
-            for c in CASES:
-                r = run(c, rnd, server, sg, args, certs)
+            for c in cases:
+                r = run(c, rnd, server, sg, px, args, certs)
                 runs[c].append(r)
                 print(c, rnd, r, flush=True)
     finally:
         sg.stop()
+        if px:
+            px.stop()
         server.stop()
     print_table(runs, args)
     warnings = [line for line in sg.log_text().splitlines() if "warn" in line or "error" in line]

@@ -10,6 +10,11 @@ one MariaDB directly and through ShardGate, with TLS and without, alternated in 
                 `tls: {mode: verify_ca, ca}`: TLS on both legs, or no connection at all.
 - direct-plain: sysbench without TLS to the same MariaDB as `app`.
 - sg-plain:     a second ShardGate, no TLS on either leg.
+- px-tls, px-plain: the same two set-ups with ProxySQL 2.7.2 (benchmarks/proxysql_peer.py;
+                front-end TLS with the same server certificate, user use_ssl=1, backend
+                use_ssl=1 against the CA) when its binary is built (--no-peer skips them).
+                ProxySQL logs in to the backend with the client's user, so px-tls runs as
+                `apptls` end to end.
 
 sysbench 1.0 reads its TLS files from fixed names in its working directory (cacert.pem,
 client-cert.pem, client-key.pem): the certificates are made there with the openssl CLI
@@ -44,8 +49,10 @@ from harness.mariadb_server import MariaDBServer  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
 from harness import tls_certs  # noqa: E402
 from passthrough import cpu_seconds, parse  # noqa: E402
+import proxysql_peer  # noqa: E402
 
-CASES = ("direct-tls", "sg-tls", "direct-plain", "sg-plain")
+BASE_CASES = ("direct-tls", "sg-tls", "direct-plain", "sg-plain")
+PEER_CASES = ("px-tls", "px-plain")
 
 
 def make_certs(d):
@@ -113,6 +120,25 @@ def check_tls(sg_tls, sg_plain_port, certs):
     return ciphers
 
 
+def check_peer_tls(ports, certs):
+    """px-tls: TLS to ProxySQL and from it to MariaDB (the user is REQUIRE SSL there);
+    px-plain: neither."""
+    ciphers = {}
+    for label, user, ssl in (("px-tls", "apptls", {"ca": f"{certs}/cacert.pem"}), ("px-plain", "app", None)):
+        conn = pymysql.connect(host="127.0.0.1", port=ports[label], user=user, password="app",
+                               database="sbtest", ssl=ssl, connect_timeout=5)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+                backend = cur.fetchone()[1]
+            ciphers[label] = (conn._sock.cipher()[0] if ssl else "", backend)
+        finally:
+            conn.close()
+    if not all(ciphers["px-tls"]) or ciphers["px-plain"][1]:
+        raise AssertionError(f"ProxySQL legs not as configured: {ciphers}")
+    return ciphers
+
+
 def proxy_config(port, server_port, certs, tls, workers):
     cluster = {"writer": f"127.0.0.1:{server_port}", "user": "apptls" if tls else "app",
                "password": "app", "pool": {"max_connections": 32}}
@@ -128,7 +154,7 @@ def proxy_config(port, server_port, certs, tls, workers):
 def run(case, ports, pids, server_pid, args, threads, ps_mode, certs):
     tls = case.endswith("-tls")
     pid = pids.get(case)
-    user = "apptls" if case == "direct-tls" else "app"
+    user = "apptls" if case in ("direct-tls", "px-tls") else "app"
     p0 = cpu_seconds(pid) if pid else 0.0
     s0 = cpu_seconds(server_pid)
     r = parse(sysbench(ports[case], user, threads, args.time, ps_mode, args.table_size, tls, certs))
@@ -138,11 +164,23 @@ def run(case, ports, pids, server_pid, args, threads, ps_mode, certs):
 
 
 def summarize(spec, runs):
+    cases = list(runs)
     med = {c: {k: statistics.median(r[k] for r in runs[c]) for k in ("qps", "proxy_cpu_us",
                                                                      "server_cpu_us")}
-           for c in CASES}
+           for c in cases}
     pairs = lambda a, b: [x["qps"] / y["qps"] for x, y in zip(runs[a], runs[b])]  # noqa: E731
-    return {
+    peer = {}
+    if "px-tls" in runs:
+        peer = {
+            "px_tls_ratio": statistics.median(pairs("px-tls", "direct-tls")),
+            "px_plain_ratio": statistics.median(pairs("px-plain", "direct-plain")),
+            "sg_vs_px_tls": statistics.median(pairs("sg-tls", "px-tls")),
+            "sg_vs_px_tls_rounds": pairs("sg-tls", "px-tls"),
+            "sg_vs_px_plain": statistics.median(pairs("sg-plain", "px-plain")),
+            "px_tls_added_us": statistics.median(
+                t["proxy_cpu_us"] - p["proxy_cpu_us"] for t, p in zip(runs["px-tls"], runs["px-plain"])),
+        }
+    return {"cases": cases, **peer,
         "config": spec, "med": med,
         "tls_ratio": statistics.median(pairs("sg-tls", "direct-tls")),
         "tls_ratios": pairs("sg-tls", "direct-tls"),
@@ -157,19 +195,19 @@ def summarize(spec, runs):
             for t, p in zip(runs["direct-tls"], runs["direct-plain"])),
         "db_tls_added_via_sg_us": statistics.median(
             t["server_cpu_us"] - p["server_cpu_us"] for t, p in zip(runs["sg-tls"], runs["sg-plain"])),
-        "errors": sum(r["errors"] for c in CASES for r in runs[c]),
+        "errors": sum(r["errors"] for c in cases for r in runs[c]),
     }
 
 
 def print_tables(rows, args):
     print(f"\n## TLS cost ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {args.time}s runs, "
           f"median of {args.rounds} alternating rounds)\n")
-    print("| configuration | case | q/s | ShardGate CPU / query | MariaDB CPU / query |")
+    print("| configuration | case | q/s | proxy CPU / query | MariaDB CPU / query |")
     print("|---|---|---|---|---|")
     for r in rows:
-        for c in CASES:
+        for c in r["cases"]:
             m = r["med"][c]
-            sg = f"{m['proxy_cpu_us']:.1f} us" if c.startswith("sg") else ""
+            sg = f"{m['proxy_cpu_us']:.1f} us" if not c.startswith("direct") else ""
             print(f"| {r['config']} | {c} | {m['qps']:.0f} | {sg} | {m['server_cpu_us']:.1f} us |")
     print("\n| configuration | sg-tls / direct-tls (rounds) | sg-plain / direct-plain (rounds) | "
           "sg-tls / sg-plain | direct-tls / direct-plain | TLS adds in ShardGate / query | "
@@ -181,6 +219,15 @@ def print_tables(rows, args):
               f"{r['sg_tls_vs_plain']:.2f} | {r['direct_tls_vs_plain']:.2f} | "
               f"{r['sg_tls_added_us']:+.1f} us | {r['db_tls_added_direct_us']:+.1f} us, "
               f"{r['db_tls_added_via_sg_us']:+.1f} us |")
+    if any("px_tls_ratio" in r for r in rows):
+        print("\n| configuration | px-tls / direct-tls | px-plain / direct-plain | sg-tls / px-tls (rounds) | "
+              "sg-plain / px-plain | TLS adds in ProxySQL / query |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            if "px_tls_ratio" in r:
+                print(f"| {r['config']} | {r['px_tls_ratio']:.2f} | {r['px_plain_ratio']:.2f} | "
+                      f"{r['sg_vs_px_tls']:.2f} ({' '.join(f'{x:.2f}' for x in r['sg_vs_px_tls_rounds'])}) | "
+                      f"{r['sg_vs_px_plain']:.2f} | {r['px_tls_added_us']:+.1f} us |")
 
 
 def main():
@@ -193,6 +240,9 @@ def main():
     ap.add_argument("--server-port", type=int, default=23401)
     ap.add_argument("--proxy-port", type=int, default=26101, help="sg-tls; sg-plain listens on the next port")
     ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--peer-port", type=int, default=26111,
+                    help="px-tls (admin on the next port); px-plain listens 10 above (default %(default)s)")
+    ap.add_argument("--no-peer", action="store_true", help="skip the ProxySQL cases")
     ap.add_argument("--configs", default="16:disable,16:auto",
                     help="comma list of threads:ps-mode (default: %(default)s)")
     args = ap.parse_args()
@@ -212,17 +262,34 @@ def main():
     ports = {"direct-tls": args.server_port, "direct-plain": args.server_port,
              "sg-tls": sg_tls.port, "sg-plain": sg_plain.port}
     pids = {"sg-tls": sg_tls.pid, "sg-plain": sg_plain.pid}
+    cases = list(BASE_CASES)
+    peers = []
+    if not args.no_peer and proxysql_peer.available():
+        tls = {"ca": f"{certs}/cacert.pem", "cert": f"{certs}/server-cert.pem", "key": f"{certs}/server-key.pem"}
+        peers = [proxysql_peer.ProxySQL(args.peer_port, args.server_port, os.path.join(args.workdir, "px-tls"),
+                                        user="apptls", tls=tls).start(),
+                 proxysql_peer.ProxySQL(args.peer_port + 10, args.server_port,
+                                        os.path.join(args.workdir, "px-plain")).start()]
+        ports.update({"px-tls": peers[0].port, "px-plain": peers[1].port})
+        pids.update({"px-tls": peers[0].pid, "px-plain": peers[1].pid})
+        cases += PEER_CASES
+    elif not args.no_peer:
+        print(f"ProxySQL not built ({proxysql_peer.binary()}): peer cases skipped", flush=True)
     rows = []
     try:
         print("TLS check (client leg, backend leg):", check_tls(sg_tls, sg_plain.port, certs), flush=True)
+        if peers:
+            print("ProxySQL TLS check (client leg, backend leg):", check_peer_tls(ports, certs), flush=True)
         for spec in args.configs.split(","):
             threads, ps_mode = spec.split(":")
             threads = int(threads)
-            for c in ("sg-tls", "sg-plain"):  # warm-up: pools, buffer pool
-                sysbench(ports[c], "app", threads, 3, ps_mode, args.table_size, c == "sg-tls", certs)
-            runs = {c: [] for c in CASES}
+            for c in cases:  # warm-up: pools, buffer pool
+                if not c.startswith("direct"):
+                    sysbench(ports[c], "apptls" if c == "px-tls" else "app", threads, 3, ps_mode,
+                             args.table_size, c.endswith("-tls"), certs)
+            runs = {c: [] for c in cases}
             for _ in range(args.rounds):
-                for c in CASES:
+                for c in cases:
                     runs[c].append(run(c, ports, pids, server.pid, args, threads, ps_mode, certs))
             row = summarize(f"{threads} thr, ps-mode={ps_mode}", runs)
             rows.append(row)
@@ -230,6 +297,8 @@ def main():
     finally:
         sg_tls.stop()
         sg_plain.stop()
+        for p in peers:
+            p.stop()
         server.stop()
     print_tables(rows, args)
     for sg in (sg_tls, sg_plain):
