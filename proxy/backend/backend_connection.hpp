@@ -156,6 +156,8 @@ class backend_connection {
   protocol::response_translator& translator() noexcept { return translator_; }
 
   std::uint32_t capabilities() const noexcept { return capabilities_; }
+  // (Set by the login from what both sides offered; unit tests set it directly.)
+  void set_capabilities(std::uint32_t caps) noexcept { capabilities_ = caps; }
   // The login_fixed_caps this connection asked for (what pools match clients on).
   std::uint32_t flavour() const noexcept { return flavour_; }
   const std::string& server_version() const noexcept { return server_version_; }

@@ -23,6 +23,7 @@
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
 #include "sql/fingerprint.hpp"
+#include "transactions/cross_shard_rules.hpp"
 
 namespace shardgate::server {
 
@@ -139,13 +140,10 @@ awaitable<void> client_session::run() {
 }
 
 void client_session::adopt_current_generation() {
-  if (explicit_txn_ || xa_txn_ || !xa_gtrid_.empty()) return;
-  for (const auto& slot : slots_)
-    if (slot.conn) return;
+  if (explicit_txn_ || xa_txn_ || !xa_gtrid_.empty() || slots_.any_held()) return;
   gen_ = worker_.current();
   config_ = gen_->config();
-  slots_.clear();
-  slots_.resize(config_->clusters.size());
+  slots_.reset(config_->clusters.size());
 }
 
 awaitable<bool> client_session::handshake() {
@@ -158,7 +156,7 @@ awaitable<bool> client_session::handshake() {
   }
   admitted_ = true;
   if (worker_.shared().metrics_on.load(std::memory_order_relaxed)) ++worker_.metrics().connections;
-  slots_.resize(config_->clusters.size());
+  slots_.reset(config_->clusters.size());
   login lg(worker_, *gen_, {stream_, in_, payload_, seq_}, id_, peer_);
   auto who = co_await lg.run();
   if (!who) co_return false;
@@ -307,61 +305,29 @@ awaitable<client_session::next> client_session::dispatch(std::uint8_t cmd) {
   }
 }
 
-// A backend connection stays with the session while a transaction is open on it (with
-// autocommit off too: a transaction exists only while the server says IN_TRANS; the
-// autocommit setting itself is replayed like any variable), while the session holds
-// state that cannot be replayed, or when the server cannot report session changes.
 bool client_session::must_keep_backend(int cluster) const {
-  const auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
-  return pinned_by_statement_ || (conn && (conn->status & status::in_trans)) ||
-         slots_[static_cast<std::size_t>(cluster)].xa ||
-         (conn && !(conn->capabilities() & cap::session_track)) ||
-         slots_[static_cast<std::size_t>(cluster)].cursors > 0;
+  return slots_.must_keep(cluster, pinned_by_statement_);
 }
 
 bool client_session::in_transaction() const {
-  if (explicit_txn_) return true;
-  for (const auto& slot : slots_)
-    if (slot.conn && (slot.conn->status & status::in_trans)) return true;
-  return false;
+  return explicit_txn_ || slots_.any_transaction();
 }
 
 int client_session::home_cluster() const {
-  for (std::size_t c = 0; c < slots_.size(); ++c)
-    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans) && slots_[c].wrote)
-      return static_cast<int>(c);
-  for (std::size_t c = 0; c < slots_.size(); ++c)
-    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans)) return static_cast<int>(c);
+  const int home = slots_.transaction_home();
+  if (home >= 0) return home;
   return gen_->router().topo().default_cluster(config_->find_schema_ci(state_.schema));
 }
 
 routing::session_view client_session::route_view() {
-  if (sql_mode_generation_ != state_.generation) {
-    sql_mode_generation_ = state_.generation;
-    const std::string* mode = state_.find_var("sql_mode");
-    ansi_quotes_ = mode && (mode->find("ANSI_QUOTES") != std::string::npos ||
-                            mode->find("ANSI,") != std::string::npos || *mode == "ANSI");
-    no_backslash_escapes_ = mode && mode->find("NO_BACKSLASH_ESCAPES") != std::string::npos;
-    session_sets_sql_mode_ = mode != nullptr;
-    const std::string* autocommit = state_.find_var("autocommit");
-    autocommit_off_ = autocommit && (*autocommit == "OFF" || *autocommit == "0");
-    // Multi-byte character sets where a backslash byte can end a character: a value
-    // written into a text byte by byte could end its string literal early.
-    const std::string* cs = state_.find_var("character_set_client");
-    const std::string* conn = state_.find_var("character_set_connection");
-    auto unsafe = [](const std::string* c) {
-      return c && (*c == "big5" || *c == "cp932" || *c == "gbk" || *c == "sjis" || *c == "gb18030");
-    };
-    text_binding_safe_ = !unsafe(cs) && !unsafe(conn);
-  }
-  // Without a session sql_mode, the server's default counts (its status flag).
-  const bool nbe = session_sets_sql_mode_ ? no_backslash_escapes_ : server_default_nbe_;
-  return routing::session_view{state_.schema, ansi_quotes_, nbe};
+  modes_.refresh(state_);
+  return routing::session_view{state_.schema, modes_.ansi_quotes,
+                               modes_.effective_no_backslash_escapes()};
 }
 
 awaitable<std::optional<mysql_error>> client_session::borrow_backend(
     int cluster, backend::connection_pool* reader) {
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (!slot.conn) {
       backend::connection_pool* pool = reader ? reader : &gen_->pool(cluster);
@@ -382,8 +348,8 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
       slot.reader = reader != nullptr;
       if (reader) ++gen_->cluster_metrics(cluster).reads_on_readers;
     }
-    if (!session_sets_sql_mode_)
-      server_default_nbe_ = (slot.conn->status & status::no_backslash_escapes) != 0;
+    if (!modes_.sets_sql_mode)
+      modes_.server_default_nbe = (slot.conn->status & status::no_backslash_escapes) != 0;
     if (backend::in_sync(*slot.conn, state_, token_)) co_return std::nullopt;
     auto err = co_await backend::sync_state(*slot.conn, state_, token_);
     if (!err) co_return std::nullopt;
@@ -415,7 +381,7 @@ awaitable<std::optional<mysql_error>> client_session::borrow_backend(
 }
 
 void client_session::give_back_backend(int cluster, bool reusable) {
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   if (!slot.conn) return;
   if (!reusable) slot.conn->mark_broken();
   if (reusable && !slot.conn->broken() && must_keep_backend(cluster)) {
@@ -439,8 +405,8 @@ void client_session::give_back_backend(int cluster, bool reusable) {
 
 awaitable<std::optional<mysql_error>> client_session::join_transaction(int cluster) {
   if (!explicit_txn_) co_return std::nullopt;
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
-  if (slot.conn && (slot.conn->status & status::in_trans)) co_return std::nullopt;
+  session::cluster_slot& slot = slots_[cluster];
+  if (slot.in_transaction()) co_return std::nullopt;
   if (xa_txn_) {  // transactions.cross_shard: xa - the shard's branch of the XA transaction
     if (xa_gtrid_.empty()) xa_gtrid_ = worker_.shared().xa->begin();
     auto err = co_await run_xa(cluster, static_cast<int>(transactions::xa_verb::start));
@@ -566,14 +532,14 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
     // A prepared statement's fingerprint is computed once.
     text = st->sql;
     if (st->fingerprint.empty())
-      st->fingerprint_hash = sql::fingerprint(text, st->fingerprint, no_backslash_escapes_);
+      st->fingerprint_hash = sql::fingerprint(text, st->fingerprint, modes_.no_backslash_escapes);
     fp = st->fingerprint;
     hash = st->fingerprint_hash;
   } else {
     if (!payload_.empty() && payload_[0] == static_cast<std::uint8_t>(command::query))
       text = as_string_view(byte_span(payload_).subspan(1));
     std::string& scratch = worker_.fingerprint_scratch();
-    hash = sql::fingerprint(text, scratch, no_backslash_escapes_);
+    hash = sql::fingerprint(text, scratch, modes_.no_backslash_escapes);
     fp = scratch;
   }
   const std::string& route_shards = route_text(route);
@@ -662,10 +628,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
   }
   if (plan_.ends_transaction) {
     // A multi-statement text would end (or begin) the transaction on one shard only.
-    int open = 0;
-    for (const auto& slot : slots_)
-      if (slot.conn && (slot.conn->status & status::in_trans)) ++open;
-    if (open > 1 || xa_open()) {
+    if (slots_.open_transactions() > 1 || xa_open()) {
       const mysql_error err{er::not_supported_yet, "42000",
                             "ShardGate: the transaction is open on several shards (or as XA "
                             "transactions); a multi-statement text cannot end it - send "
@@ -688,64 +651,16 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
   // A read of broadcast tables stays in the open transaction when its shard has copies.
   if (plan_.broadcast_read) {
     const int home = home_cluster();
-    const auto& slot = slots_[static_cast<std::size_t>(home)];
-    if (slot.conn && (slot.conn->status & status::in_trans) &&
-        gen_->router().has_broadcast_copies(home))
+    const auto& slot = slots_[home];
+    if (slot.in_transaction() && gen_->router().has_broadcast_copies(home))
       plan_.clusters[0] = home;
   }
 
-  const bool autocommit_off = autocommit_off_;  // cached with the sql_mode by route_view()
-  // transactions.cross_shard: best_effort lets a transaction write on several shards, xa
-  // one opened with BEGIN / START TRANSACTION (its branches are XA transactions).
-  const auto mode = config_->transactions.cross_shard;
-  const bool cross_shard_ok = mode == config::cross_shard_mode::best_effort ||
-                              (mode == config::cross_shard_mode::xa && xa_txn_);
-  if (autocommit_off && !cross_shard_ok && plan_.write &&
-      plan_.action == routing::route_action::fan_out &&
-      plan_.combine == routing::route_combine::ok) {
-    // With autocommit off every shard would open its own transaction.
-    const mysql_error err{er::not_supported_yet, "42000",
-                          std::string("ShardGate: with autocommit=0 this write would open "
-                                      "transactions on several shards, and cross-shard "
-                                      "transactions are not supported ") +
-                              cross_shard_hint() +
-                              "; write one shard at a time or enable autocommit"};
+  // transactions.cross_shard: may this write run where the transaction is?
+  if (auto refusal = transactions::check_write(transaction_view(), slots_, plan_, *config_)) {
+    const mysql_error err = std::move(*refusal);
     const bool sent = co_await send_error(err);
     co_return proceed(sent);
-  }
-  // DDL commits implicitly on each shard: no transaction rules apply to it.
-  if (!cross_shard_ok && (in_transaction() || autocommit_off) && plan_.write &&
-      plan_.combine != routing::route_combine::ddl) {
-    // transactions.cross_shard: reject - a transaction writes on one shard only.
-    for (std::size_t c = 0; c < slots_.size(); ++c) {
-      const auto& slot = slots_[c];
-      if (!slot.wrote || !slot.conn || !(slot.conn->status & status::in_trans)) continue;
-      for (int target : plan_.clusters) {
-        if (target == static_cast<int>(c)) continue;
-        const mysql_error err{
-            er::not_supported_yet, "42000",
-            "ShardGate: this transaction writes on shard " + config_->clusters[c].name +
-                "; this statement would write on shard " + config_->clusters[target].name +
-                " and cross-shard transactions are not supported " + cross_shard_hint() +
-                ". COMMIT or ROLLBACK first; the transaction is still open"};
-        const bool sent = co_await send_error(err);
-        co_return proceed(sent);
-      }
-    }
-    if (plan_.action == routing::route_action::fan_out) {
-      const bool copies = plan_.combine == routing::route_combine::broadcast;
-      const mysql_error err{
-          er::not_supported_yet, "42000",
-          copies ? std::string("ShardGate: this write to a broadcast table runs on every copy "
-                               "(several shards) and cross-shard transactions are not "
-                               "supported ") +
-                       cross_shard_hint() + "; write it outside the transaction"
-                 : std::string("ShardGate: this write spans several shards, which this "
-                               "transaction cannot do ") +
-                       cross_shard_hint()};
-      const bool sent = co_await send_error(err);
-      co_return proceed(sent);
-    }
   }
   if (plan_.action == routing::route_action::fan_out) {
     if (exec && exec->statement->schema != state_.schema) {
@@ -783,7 +698,7 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
     co_return n;
   }
   const int cluster = plan_.clusters[0];
-  if (plan_.write) slots_[static_cast<std::size_t>(cluster)].wrote = true;
+  if (plan_.write) slots_[cluster].wrote = true;
   backend::connection_pool* reader = read_pool(cluster, exec);
   if (exec) co_return co_await run_prepared(cluster, *exec, reader);
   co_return co_await run_on_backend(response_kind::query, cluster, reader);
@@ -842,8 +757,8 @@ backend::connection_pool* client_session::read_pool(int cluster, const prepared_
   if (exec && (exec->request.flags & cursor_flags)) return nullptr;
   // Transactions (and autocommit off, which opens one with the read), pinned state and
   // a connection the session holds stay where they are: on the writer.
-  if (explicit_txn_ || autocommit_off_ || pinned_by_statement_ ||
-      slots_[static_cast<std::size_t>(cluster)].conn || in_transaction())
+  if (explicit_txn_ || modes_.autocommit_off || pinned_by_statement_ || slots_[cluster].conn ||
+      in_transaction())
     return nullptr;
   if (config_->routing.read_your_writes_ms &&
       std::chrono::steady_clock::now() - last_write_ <
@@ -858,76 +773,30 @@ backend::connection_pool* client_session::read_pool(int cluster, const prepared_
 // BEGIN / START TRANSACTION open the transaction lazily: on the shard its first statement
 // needs. COMMIT / ROLLBACK end it on every shard where it is open.
 awaitable<client_session::next> client_session::transaction_statement(std::string_view sql) {
-  const routing::parsed_statement& parsed = gen_->router().parsed();
-  using sql::keyword_id;
-  const bool begin = parsed.is_keyword(0, keyword_id("BEGIN")) ||
-                     (parsed.is_keyword(0, keyword_id("START")) &&
-                      parsed.is_keyword(1, keyword_id("TRANSACTION")));
-  bool to_savepoint = false;
-  for (std::size_t i = 1; i < parsed.tokens.size(); ++i)
-    if (parsed.is_keyword(i, keyword_id("TO"))) to_savepoint = true;
-  const bool end = (parsed.is_keyword(0, keyword_id("COMMIT")) ||
-                    parsed.is_keyword(0, keyword_id("ROLLBACK"))) &&
-                   !to_savepoint;
-  const bool multiple = parsed.multiple;
+  const transactions::transaction_statement st =
+      transactions::classify_transaction_statement(gen_->router().parsed());
+  const bool begin = st.begin;
+  const bool end = st.end;
+  const bool multiple = st.multiple;
   std::vector<int> open;
   for (std::size_t c = 0; c < slots_.size(); ++c)
-    if (slots_[c].conn && (slots_[c].conn->status & status::in_trans))
-      open.push_back(static_cast<int>(c));
+    if (slots_[c].in_transaction()) open.push_back(static_cast<int>(c));
 
   const bool xa_mode = config_->transactions.cross_shard == config::cross_shard_mode::xa;
   if (xa_mode || xa_open()) {
-    const bool xa_active = xa_txn_ || xa_open();
-    auto word = [&](std::size_t i, std::string_view w) {
-      if (i >= parsed.tokens.size()) return false;
-      const std::string_view t = parsed.token_text(static_cast<std::uint32_t>(i));
-      return t.size() == w.size() && std::equal(t.begin(), t.end(), w.begin(), [](char a, char b) {
-               return (a >= 'a' && a <= 'z' ? a - 32 : a) == b;
-             });
-    };
-    bool chain_or_release = false, read_only = false, snapshot = false;
-    for (std::size_t i = 1; i < parsed.tokens.size(); ++i) {
-      if ((word(i, "CHAIN") || word(i, "RELEASE")) && !word(i - 1, "NO")) chain_or_release = true;
-      if (word(i, "READ") && word(i + 1, "ONLY")) read_only = true;
-      if (word(i, "CONSISTENT") && word(i + 1, "SNAPSHOT")) snapshot = true;
-    }
-    const char* refusal = nullptr;
-    if (xa_active && parsed.is_keyword(0, keyword_id("XA")))
-      refusal =
-          "ShardGate: this transaction runs as XA transactions on its shards "
-          "(transactions.cross_shard: xa); the application's own XA statements cannot be "
-          "mixed into it";
-    else if (xa_active && (begin || end) && multiple)
-      refusal =
-          "ShardGate: end this transaction (XA transactions on its shards, "
-          "transactions.cross_shard: xa) with a COMMIT or ROLLBACK statement of its own";
-    else if (xa_active && begin)
-      refusal =
-          "ShardGate: a transaction is open (as XA transactions on its shards, "
-          "transactions.cross_shard: xa) and a BEGIN cannot commit it implicitly; COMMIT or "
-          "ROLLBACK first";
-    else if (xa_active && end && chain_or_release)
-      refusal =
-          "ShardGate: COMMIT/ROLLBACK with AND CHAIN or RELEASE is not supported for XA "
-          "transactions (transactions.cross_shard: xa); the transaction is still open";
-    else if (begin && snapshot && !read_only)
-      refusal =
-          "ShardGate: START TRANSACTION WITH CONSISTENT SNAPSHOT cannot open XA transactions "
-          "(transactions.cross_shard: xa); use START TRANSACTION, or add READ ONLY";
+    const char* refusal = transactions::xa_refusal(st, xa_txn_ || xa_open());
     if (refusal) {
       const mysql_error err{er::not_supported_yet, "42000", refusal};
       const bool sent = co_await send_error(err);
       co_return proceed(sent);
     }
-    if (end && !multiple && xa_open())
-      co_return co_await end_xa_transaction(parsed.is_keyword(0, keyword_id("COMMIT")));
+    if (end && !multiple && xa_open()) co_return co_await end_xa_transaction(st.commit);
     if (begin && !multiple) {
       // A transaction autocommit=0 opened (not XA) ends here, as BEGIN would end it.
       for (int c : open) {
-        auto err = co_await slots_[static_cast<std::size_t>(c)].conn->run_internal(command::query,
-                                                                                   "COMMIT");
-        slots_[static_cast<std::size_t>(c)].wrote = false;
-        give_back_backend(c, !slots_[static_cast<std::size_t>(c)].conn->broken());
+        auto err = co_await slots_[c].conn->run_internal(command::query, "COMMIT");
+        slots_[c].wrote = false;
+        give_back_backend(c, !slots_[c].conn->broken());
         if (err) {
           end_explicit_transaction();
           const bool sent = co_await send_error(*err);
@@ -938,7 +807,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
       begin_text_.assign(sql);
       explicit_txn_ = true;
       // A read-only transaction never needs two-phase commit: it stays a plain one.
-      xa_txn_ = !read_only;
+      xa_txn_ = !st.read_only;
       const bool sent = co_await send_ok(status::in_trans);
       co_return proceed(sent);
     }
@@ -956,19 +825,18 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     // under reject too). A COMMIT that fails on the first shard rolls the others back; one
     // that fails after a shard committed goes on with the rest and reports exactly which
     // shards committed and which did not.
-    const bool commit = parsed.is_keyword(0, keyword_id("COMMIT"));
+    const bool commit = st.commit;
     // Shards that wrote commit first: a failure there can still undo the rest.
-    std::stable_partition(open.begin(), open.end(),
-                          [&](int c) { return slots_[static_cast<std::size_t>(c)].wrote; });
+    std::stable_partition(open.begin(), open.end(), [&](int c) { return slots_[c].wrote; });
     std::string committed, not_committed;
     std::optional<mysql_error> first_failure;
     bool rolling_back = !commit;
     bool wrote_committed = false;
     bool unknown = false;
     for (int c : open) {
-      auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+      auto& conn = slots_[c].conn;
       const std::string& name = config_->clusters[static_cast<std::size_t>(c)].name;
-      const bool wrote = slots_[static_cast<std::size_t>(c)].wrote;
+      const bool wrote = slots_[c].wrote;
       std::optional<mysql_error> err;
       if (rolling_back) {
         err = co_await conn->run_internal(command::query, "ROLLBACK");
@@ -995,7 +863,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
         }
       }
       if (err && !first_failure) first_failure = *err;
-      slots_[static_cast<std::size_t>(c)].wrote = false;
+      slots_[c].wrote = false;
       give_back_backend(c, !conn->broken());
     }
     end_explicit_transaction();
@@ -1031,7 +899,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
   if (open.size() > 1) {
     int writers = 0;
     for (int c : open)
-      if (slots_[static_cast<std::size_t>(c)].wrote) writer = c, ++writers;
+      if (slots_[c].wrote) writer = c, ++writers;
     if (begin || end || writers > 1) {
       const mysql_error err{er::not_supported_yet, "42000",
                             "ShardGate: the transaction is open on several shards; end it with "
@@ -1053,7 +921,7 @@ awaitable<client_session::next> client_session::transaction_statement(std::strin
     }
   }
   const next n = co_await run_on_backend(response_kind::query, cluster);
-  if (end) slots_[static_cast<std::size_t>(cluster)].wrote = false;
+  if (end) slots_[cluster].wrote = false;
   co_return n;
 }
 
@@ -1072,8 +940,8 @@ awaitable<client_session::next> client_session::run_fan_out() {
     // commits implicitly: it never runs inside one.
     if (!err && combine != routing::route_combine::ddl) err = co_await join_transaction(c);
     if (!err && !read && combine != routing::route_combine::ddl &&
-        (in_transaction() || autocommit_off_))
-      slots_[static_cast<std::size_t>(c)].wrote = true;
+        (in_transaction() || modes_.autocommit_off))
+      slots_[c].wrote = true;
     if (err) {
       for (int done : plan_.clusters) give_back_backend(done, true);
       mysql_error e = *err;
@@ -1082,7 +950,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
       co_return proceed(sent);
     }
     execution::fan_leg leg;
-    leg.conn = slots_[static_cast<std::size_t>(c)].conn.get();
+    leg.conn = slots_[c].conn.get();
     leg.sql = plan_.rewritten ? std::string_view(plan_.texts[k]) : original;
     legs.push_back(leg);
     names.push_back(config_->clusters[c].name);
@@ -1095,7 +963,7 @@ awaitable<client_session::next> client_session::run_fan_out() {
   auto finish_legs = [&] {
     for (std::size_t k = 0; k < legs.size(); ++k) {
       const int c = plan_.clusters[k];
-      auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+      auto& conn = slots_[c].conn;
       if (legs[k].lost && (in_transaction() || must_keep_backend(c))) state_lost_ = true;
       if (conn && !legs[k].lost) {
         conn->synced_owner = token_;
@@ -1197,7 +1065,7 @@ awaitable<client_session::next> client_session::run_on_backend(response_kind kin
 
 awaitable<client_session::next> client_session::exchange(response_kind kind, int cluster,
                                                          bool had_state, const bytes* request) {
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   backend::backend_connection& be = *slot.conn;
   error_code ec;
   if (request) {
@@ -1327,7 +1195,7 @@ awaitable<client_session::next> client_session::exchange(response_kind kind, int
 awaitable<client_session::next> client_session::backend_lost(int cluster, bool had_state,
                                                              const std::string& why,
                                                              bool can_report) {
-  const backend::backend_connection& be = *slots_[static_cast<std::size_t>(cluster)].conn;
+  const backend::backend_connection& be = *slots_[cluster].conn;
   spdlog::warn("client {}: backend {} ({}) failed {}", id_, be.target().endpoint.to_string(),
                be.target().cluster, why);
   const mysql_error lost{er::server_lost, "08S01",
@@ -1350,7 +1218,7 @@ awaitable<client_session::next> client_session::backend_lost(int cluster, bool h
 awaitable<client_session::refusal> client_session::writer_refused_retry(response_kind kind,
                                                                         int cluster, bool had_state,
                                                                         const bytes* request) {
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   backend::backend_connection& be = *slot.conn;
   int endpoint = 0;  // of the pool the connection came from, in this generation
   const auto& endpoints = gen_->pools()[static_cast<std::size_t>(cluster)];
@@ -1365,7 +1233,7 @@ awaitable<client_session::refusal> client_session::writer_refused_retry(response
   if (code != er::option_prevents_statement && code != er::read_only_mode) co_return refusal::none;
   if (gen_->checker()) gen_->checker()->report_read_only(cluster, endpoint);
   const bool may_retry = kind == response_kind::query && !request && !had_state &&
-                         !plan_.multi_statement && !explicit_txn_ && !autocommit_off_ &&
+                         !plan_.multi_statement && !explicit_txn_ && !modes_.autocommit_off &&
                          !in_transaction() && !retried_on_new_writer_;
   if (!may_retry) co_return refusal::none;
   const auto& health = config_->clusters[static_cast<std::size_t>(cluster)].health;

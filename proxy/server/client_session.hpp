@@ -28,8 +28,11 @@
 #include "routing/router.hpp"
 #include "server/generation.hpp"
 #include "server/login.hpp"
+#include "session/backend_slots.hpp"
 #include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
+#include "session/sql_modes.hpp"
+#include "transactions/cross_shard_rules.hpp"
 
 namespace shardgate::server {
 
@@ -59,17 +62,6 @@ class client_session {
   enum class next : std::uint8_t { keep_going, close };
 
  private:
-  // A backend connection held for one cluster (indexes of config::clusters).
-  struct cluster_slot {
-    std::unique_ptr<backend::backend_connection> conn;
-    backend::connection_pool* pool = nullptr;  // where `conn` came from
-    bool reader = false;  // `conn` is a reader's (for one replica-safe read, never kept)
-    const backend::backend_connection* last = nullptr;  // preferred next time
-    bool wrote = false;                                 // wrote in the current transaction
-    bool xa = false;  // the session's XA branch is open on `conn` (transactions.cross_shard: xa)
-    std::uint32_t cursors = 0;  // prepared statements' cursors open on `conn` (pinned)
-  };
-
   // The login (server/login.hpp), then begin_as: the user's connection limits, default
   // schema and the final OK.
   awaitable<bool> handshake();
@@ -120,8 +112,10 @@ class client_session {
   // The explicit transaction is over (its XA id, if any, is let go by end_xa_transaction
   // or release_all).
   void end_explicit_transaction();
-  // Why a transaction may not span shards here, for error messages.
-  const char* cross_shard_hint() const;
+  // What transactions/cross_shard_rules.hpp decides on.
+  transactions::transaction_view transaction_view() const {
+    return {config_->transactions.cross_shard, xa_txn_, in_transaction(), modes_.autocommit_off};
+  }
   awaitable<next> run_fan_out();
   // Runs the command in payload_ on `cluster`, streaming the reply.
   awaitable<next> run_on_backend(protocol::response_kind kind, int cluster,
@@ -223,19 +217,13 @@ class client_session {
   std::string scramble_;
 
   session::replayable_state state_;
-  std::vector<cluster_slot> slots_;  // one per cluster, held during a statement / while pinned
+  session::backend_slots slots_;  // one per cluster, held during a statement / while pinned
   routing::route_plan plan_;
   std::string begin_text_;  // the explicit transaction's BEGIN, opened lazily per shard
   bool explicit_txn_ = false;
-  bool xa_txn_ = false;   // the explicit transaction opens XA branches (cross_shard: xa)
-  std::string xa_gtrid_;  // its global id, from the first branch until all have ended
-  std::uint64_t sql_mode_generation_ = UINT64_MAX;
-  bool ansi_quotes_ = false;
-  bool no_backslash_escapes_ = false;  // the session's own sql_mode says so
-  bool session_sets_sql_mode_ = false;
-  bool server_default_nbe_ = false;  // the backends' default sql_mode has it (status flag)
-  bool text_binding_safe_ = true;    // values can be written into text (see route_view)
-  bool autocommit_off_ = false;
+  bool xa_txn_ = false;       // the explicit transaction opens XA branches (cross_shard: xa)
+  std::string xa_gtrid_;      // its global id, from the first branch until all have ended
+  session::sql_modes modes_;  // sql_mode, autocommit, ... as route_view() last read them
   std::chrono::steady_clock::time_point last_write_{};  // (kept with read_your_writes_ms)
   std::uint16_t server_status_ = protocol::status::autocommit;
   bool pinned_by_statement_ = false;

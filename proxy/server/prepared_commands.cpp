@@ -85,7 +85,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
     const bool sent = co_await send_error(*err);
     co_return proceed(sent);
   }
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   const bool had_state = must_keep_backend(cluster);
   auto result = co_await slot.conn->prepare(state_.schema, sql);
   if (!result.statement) {
@@ -186,7 +186,7 @@ awaitable<client_session::next> client_session::stmt_execute() {
         sql = bound_sql_;
         // Routing reads this text; running it as text (on several shards) needs values
         // that read back the same in the connection's character set.
-        exec.bound = text_binding_safe_;
+        exec.bound = modes_.text_binding_safe;
       }
     }
   }
@@ -206,7 +206,7 @@ awaitable<bool> client_session::close_cursor(session::client_statement& st) {
   const int c = st.cursor_cluster;
   st.cursor_cluster = -1;
   if (c < 0) co_return true;
-  cluster_slot& slot = slots_[static_cast<std::size_t>(c)];
+  session::cluster_slot& slot = slots_[c];
   if (slot.cursors > 0) --slot.cursors;
   if (!slot.conn) co_return true;
   const bool other_state = must_keep_backend(c);  // a transaction, pinned state, cursors
@@ -243,7 +243,7 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
     co_return proceed(sent);
   }
   session::client_statement& st = *exec.statement;
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   backend::backend_connection& be = *slot.conn;
   const bool had_state = must_keep_backend(cluster);
   std::uint32_t backend_id = st.cached_backend_id;
@@ -338,8 +338,7 @@ awaitable<client_session::next> client_session::stmt_reset() {
 awaitable<client_session::next> client_session::stmt_fetch() {
   const std::uint32_t id = command_statement_id(payload_);
   session::client_statement* st = statements_.find(id);
-  if (!st || st->cursor_cluster < 0 || payload_.size() < 9 ||
-      !slots_[static_cast<std::size_t>(st->cursor_cluster)].conn) {
+  if (!st || st->cursor_cluster < 0 || payload_.size() < 9 || !slots_[st->cursor_cluster].conn) {
     if (st && st->cursor_cluster >= 0) {
       const bool kept = co_await close_cursor(*st);
       if (!kept) co_return co_await end_after_lost_state();
@@ -359,7 +358,7 @@ awaitable<client_session::next> client_session::stmt_fetch() {
   std::uint8_t seq = 0;
   append_packet(request_, out_scratch_, seq);
   const next n = co_await exchange(response_kind::fetch, cluster, true, &request_);
-  cluster_slot& slot = slots_[static_cast<std::size_t>(cluster)];
+  session::cluster_slot& slot = slots_[cluster];
   // Read to its end (or failed): close the cursor's statement and unpin.
   if (n == next::keep_going && st->cursor_cluster >= 0 &&
       (!slot.conn || (slot.conn->status & status::last_row_sent) ||
@@ -469,9 +468,8 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
         std::vector<std::optional<std::string>> values;
         std::vector<backend::backend_connection::value_column> cols;
         const std::string select = "SELECT " + variable;
-        error =
-            co_await slots_[static_cast<std::size_t>(home)].conn->query_row(select, values, cols);
-        const bool broken = slots_[static_cast<std::size_t>(home)].conn->broken();
+        error = co_await slots_[home].conn->query_row(select, values, cols);
+        const bool broken = slots_[home].conn->broken();
         give_back_backend(home, !broken);
         if (!error && (values.empty() || !values[0]))
           error = mysql_error{1064, "42000",
@@ -484,7 +482,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
       const int cluster = prepare_cluster(text);
       error = co_await borrow_backend(cluster);
       if (!error) {
-        auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
+        auto& conn = slots_[cluster].conn;
         auto result = co_await conn->prepare(state_.schema, text);
         give_back_backend(cluster, !conn->broken());
         if (!result.statement) {
@@ -577,7 +575,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     error = mysql_error{1064, "42000", "You have an error in your SQL syntax near EXECUTE"};
   }
   const sql_statement st = it->second;  // (a copy: the statement run below may replace it)
-  if (!error && !variables.empty() && !text_binding_safe_)
+  if (!error && !variables.empty() && !modes_.text_binding_safe)
     error = mysql_error{er::not_supported_yet, "42000",
                         "ShardGate: EXECUTE ... USING @variable cannot write the values into the "
                         "statement in this connection's character set; use utf8mb4"};
@@ -592,7 +590,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     if (!error) {
       std::vector<std::optional<std::string>> values;
       std::vector<backend::backend_connection::value_column> cols;
-      auto& conn = slots_[static_cast<std::size_t>(home)].conn;
+      auto& conn = slots_[home].conn;
       error = co_await conn->query_row(variables, values, cols);
       give_back_backend(home, !conn->broken());
       if (!error && (values.size() != variable_items.size() || cols.size() != values.size()))

@@ -34,9 +34,7 @@ std::string describe(const mysql_error& e) {
 }  // namespace
 
 bool client_session::xa_open() const {
-  for (const auto& slot : slots_)
-    if (slot.conn && slot.xa) return true;
-  return false;
+  return slots_.any_xa();
 }
 
 void client_session::end_explicit_transaction() {
@@ -45,22 +43,8 @@ void client_session::end_explicit_transaction() {
   begin_text_.clear();
 }
 
-const char* client_session::cross_shard_hint() const {
-  switch (config_->transactions.cross_shard) {
-    case config::cross_shard_mode::reject:
-      return "(transactions.cross_shard: reject)";
-    case config::cross_shard_mode::best_effort:
-      return "(transactions.cross_shard: best_effort)";
-    case config::cross_shard_mode::xa:
-      break;
-  }
-  return xa_txn_ ? "(transactions.cross_shard: xa)"
-                 : "(transactions.cross_shard: xa spans shards only in a transaction opened "
-                   "with BEGIN or START TRANSACTION, not READ ONLY)";
-}
-
 awaitable<std::optional<mysql_error>> client_session::run_xa(int cluster, int verb) {
-  auto& conn = slots_[static_cast<std::size_t>(cluster)].conn;
+  auto& conn = slots_[cluster].conn;
   if (!conn || conn->broken())
     co_return mysql_error{er::server_lost, "HY000", "Lost connection to the backend"};
   transactions::xa_branch branch;
@@ -82,7 +66,7 @@ awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, in
   transactions::xa_branch branch;
   branch.gtrid = xa_gtrid_;
   for (std::size_t k = 0; k < branches.size(); ++k) {
-    auto& conn = slots_[static_cast<std::size_t>(branches[k])].conn;
+    auto& conn = slots_[branches[k]].conn;
     branch.bqual = std::to_string(branches[k]);
     const std::string a = transactions::xa_statement(static_cast<xa_verb>(first), branch);
     const std::string b =
@@ -90,7 +74,7 @@ awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, in
     errors[k] = co_await conn->send_queries(a, b);
   }
   for (std::size_t k = 0; k < branches.size(); ++k) {
-    auto& conn = slots_[static_cast<std::size_t>(branches[k])].conn;
+    auto& conn = slots_[branches[k]].conn;
     if (conn->broken()) continue;  // (its error is set)
     auto a = co_await conn->read_internal_reply(command::query);
     if (second < 0) {
@@ -111,7 +95,7 @@ awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, in
 awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& branches) {
   bool left_to_recovery = false;
   for (int c : branches) {
-    auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+    auto& conn = slots_[c].conn;
     if (conn->broken()) {
       left_to_recovery = true;
       continue;
@@ -132,7 +116,7 @@ awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& bra
 // is over.
 void client_session::finish_xa_branches(const std::vector<int>& branches) {
   for (int c : branches) {
-    auto& slot = slots_[static_cast<std::size_t>(c)];
+    auto& slot = slots_[c];
     slot.xa = false;
     slot.wrote = false;
     if (slot.conn) give_back_backend(c, !slot.conn->broken());
@@ -174,10 +158,10 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   for (int c : plain) {
     // A shard whose transaction is not an XA branch cannot take part in two-phase commit:
     // (not expected) it is rolled back, and so is the whole transaction.
-    auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+    auto& conn = slots_[c].conn;
     auto err = co_await conn->run_internal(command::query, "ROLLBACK");
     if (err) conn->mark_broken();
-    slots_[static_cast<std::size_t>(c)].wrote = false;
+    slots_[c].wrote = false;
     give_back_backend(c, !conn->broken());
   }
   if (commit && !plain.empty()) {
@@ -196,7 +180,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
         // Closing the connection rolls the (unprepared) branch back.
         spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection", id_,
                      name(c), describe(*err));
-        slots_[static_cast<std::size_t>(c)].conn->mark_broken();
+        slots_[c].conn->mark_broken();
       }
     }
     finish();
@@ -211,7 +195,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     std::vector<std::optional<mysql_error>> errors;
     co_await run_xa_step(branches, verb(xa_verb::end), verb(xa_verb::commit_one_phase), errors);
     auto err = std::move(errors.front());
-    auto& conn = slots_[static_cast<std::size_t>(c)].conn;
+    auto& conn = slots_[c].conn;
     const bool committing = true;  // (the COMMIT was sent with the END)
     std::optional<mysql_error> report;
     if (err && conn->broken()) {
@@ -267,7 +251,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     co_return co_await abort_xa_commit(branches, e);
   }
   if (decided == transactions::write_outcome::unknown) {
-    for (int c : branches) slots_[static_cast<std::size_t>(c)].conn->mark_broken();
+    for (int c : branches) slots_[c].conn->mark_broken();
     finish();
     xa.left_unresolved(xa_gtrid_);
     xa_gtrid_.clear();
@@ -301,7 +285,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   for (std::size_t k = 0; k < branches.size(); ++k) {
     if (!errors[k]) continue;
     // Detach the branch from this connection, so recovery can commit it.
-    slots_[static_cast<std::size_t>(branches[k])].conn->mark_broken();
+    slots_[branches[k]].conn->mark_broken();
     unfinished +=
         (unfinished.empty() ? "" : ", ") + name(branches[k]) + " (" + describe(*errors[k]) + ")";
   }
