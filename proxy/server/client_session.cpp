@@ -656,11 +656,14 @@ awaitable<client_session::next> client_session::run_statement(std::string_view s
       plan_.clusters[0] = home;
   }
 
-  // transactions.cross_shard: may this write run where the transaction is?
-  if (auto refusal = transactions::check_write(transaction_view(), slots_, plan_, *config_)) {
-    const mysql_error err = std::move(*refusal);
-    const bool sent = co_await send_error(err);
-    co_return proceed(sent);
+  // transactions.cross_shard: may this write run where the transaction is? (Reads never
+  // ask: the view's in_transaction() walks the slots.)
+  if (plan_.write) {
+    if (auto refusal = transactions::check_write(transaction_view(), slots_, plan_, *config_)) {
+      const mysql_error err = std::move(*refusal);
+      const bool sent = co_await send_error(err);
+      co_return proceed(sent);
+    }
   }
   if (plan_.action == routing::route_action::fan_out) {
     if (exec && exec->statement->schema != state_.schema) {
