@@ -19,15 +19,13 @@
 namespace shardgate::server {
 
 using namespace protocol;
+using session::next;
+using session::proceed;
 
 namespace {
 
 // Per client connection, as MariaDB's default max_prepared_stmt_count is per server.
 constexpr std::size_t max_statements_per_session = 16382;
-
-client_session::next proceed(bool sent) {
-  return sent ? client_session::next::keep_going : client_session::next::close;
-}
 
 mysql_error unknown_statement(std::uint32_t id, std::uint8_t cmd) {
   return {er::unknown_stmt_handler, "HY000",
@@ -43,22 +41,22 @@ mysql_error wrong_arguments(std::string_view what) {
 }  // namespace
 
 int client_session::prepare_cluster(std::string_view sql) {
-  gen_->router().route(sql, route_view(), plan_);
-  if (plan_.action != routing::route_action::refuse && !plan_.clusters.empty())
-    return plan_.tableless ? home_cluster() : plan_.clusters[0];
-  // (plan_ is kept: stmt_prepare reads whether the route is fixed)
+  s_.gen->router().route(sql, route_view(), s_.plan);
+  if (s_.plan.action != routing::route_action::refuse && !s_.plan.clusters.empty())
+    return s_.plan.tableless ? ex_.home_cluster() : s_.plan.clusters[0];
+  // (s_.plan is kept: stmt_prepare reads whether the route is fixed)
   // Refused as it stands (a `?` where the shard key goes): any shard of its first table
   // has the table's definition; the execution routes it by the values.
-  for (const auto& ref : gen_->router().parsed().tables) {
+  for (const auto& ref : s_.gen->router().parsed().tables) {
     if (!ref.table) continue;
-    const auto& p = gen_->router().topo().placement(*ref.table);
+    const auto& p = s_.gen->router().topo().placement(*ref.table);
     return p.broadcast() ? p.first_copy() : p.clusters().front();
   }
-  return home_cluster();
+  return ex_.home_cluster();
 }
 
-awaitable<client_session::next> client_session::stmt_prepare() {
-  const std::string sql(as_string_view(byte_span(payload_).subspan(1)));
+awaitable<next> client_session::stmt_prepare() {
+  const std::string sql(as_string_view(byte_span(ch_.payload).subspan(1)));
   statements_.forget_last();
   if (statements_.size() >= max_statements_per_session) {
     const mysql_error err{er::too_many_statements, "42000",
@@ -66,44 +64,44 @@ awaitable<client_session::next> client_session::stmt_prepare() {
                           "value: " +
                               std::to_string(max_statements_per_session) +
                               ", ShardGate's limit per connection)"};
-    const bool sent = co_await send_error(err);
+    const bool sent = co_await ch_.send_error(err);
     co_return proceed(sent);
   }
   const int cluster = prepare_cluster(sql);
   // (Broadcast reads are routed per execution: where they run depends on the transaction.)
-  const bool fixed = plan_.action == routing::route_action::single && !plan_.broadcast_read;
-  const sql::statement_kind plan_kind = plan_.kind;
-  const bool fixed_write = plan_.write, fixed_tableless = plan_.tableless,
-             fixed_broadcast_read = plan_.broadcast_read;
-  const bool fixed_replica_ok = fixed && gen_->has_readers(plan_.clusters[0]) &&
-                                plan_.kind == sql::statement_kind::select && !plan_.write &&
-                                !plan_.multi_statement &&
-                                routing::replica_may_answer(gen_->router().parsed());
-  const int fixed_cluster = fixed ? plan_.clusters[0] : -1;
-  auto err = co_await borrow_backend(cluster);
+  const bool fixed = s_.plan.action == routing::route_action::single && !s_.plan.broadcast_read;
+  const sql::statement_kind plan_kind = s_.plan.kind;
+  const bool fixed_write = s_.plan.write, fixed_tableless = s_.plan.tableless,
+             fixed_broadcast_read = s_.plan.broadcast_read;
+  const bool fixed_replica_ok = fixed && s_.gen->has_readers(s_.plan.clusters[0]) &&
+                                s_.plan.kind == sql::statement_kind::select && !s_.plan.write &&
+                                !s_.plan.multi_statement &&
+                                routing::replica_may_answer(s_.gen->router().parsed());
+  const int fixed_cluster = fixed ? s_.plan.clusters[0] : -1;
+  auto err = co_await ex_.borrow(cluster);
   if (err) {
-    const bool sent = co_await send_error(*err);
+    const bool sent = co_await ch_.send_error(*err);
     co_return proceed(sent);
   }
-  session::cluster_slot& slot = slots_[cluster];
-  const bool had_state = must_keep_backend(cluster);
-  auto result = co_await slot.conn->prepare(state_.schema, sql);
+  session::cluster_slot& slot = s_.slots[cluster];
+  const bool had_state = s_.must_keep(cluster);
+  auto result = co_await slot.conn->prepare(s_.state.schema, sql);
   if (!result.statement) {
     const bool lost = !result.server_error;
-    give_back_backend(cluster, !lost);
-    const bool sent = co_await send_error(*result.error);
+    ex_.give_back(cluster, !lost);
+    const bool sent = co_await ch_.send_error(*result.error);
     co_return lost&& had_state ? next::close : proceed(sent);
   }
   const auto& prepared = *result.statement;
   prepare_ok ok;
   if (prepared.reply.empty() || !decode_prepare_ok(prepared.reply[0], ok)) {
-    give_back_backend(cluster, false);
+    ex_.give_back(cluster, false);
     const mysql_error e{er::server_lost, "08S01", "malformed prepare reply"};
-    const bool sent = co_await send_error(e);
+    const bool sent = co_await ch_.send_error(e);
     co_return proceed(sent);
   }
   session::client_statement& st = statements_.add();
-  st.schema = state_.schema;
+  st.schema = s_.state.schema;
   st.sql = sql;
   st.params = ok.params;
   st.columns = ok.columns;
@@ -116,7 +114,7 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   // control, which the session handles itself.
   if (fixed && plan_kind != sql::statement_kind::transaction) {
     st.fixed_route = true;
-    st.fixed_generation = gen_->number();
+    st.fixed_generation = s_.gen->number();
     st.fixed_cluster = fixed_cluster;
     st.fixed_kind = static_cast<std::uint8_t>(plan_kind);
     st.fixed_write = fixed_write;
@@ -128,33 +126,33 @@ awaitable<client_session::next> client_session::stmt_prepare() {
   st.cached_backend_id = prepared.id;
 
   // The server's reply with ShardGate's statement id.
-  out_.clear();
-  std::uint8_t seq = static_cast<std::uint8_t>(seq_ + 1);
+  ch_.out.clear();
+  std::uint8_t seq = static_cast<std::uint8_t>(ch_.seq + 1);
   ok.statement_id = st.id;
   out_scratch_.clear();
   encode_prepare_ok(out_scratch_, ok);
-  append_packet(out_, out_scratch_, seq);
+  append_packet(ch_.out, out_scratch_, seq);
   for (std::size_t i = 1; i < prepared.reply.size(); ++i)
-    append_packet(out_, prepared.reply[i], seq);
-  give_back_backend(cluster, true);
-  net::traffic.out += out_.size();
-  const error_code ec = co_await net::write_all(stream_, byte_span(out_));
-  seq_ = static_cast<std::uint8_t>(seq - 1);
+    append_packet(ch_.out, prepared.reply[i], seq);
+  ex_.give_back(cluster, true);
+  net::traffic.out += ch_.out.size();
+  const error_code ec = co_await net::write_all(ch_.stream, byte_span(ch_.out));
+  ch_.seq = static_cast<std::uint8_t>(seq - 1);
   co_return ec ? next::close : next::keep_going;
 }
 
-awaitable<client_session::next> client_session::stmt_execute() {
-  const std::uint32_t id = command_statement_id(payload_);
+awaitable<next> client_session::stmt_execute() {
+  const std::uint32_t id = command_statement_id(ch_.payload);
   session::client_statement* st = statements_.find(id);
   if (!st) {
-    const mysql_error unknown = unknown_statement(id, payload_[0]);
-    const bool sent = co_await send_error(unknown);
+    const mysql_error unknown = unknown_statement(id, ch_.payload[0]);
+    const bool sent = co_await ch_.send_error(unknown);
     co_return proceed(sent);
   }
   prepared_run exec;
   exec.statement = st;
   std::optional<mysql_error> bad;
-  if (!decode_execute(payload_, st->params, exec.request)) {
+  if (!decode_execute(ch_.payload, st->params, exec.request)) {
     bad = wrong_arguments("malformed packet");
   } else if (exec.request.iterations != 1) {
     bad = wrong_arguments("iteration count " + std::to_string(exec.request.iterations));
@@ -163,14 +161,14 @@ awaitable<client_session::next> client_session::stmt_execute() {
   } else if (st->types.size() != 2u * st->params) {
     bad = wrong_arguments("parameter types were never sent");
   }
-  if (!bad && st->long_data_bytes > config_->listen.max_packet_bytes)
+  if (!bad && st->long_data_bytes > s_.config->listen.max_packet_bytes)
     bad = mysql_error{er::net_packet_too_large, "08S01",
                       "Parameter data sent with COM_STMT_SEND_LONG_DATA is larger than "
                       "ShardGate's listen.max_packet_bytes"};
   std::string_view sql = st->sql;
   exec.bound = st->params == 0;
   // Routed at prepare time when the values cannot change where it runs.
-  exec.fixed = st->fixed_route && st->fixed_generation == gen_->number();
+  exec.fixed = st->fixed_route && st->fixed_generation == s_.gen->number();
   if (!bad && st->params > 0) {
     std::vector<const std::string*> long_data;
     if (!st->long_data.empty()) {
@@ -186,16 +184,16 @@ awaitable<client_session::next> client_session::stmt_execute() {
         sql = bound_sql_;
         // Routing reads this text; running it as text (on several shards) needs values
         // that read back the same in the connection's character set.
-        exec.bound = modes_.text_binding_safe;
+        exec.bound = s_.modes.text_binding_safe;
       }
     }
   }
   if (bad) {
     st->clear_long_data();
-    const bool sent = co_await send_error(*bad);
+    const bool sent = co_await ch_.send_error(*bad);
     co_return proceed(sent);
   }
-  if (st->pins) pinned_by_statement_ = true;
+  if (st->pins) s_.pinned_by_statement = true;
   const next n = co_await run_statement(sql, &exec);
   // The statement may have been closed meanwhile? No: one command at a time.
   st->clear_long_data();
@@ -206,13 +204,13 @@ awaitable<bool> client_session::close_cursor(session::client_statement& st) {
   const int c = st.cursor_cluster;
   st.cursor_cluster = -1;
   if (c < 0) co_return true;
-  session::cluster_slot& slot = slots_[c];
+  session::cluster_slot& slot = s_.slots[c];
   if (slot.cursors > 0) --slot.cursors;
   if (!slot.conn) co_return true;
-  const bool other_state = must_keep_backend(c);  // a transaction, pinned state, cursors
+  const bool other_state = s_.must_keep(c);  // a transaction, pinned state, cursors
   // The cursor's statement is private to it: closing the statement closes the cursor.
   const bool closed = co_await slot.conn->close_statement(st.cursor_backend_id);
-  give_back_backend(c, closed);
+  ex_.give_back(c, closed);
   // A connection lost with a transaction or pinned state on it: the session cannot go on
   // as if nothing happened (as a direct connection would have ended).
   co_return closed || !other_state;
@@ -220,32 +218,32 @@ awaitable<bool> client_session::close_cursor(session::client_statement& st) {
 
 // A connection lost while closing a cursor took the session's transaction or pinned
 // state with it: report it and end the client connection, as a direct one would have ended.
-awaitable<client_session::next> client_session::end_after_lost_state() {
+awaitable<next> client_session::end_after_lost_state() {
   const mysql_error lost{er::server_lost, "08S01",
                          "Lost connection to the backend that held this session's transaction "
                          "or pinned state (while closing a cursor)"};
-  co_await send_error(lost);
+  co_await ch_.send_error(lost);
   co_return next::close;
 }
 
-awaitable<client_session::next> client_session::run_prepared(int cluster, prepared_run& exec,
-                                                             backend::connection_pool* reader) {
+awaitable<next> client_session::run_prepared(int cluster, prepared_run& exec,
+                                             backend::connection_pool* reader) {
   session::client_statement& st0 = *exec.statement;
   // Executing again closes the statement's cursor (the server would; it may be elsewhere).
   if (st0.cursor_cluster >= 0) {
     const bool kept = co_await close_cursor(st0);
     if (!kept) co_return co_await end_after_lost_state();
   }
-  auto err = co_await borrow_backend(cluster, reader);
-  if (!err) err = co_await join_transaction(cluster);
+  auto err = co_await ex_.borrow(cluster, reader);
+  if (!err) err = co_await tx_.join(cluster);
   if (err) {
-    const bool sent = co_await send_error(*err);
+    const bool sent = co_await ch_.send_error(*err);
     co_return proceed(sent);
   }
   session::client_statement& st = *exec.statement;
-  session::cluster_slot& slot = slots_[cluster];
+  session::cluster_slot& slot = s_.slots[cluster];
   backend::backend_connection& be = *slot.conn;
-  const bool had_state = must_keep_backend(cluster);
+  const bool had_state = s_.must_keep(cluster);
   std::uint32_t backend_id = st.cached_backend_id;
   // A cursor runs on a statement of its own: a cached one may be shared by another client
   // statement (or session) with the same text, whose execution would close this cursor.
@@ -256,20 +254,20 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
     const std::uint16_t params = result.params;
     if (result.error) {
       const bool lost = !result.server_error;
-      give_back_backend(cluster, !lost);
-      const bool sent = co_await send_error(*result.error);
+      ex_.give_back(cluster, !lost);
+      const bool sent = co_await ch_.send_error(*result.error);
       co_return lost&& had_state ? next::close : proceed(sent);
     }
     if (params != st.params) {
       if (exec.private_statement) co_await be.close_statement(id);
-      give_back_backend(cluster, !be.broken());
+      ex_.give_back(cluster, !be.broken());
       const mysql_error e{er::unknown_error, "HY000",
-                          "ShardGate: shard " + config_->clusters[cluster].name + " counts " +
+                          "ShardGate: shard " + s_.config->clusters[cluster].name + " counts " +
                               std::to_string(params) +
                               " parameters in this statement, the shard that prepared it " +
                               std::to_string(st.params) +
                               " (do the shards have the same table definitions?)"};
-      const bool sent = co_await send_error(e);
+      const bool sent = co_await ch_.send_error(e);
       co_return proceed(sent);
     }
     backend_id = id;
@@ -296,15 +294,14 @@ awaitable<client_session::next> client_session::run_prepared(int cluster, prepar
   append_packet(request_, out_scratch_, seq);
   if (request_.capacity() > (1u << 20) && request_.size() < (1u << 16)) request_.shrink_to_fit();
   exec.backend_id = backend_id;
-  running_ = &exec;
-  const next n = co_await exchange(response_kind::execute, cluster, had_state, &request_);
-  running_ = nullptr;
-  co_return n;
+  execution::cursor_execution cursor{&st, backend_id};
+  co_return co_await ex_.exchange(response_kind::execute, cluster, had_state, &request_,
+                                  exec.private_statement ? &cursor : nullptr);
 }
 
-awaitable<client_session::next> client_session::stmt_send_long_data() {
+awaitable<next> client_session::stmt_send_long_data() {
   long_data_request req;
-  if (!decode_long_data(payload_, req)) co_return next::keep_going;  // no reply, ever
+  if (!decode_long_data(ch_.payload, req)) co_return next::keep_going;  // no reply, ever
   session::client_statement* st = statements_.find(req.statement_id);
   if (!st || req.param >= st->params) co_return next::keep_going;
   if (st->long_data.size() < st->params) st->long_data.resize(st->params);
@@ -312,17 +309,17 @@ awaitable<client_session::next> client_session::stmt_send_long_data() {
   if (!slot) slot.emplace();
   st->long_data_bytes += req.data.size();
   // Beyond the limit keep counting, not storing: the execution reports it.
-  if (st->long_data_bytes <= config_->listen.max_packet_bytes)
+  if (st->long_data_bytes <= s_.config->listen.max_packet_bytes)
     slot->append(reinterpret_cast<const char*>(req.data.data()), req.data.size());
   co_return next::keep_going;
 }
 
-awaitable<client_session::next> client_session::stmt_reset() {
-  const std::uint32_t id = command_statement_id(payload_);
+awaitable<next> client_session::stmt_reset() {
+  const std::uint32_t id = command_statement_id(ch_.payload);
   session::client_statement* st = statements_.find(id);
   if (!st) {
-    const mysql_error unknown = unknown_statement(id, payload_[0]);
-    const bool sent = co_await send_error(unknown);
+    const mysql_error unknown = unknown_statement(id, ch_.payload[0]);
+    const bool sent = co_await ch_.send_error(unknown);
     co_return proceed(sent);
   }
   st->clear_long_data();
@@ -330,15 +327,16 @@ awaitable<client_session::next> client_session::stmt_reset() {
     const bool kept = co_await close_cursor(*st);
     if (!kept) co_return co_await end_after_lost_state();
   }
-  const bool sent = co_await send_ok();
+  const bool sent = co_await ch_.send_ok(s_.status_flags());
   co_return proceed(sent);
 }
 
 // Rows of a cursor opened by an execution on one shard: from the connection holding it.
-awaitable<client_session::next> client_session::stmt_fetch() {
-  const std::uint32_t id = command_statement_id(payload_);
+awaitable<next> client_session::stmt_fetch() {
+  const std::uint32_t id = command_statement_id(ch_.payload);
   session::client_statement* st = statements_.find(id);
-  if (!st || st->cursor_cluster < 0 || payload_.size() < 9 || !slots_[st->cursor_cluster].conn) {
+  if (!st || st->cursor_cluster < 0 || ch_.payload.size() < 9 ||
+      !s_.slots[st->cursor_cluster].conn) {
     if (st && st->cursor_cluster >= 0) {
       const bool kept = co_await close_cursor(*st);
       if (!kept) co_return co_await end_after_lost_state();
@@ -346,19 +344,19 @@ awaitable<client_session::next> client_session::stmt_fetch() {
     const mysql_error err =
         st ? mysql_error{er::no_open_cursor, "HY000",
                          "The statement (" + std::to_string(id) + ") has no open cursor."}
-           : unknown_statement(id, payload_[0]);
-    const bool sent = co_await send_error(err);
+           : unknown_statement(id, ch_.payload[0]);
+    const bool sent = co_await ch_.send_error(err);
     co_return proceed(sent);
   }
   const int cluster = st->cursor_cluster;
   request_.clear();
-  out_scratch_.assign(payload_.begin(), payload_.end());
+  out_scratch_.assign(ch_.payload.begin(), ch_.payload.end());
   for (int i = 0; i < 4; ++i)
     out_scratch_[1 + i] = static_cast<std::uint8_t>(st->cursor_backend_id >> (8 * i));
   std::uint8_t seq = 0;
   append_packet(request_, out_scratch_, seq);
-  const next n = co_await exchange(response_kind::fetch, cluster, true, &request_);
-  session::cluster_slot& slot = slots_[cluster];
+  const next n = co_await ex_.exchange(response_kind::fetch, cluster, true, &request_);
+  session::cluster_slot& slot = s_.slots[cluster];
   // Read to its end (or failed): close the cursor's statement and unpin.
   if (n == next::keep_going && st->cursor_cluster >= 0 &&
       (!slot.conn || (slot.conn->status & status::last_row_sent) ||
@@ -438,10 +436,11 @@ bool client_session::is_sql_prepared_command(const routing::parsed_statement& p)
   return session::starts_sql_prepared_command(p.text);
 }
 
-awaitable<client_session::next> client_session::sql_prepared_command() {
+awaitable<next> client_session::sql_prepared_command() {
   const bool nbe = route_view().no_backslash_escapes;
   token_view p;
-  p.text = gen_->router().parsed().text;  // (payload_: stays until payload_ is rebuilt below)
+  p.text =
+      s_.gen->router().parsed().text;  // (ch_.payload: stays until ch_.payload is rebuilt below)
   sql::lexer(p.text, nbe).tokenize(p.tokens);
   std::optional<mysql_error> error;
 
@@ -460,17 +459,17 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
       error = mysql_error{er::not_supported_yet, "42000",
                           "ShardGate: PREPARE name FROM 'statement' or FROM @variable"};
     }
-    const int home = home_cluster();
+    const int home = ex_.home_cluster();
     if (!error && !variable.empty()) {
       // The variable lives on the session's (pinned) connection of its home cluster.
-      error = co_await borrow_backend(home);
+      error = co_await ex_.borrow(home);
       if (!error) {
         std::vector<std::optional<std::string>> values;
         std::vector<backend::backend_connection::value_column> cols;
         const std::string select = "SELECT " + variable;
-        error = co_await slots_[home].conn->query_row(select, values, cols);
-        const bool broken = slots_[home].conn->broken();
-        give_back_backend(home, !broken);
+        error = co_await s_.slots[home].conn->query_row(select, values, cols);
+        const bool broken = s_.slots[home].conn->broken();
+        ex_.give_back(home, !broken);
         if (!error && (values.empty() || !values[0]))
           error = mysql_error{1064, "42000",
                               "You have an error in your SQL syntax; " + variable + " is NULL"};
@@ -480,16 +479,16 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     if (!error) {
       // Checked where it would run now: prepared on a backend (kept in its cache).
       const int cluster = prepare_cluster(text);
-      error = co_await borrow_backend(cluster);
+      error = co_await ex_.borrow(cluster);
       if (!error) {
-        auto& conn = slots_[cluster].conn;
-        auto result = co_await conn->prepare(state_.schema, text);
-        give_back_backend(cluster, !conn->broken());
+        auto& conn = s_.slots[cluster].conn;
+        auto result = co_await conn->prepare(s_.state.schema, text);
+        ex_.give_back(cluster, !conn->broken());
         if (!result.statement) {
           error = result.error;
         } else {
           sql_statement st;
-          st.schema = state_.schema;
+          st.schema = s_.state.schema;
           st.sql = text;
           st.params = result.statement->params;
           if (!routing::find_placeholders(st.sql, nbe, st.placeholders) ||
@@ -504,15 +503,15 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
       }
     }
     if (error) {
-      const bool sent = co_await send_error(*error);
+      const bool sent = co_await ch_.send_error(*error);
       co_return proceed(sent);
     }
-    out_.clear();
+    ch_.out.clear();
     ok_packet ok;
-    ok.status = status_flags();
+    ok.status = s_.status_flags();
     ok.info = "Statement prepared";
-    encode_ok(out_, ok, client_caps_);
-    const bool sent = co_await send_packet(out_);
+    encode_ok(ch_.out, ok, ch_.caps);
+    const bool sent = co_await ch_.send_packet(ch_.out);
     co_return proceed(sent);
   }
 
@@ -522,10 +521,10 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
       const mysql_error err{
           er::unknown_stmt_handler, "HY000",
           "Unknown prepared statement handler (" + name + ") given to DEALLOCATE PREPARE"};
-      const bool sent = co_await send_error(err);
+      const bool sent = co_await ch_.send_error(err);
       co_return proceed(sent);
     }
-    const bool sent = co_await send_ok();
+    const bool sent = co_await ch_.send_ok(s_.status_flags());
     co_return proceed(sent);
   }
 
@@ -535,7 +534,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
   if (it == sql_statements_.end()) {
     const mysql_error err{er::unknown_stmt_handler, "HY000",
                           "Unknown prepared statement handler (" + name + ") given to EXECUTE"};
-    const bool sent = co_await send_error(err);
+    const bool sent = co_await ch_.send_error(err);
     co_return proceed(sent);
   }
   std::vector<std::string> literals;  // one per USING item ("" = a variable, filled below)
@@ -575,7 +574,7 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     error = mysql_error{1064, "42000", "You have an error in your SQL syntax near EXECUTE"};
   }
   const sql_statement st = it->second;  // (a copy: the statement run below may replace it)
-  if (!error && !variables.empty() && !modes_.text_binding_safe)
+  if (!error && !variables.empty() && !s_.modes.text_binding_safe)
     error = mysql_error{er::not_supported_yet, "42000",
                         "ShardGate: EXECUTE ... USING @variable cannot write the values into the "
                         "statement in this connection's character set; use utf8mb4"};
@@ -585,14 +584,14 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     error = mysql_error{er::not_supported_yet, "42000",
                         "ShardGate: cannot place the values into this prepared statement"};
   if (!error && !variables.empty()) {
-    const int home = home_cluster();
-    error = co_await borrow_backend(home);
+    const int home = ex_.home_cluster();
+    error = co_await ex_.borrow(home);
     if (!error) {
       std::vector<std::optional<std::string>> values;
       std::vector<backend::backend_connection::value_column> cols;
-      auto& conn = slots_[home].conn;
+      auto& conn = s_.slots[home].conn;
       error = co_await conn->query_row(variables, values, cols);
-      give_back_backend(home, !conn->broken());
+      ex_.give_back(home, !conn->broken());
       if (!error && (values.size() != variable_items.size() || cols.size() != values.size()))
         error = mysql_error{er::unknown_error, "HY000", "ShardGate: could not read the variables"};
       for (std::size_t k = 0; !error && k < values.size(); ++k) {
@@ -603,23 +602,24 @@ awaitable<client_session::next> client_session::sql_prepared_command() {
     }
   }
   if (error) {
-    const bool sent = co_await send_error(*error);
+    const bool sent = co_await ch_.send_error(*error);
     co_return proceed(sent);
   }
   // The bound text runs as a COM_QUERY would (routing, transactions, merges).
   std::string text;
   (void)routing::splice_literals(st.sql, st.placeholders, literals, text);  // counts checked
-  payload_.assign(1, static_cast<std::uint8_t>(command::query));
-  payload_.insert(payload_.end(), text.begin(), text.end());
-  const std::string_view sql = as_string_view(byte_span(payload_).subspan(1));
-  if (!pinned_by_statement_ && session::statement_pins_session(sql)) pinned_by_statement_ = true;
+  ch_.payload.assign(1, static_cast<std::uint8_t>(command::query));
+  ch_.payload.insert(ch_.payload.end(), text.begin(), text.end());
+  const std::string_view sql = as_string_view(byte_span(ch_.payload).subspan(1));
+  if (!s_.pinned_by_statement && session::statement_pins_session(sql))
+    s_.pinned_by_statement = true;
   // (Its tables resolve in the database current at PREPARE, as the server does.)
-  if (st.schema != state_.schema) {
+  if (st.schema != s_.state.schema) {
     const mysql_error err{er::not_supported_yet, "42000",
                           "ShardGate: EXECUTE of a statement prepared in database '" + st.schema +
-                              "' while the current database is '" + state_.schema +
+                              "' while the current database is '" + s_.state.schema +
                               "'; USE it again or prepare the statement here"};
-    const bool sent = co_await send_error(err);
+    const bool sent = co_await ch_.send_error(err);
     co_return proceed(sent);
   }
   co_return co_await run_statement(sql, nullptr);

@@ -1,6 +1,6 @@
-// transactions.cross_shard: xa - the session side of two-phase commit. A transaction
+// transactions.cross_shard: xa - the coordinator's two-phase commit. A transaction
 // opened with BEGIN / START TRANSACTION starts an XA branch on each shard it touches
-// (XA START, see join_transaction). Its COMMIT:
+// (XA START, see coordinator::join). Its COMMIT:
 //   one branch:  XA END, XA COMMIT ... ONE PHASE (no decision record needed);
 //   several:     XA END + XA PREPARE on each; any failure rolls every branch back;
 //                then the commit decision is made durable (transactions::decision_log,
@@ -10,22 +10,18 @@
 //                crash at any point leaves all branches committed or all rolled back.
 #include <spdlog/spdlog.h>
 
+#include "execution/executor.hpp"
 #include "protocol/constants.hpp"
-#include "server/client_session.hpp"
-#include "server/worker.hpp"
+#include "server/generation.hpp"
+#include "transactions/coordinator.hpp"
 #include "transactions/xa_ids.hpp"
 
-namespace shardgate::server {
+namespace shardgate::transactions {
 
 using namespace protocol;
-using transactions::crash_point;
-using transactions::xa_verb;
+using session::proceed;
 
 namespace {
-
-client_session::next proceed(bool sent) {
-  return sent ? client_session::next::keep_going : client_session::next::close;
-}
 
 std::string describe(const mysql_error& e) {
   return std::to_string(e.code) + ": " + e.message;
@@ -33,26 +29,16 @@ std::string describe(const mysql_error& e) {
 
 }  // namespace
 
-bool client_session::xa_open() const {
-  return slots_.any_xa();
-}
-
-void client_session::end_explicit_transaction() {
-  explicit_txn_ = false;
-  xa_txn_ = false;
-  begin_text_.clear();
-}
-
-awaitable<std::optional<mysql_error>> client_session::run_xa(int cluster, int verb) {
-  auto& conn = slots_[cluster].conn;
+awaitable<std::optional<mysql_error>> coordinator::run_xa(int cluster, int verb) {
+  auto& conn = s_.slots[cluster].conn;
   if (!conn || conn->broken())
     co_return mysql_error{er::server_lost, "HY000", "Lost connection to the backend"};
   transactions::xa_branch branch;
-  branch.gtrid = xa_gtrid_;
+  branch.gtrid = s_.txn.xa_gtrid;
   branch.bqual = std::to_string(cluster);
   const std::string sql = transactions::xa_statement(static_cast<xa_verb>(verb), branch);
   auto err = co_await conn->run_internal(command::query, sql);
-  if (err) spdlog::debug("client {}: {} failed: {}", id_, sql, describe(*err));
+  if (err) spdlog::debug("client {}: {} failed: {}", s_.id, sql, describe(*err));
   co_return err;
 }
 
@@ -60,13 +46,13 @@ awaitable<std::optional<mysql_error>> client_session::run_xa(int cluster, int ve
 // sent before any reply is read, so the shards work in parallel and a step costs one round
 // trip in all. errors[k]: the step's outcome on branches[k] - the second command's when it
 // succeeded (it is what happened), else the first error.
-awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, int first, int second,
+awaitable<void> coordinator::run_xa_step(const std::vector<int>& branches, int first, int second,
                                             std::vector<std::optional<mysql_error>>& errors) {
   errors.assign(branches.size(), std::nullopt);
   transactions::xa_branch branch;
-  branch.gtrid = xa_gtrid_;
+  branch.gtrid = s_.txn.xa_gtrid;
   for (std::size_t k = 0; k < branches.size(); ++k) {
-    auto& conn = slots_[branches[k]].conn;
+    auto& conn = s_.slots[branches[k]].conn;
     branch.bqual = std::to_string(branches[k]);
     const std::string a = transactions::xa_statement(static_cast<xa_verb>(first), branch);
     const std::string b =
@@ -74,7 +60,7 @@ awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, in
     errors[k] = co_await conn->send_queries(a, b);
   }
   for (std::size_t k = 0; k < branches.size(); ++k) {
-    auto& conn = slots_[branches[k]].conn;
+    auto& conn = s_.slots[branches[k]].conn;
     if (conn->broken()) continue;  // (its error is set)
     auto a = co_await conn->read_internal_reply(command::query);
     if (second < 0) {
@@ -86,22 +72,22 @@ awaitable<void> client_session::run_xa_step(const std::vector<int>& branches, in
   }
   for (std::size_t k = 0; k < branches.size(); ++k)
     if (errors[k])
-      spdlog::debug("client {}: XA step on shard {} failed: {} ({})", id_, branches[k],
+      spdlog::debug("client {}: XA step on shard {} failed: {} ({})", s_.id, branches[k],
                     errors[k]->message, errors[k]->code);
 }
 
 // Rolls back every branch (prepared or not). True when some branch is left to recovery
 // (its connection is gone: a prepared branch survives it and recovery rolls it back).
-awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& branches) {
+awaitable<bool> coordinator::rollback_xa_branches(const std::vector<int>& branches) {
   bool left_to_recovery = false;
   for (int c : branches) {
-    auto& conn = slots_[c].conn;
+    auto& conn = s_.slots[c].conn;
     if (conn->broken()) {
       left_to_recovery = true;
       continue;
     }
-    auto ended = co_await run_xa(c, static_cast<int>(xa_verb::end));  // (fails if already ended)
-    (void)ended;
+    auto end_reply = co_await run_xa(c, static_cast<int>(xa_verb::end));  // (fails if already ended)
+    (void)end_reply;
     auto err = co_await run_xa(c, static_cast<int>(xa_verb::rollback));
     if (err && err->code != 1397 && err->code != 1402) {  // (XAER_NOTA, XA_RBROLLBACK: gone)
       conn->mark_broken();
@@ -114,36 +100,36 @@ awaitable<bool> client_session::rollback_xa_branches(const std::vector<int>& bra
 // Gives the branches' connections back (a failed one is closed: the server then rolls back
 // a branch that was not prepared, and keeps a prepared one for recovery); the transaction
 // is over.
-void client_session::finish_xa_branches(const std::vector<int>& branches) {
+void coordinator::finish_xa_branches(const std::vector<int>& branches) {
   for (int c : branches) {
-    auto& slot = slots_[c];
+    auto& slot = s_.slots[c];
     slot.xa = false;
     slot.wrote = false;
-    if (slot.conn) give_back_backend(c, !slot.conn->broken());
+    if (slot.conn) ex_.give_back(c, !slot.conn->broken());
   }
-  end_explicit_transaction();
-  server_status_ = static_cast<std::uint16_t>(server_status_ & ~status::in_trans);
+  ended();
+  s_.server_status = static_cast<std::uint16_t>(s_.server_status & ~status::in_trans);
 }
 
 // A COMMIT that cannot go on: every branch rolled back, the client told `error`.
-awaitable<client_session::next> client_session::abort_xa_commit(const std::vector<int>& branches,
+awaitable<next> coordinator::abort_xa_commit(const std::vector<int>& branches,
                                                                 const mysql_error& error) {
-  transactions::xa_coordinator& xa = *worker_.shared().xa;
+  transactions::xa_coordinator& xa = *xa_;
   const bool left_to_recovery = co_await rollback_xa_branches(branches);
   finish_xa_branches(branches);
-  xa.abandoned(xa_gtrid_);
+  xa.abandoned(s_.txn.xa_gtrid);
   if (left_to_recovery) xa.kick_recovery();
-  xa_gtrid_.clear();
-  spdlog::warn("client {}: {}", id_, error.message);
-  const bool sent = co_await send_error(error);
+  s_.txn.xa_gtrid.clear();
+  spdlog::warn("client {}: {}", s_.id, error.message);
+  const bool sent = co_await client_.send_error(error);
   co_return proceed(sent);
 }
 
-awaitable<client_session::next> client_session::end_xa_transaction(bool commit) {
-  transactions::xa_coordinator& xa = *worker_.shared().xa;
+awaitable<next> coordinator::end_xa_transaction(bool commit) {
+  transactions::xa_coordinator& xa = *xa_;
   std::vector<int> branches, plain;
-  for (std::size_t c = 0; c < slots_.size(); ++c) {
-    const auto& slot = slots_[c];
+  for (std::size_t c = 0; c < s_.slots.size(); ++c) {
+    const auto& slot = s_.slots[c];
     if (!slot.conn) continue;
     if (slot.xa)
       branches.push_back(static_cast<int>(c));
@@ -151,18 +137,18 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
       plain.push_back(static_cast<int>(c));  // (not expected: ended like the others, in turn)
   }
   const auto name = [&](int c) -> const std::string& {
-    return config_->clusters[static_cast<std::size_t>(c)].name;
+    return s_.config->clusters[static_cast<std::size_t>(c)].name;
   };
   const auto verb = [](xa_verb v) { return static_cast<int>(v); };
   auto finish = [&] { finish_xa_branches(branches); };
   for (int c : plain) {
     // A shard whose transaction is not an XA branch cannot take part in two-phase commit:
     // (not expected) it is rolled back, and so is the whole transaction.
-    auto& conn = slots_[c].conn;
+    auto& conn = s_.slots[c].conn;
     auto err = co_await conn->run_internal(command::query, "ROLLBACK");
     if (err) conn->mark_broken();
-    slots_[c].wrote = false;
-    give_back_backend(c, !conn->broken());
+    s_.slots[c].wrote = false;
+    ex_.give_back(c, !conn->broken());
   }
   if (commit && !plain.empty()) {
     const mysql_error e{er::unknown_error, "HY000",
@@ -178,15 +164,15 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
       if (!err) err = co_await run_xa(c, verb(xa_verb::rollback));
       if (err) {
         // Closing the connection rolls the (unprepared) branch back.
-        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection", id_,
+        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection", s_.id,
                      name(c), describe(*err));
-        slots_[c].conn->mark_broken();
+        s_.slots[c].conn->mark_broken();
       }
     }
     finish();
-    xa.abandoned(xa_gtrid_);
-    xa_gtrid_.clear();
-    const bool sent = co_await send_ok();
+    xa.abandoned(s_.txn.xa_gtrid);
+    s_.txn.xa_gtrid.clear();
+    const bool sent = co_await client_.send_ok(s_.status_flags());
     co_return proceed(sent);
   }
 
@@ -195,7 +181,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     std::vector<std::optional<mysql_error>> errors;
     co_await run_xa_step(branches, verb(xa_verb::end), verb(xa_verb::commit_one_phase), errors);
     auto err = std::move(errors.front());
-    auto& conn = slots_[c].conn;
+    auto& conn = s_.slots[c].conn;
     const bool committing = true;  // (the COMMIT was sent with the END)
     std::optional<mysql_error> report;
     if (err && conn->broken()) {
@@ -212,13 +198,13 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
       report = err;
     }
     finish();
-    xa.abandoned(xa_gtrid_);
-    xa_gtrid_.clear();
+    xa.abandoned(s_.txn.xa_gtrid);
+    s_.txn.xa_gtrid.clear();
     if (report) {
-      const bool sent = co_await send_error(*report);
+      const bool sent = co_await client_.send_error(*report);
       co_return proceed(sent);
     }
-    const bool sent = co_await send_ok();
+    const bool sent = co_await client_.send_ok(s_.status_flags());
     co_return proceed(sent);
   }
 
@@ -241,7 +227,7 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   xa.maybe_crash(crash_point::after_prepare);
 
   // The decision, durable before any branch commits.
-  const auto decided = co_await xa.decide_commit(xa_gtrid_);
+  const auto decided = co_await xa.decide_commit(s_.txn.xa_gtrid);
   if (decided == transactions::write_outcome::not_written) {
     // Certainly not on disk: nothing is decided, so everything is rolled back.
     const mysql_error e{er::unknown_error, "HY000",
@@ -251,16 +237,16 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
     co_return co_await abort_xa_commit(branches, e);
   }
   if (decided == transactions::write_outcome::unknown) {
-    for (int c : branches) slots_[c].conn->mark_broken();
+    for (int c : branches) s_.slots[c].conn->mark_broken();
     finish();
-    xa.left_unresolved(xa_gtrid_);
-    xa_gtrid_.clear();
+    xa.left_unresolved(s_.txn.xa_gtrid);
+    s_.txn.xa_gtrid.clear();
     const mysql_error e{er::unknown_error, "HY000",
                         "ShardGate: COMMIT OUTCOME UNKNOWN: the commit decision could not be "
                         "written to the XA decision log; every shard holds the transaction "
                         "prepared, and ShardGate commits or rolls it back from the log when it "
                         "restarts"};
-    const bool sent = co_await send_error(e);
+    const bool sent = co_await client_.send_error(e);
     co_return proceed(sent);
   }
   xa.maybe_crash(crash_point::after_decision);
@@ -285,23 +271,23 @@ awaitable<client_session::next> client_session::end_xa_transaction(bool commit) 
   for (std::size_t k = 0; k < branches.size(); ++k) {
     if (!errors[k]) continue;
     // Detach the branch from this connection, so recovery can commit it.
-    slots_[branches[k]].conn->mark_broken();
+    s_.slots[branches[k]].conn->mark_broken();
     unfinished +=
         (unfinished.empty() ? "" : ", ") + name(branches[k]) + " (" + describe(*errors[k]) + ")";
   }
   finish();
   if (unfinished.empty()) {
-    xa.finished(xa_gtrid_);
+    xa.finished(s_.txn.xa_gtrid);
   } else {
     spdlog::warn(
         "client {}: XA transaction {} is committed (decision recorded), but XA COMMIT failed "
         "on {}; recovery commits those branches",
-        id_, xa_gtrid_, unfinished);
-    xa.handed_over(xa_gtrid_);
+        s_.id, s_.txn.xa_gtrid, unfinished);
+    xa.handed_over(s_.txn.xa_gtrid);
   }
-  xa_gtrid_.clear();
-  const bool sent = co_await send_ok();
+  s_.txn.xa_gtrid.clear();
+  const bool sent = co_await client_.send_ok(s_.status_flags());
   co_return proceed(sent);
 }
 
-}  // namespace shardgate::server
+}  // namespace shardgate::transactions

@@ -1,0 +1,89 @@
+// The session's transaction across shards (vtgate's TxConn): which shards it is open on,
+// whether it may reach another (the admission rules of cross_shard_rules.hpp), and how it
+// ends. BEGIN / START TRANSACTION open it lazily, on each shard a statement reaches (join);
+// COMMIT / ROLLBACK end it by one of three protocols:
+//   single shard   the statement runs where the transaction is (streamed, like any other);
+//   in turn        best_effort (and a read-only transaction on several shards under reject):
+//                  one shard after the other, reporting exactly which committed
+//                  (sequential_commit.cpp);
+//   two-phase      xa: XA END + PREPARE everywhere, the decision made durable, XA COMMIT
+//                  each; recovery finishes what a crash interrupts (xa_commit.cpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "protocol/errors.hpp"
+#include "server/client_channel.hpp"
+#include "session/session_data.hpp"
+#include "transactions/cross_shard_rules.hpp"
+#include "transactions/xa_coordinator.hpp"
+
+namespace shardgate::execution {
+class executor;
+}
+
+namespace shardgate::transactions {
+
+using session::next;
+
+class coordinator {
+ public:
+  // `xa`: null unless transactions.cross_shard is xa. `commit_failures` counts COMMITs that were
+  // not atomic across shards (or whose outcome is unknown) for the metrics.
+  coordinator(session::session_data& s, server::client_channel& client, execution::executor& ex,
+              xa_coordinator* xa, std::atomic<std::uint64_t>& commit_failures)
+      : s_(s), client_(client), ex_(ex), xa_(xa), commit_failures_(commit_failures) {}
+  coordinator(const coordinator&) = delete;
+  coordinator& operator=(const coordinator&) = delete;
+
+  // What the cross-shard rules decide on.
+  transaction_view view() const noexcept {
+    return {s_.config->transactions.cross_shard, s_.txn.xa, s_.in_transaction(),
+            s_.modes.autocommit_off};
+  }
+  // Opens the explicit transaction on `cluster` (whose connection is borrowed) if it is not
+  // open there yet: its BEGIN, or XA START of the shard's branch.
+  awaitable<std::optional<protocol::mysql_error>> join(int cluster);
+  // A transaction statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...), reply included.
+  awaitable<next> statement(std::string_view sql);
+  // The explicit transaction is over (its XA id, if any, is let go by the XA paths or by
+  // abandon).
+  void ended() noexcept {
+    s_.txn.open = false;
+    s_.txn.xa = false;
+    s_.txn.begin_text.clear();
+  }
+  // Some held connection has the session's XA branch open.
+  bool xa_open() const noexcept { return s_.slots.any_xa(); }
+  // The session gives its connections up (reset, close): branches still open are ACTIVE
+  // (never prepared outside the commit), and the reset or the closed connection rolls them
+  // back; the XA id is let go.
+  void abandon();
+
+ private:
+  // COMMIT / ROLLBACK on every shard in `open` in turn (none: answered here).
+  awaitable<next> end_in_turn(std::vector<int>& open, bool commit, std::string_view sql);
+  // COMMIT / ROLLBACK of a transaction with XA branches: one branch commits in one phase,
+  // several in two.
+  awaitable<next> end_xa_transaction(bool commit);
+  awaitable<bool> rollback_xa_branches(const std::vector<int>& branches);
+  void finish_xa_branches(const std::vector<int>& branches);
+  awaitable<next> abort_xa_commit(const std::vector<int>& branches,
+                                  const protocol::mysql_error& error);
+  awaitable<void> run_xa_step(const std::vector<int>& branches, int first, int second,
+                              std::vector<std::optional<protocol::mysql_error>>& errors);
+  awaitable<std::optional<protocol::mysql_error>> run_xa(int cluster, int verb);
+
+  session::session_data& s_;
+  server::client_channel& client_;
+  execution::executor& ex_;
+  xa_coordinator* xa_;
+  std::atomic<std::uint64_t>& commit_failures_;
+};
+
+}  // namespace shardgate::transactions
