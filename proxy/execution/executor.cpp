@@ -68,7 +68,7 @@ awaitable<std::optional<mysql_error>> executor::borrow(int cluster,
     slot.pool->release(std::move(slot.conn));
     if (slot.cursors) {  // the cursors died with the connection
       slot.cursors = 0;
-      statements_.for_each([&](session::client_statement& st) {
+      s_.statements.for_each([&](session::client_statement& st) {
         if (st.cursor_cluster == cluster) st.cursor_cluster = -1;
       });
     }
@@ -104,6 +104,15 @@ void executor::give_back(int cluster, bool reusable) {
   slot.last = slot.conn.get();
   slot.reader = false;
   slot.pool->release(std::move(slot.conn));
+}
+
+void executor::place_on_transaction(routing::route_plan& plan) const {
+  if (plan.tableless) plan.clusters[0] = home_cluster();
+  if (plan.broadcast_read) {
+    const int home = home_cluster();
+    if (s_.slots[home].in_transaction() && s_.gen->router().has_broadcast_copies(home))
+      plan.clusters[0] = home;
+  }
 }
 
 backend::connection_pool* executor::read_pool(int cluster, bool cursor,

@@ -45,13 +45,8 @@ struct cursor_execution {
 class executor {
  public:
   executor(session::session_data& s, server::client_channel& client,
-           metrics::worker_metrics& metrics, const std::atomic<bool>& metrics_on,
-           session::statement_registry& statements)
-      : s_(s),
-        client_(client),
-        metrics_(metrics),
-        metrics_on_(metrics_on),
-        statements_(statements) {}
+           metrics::worker_metrics& metrics, const std::atomic<bool>& metrics_on)
+      : s_(s), client_(client), metrics_(metrics), metrics_on_(metrics_on) {}
   executor(const executor&) = delete;
   executor& operator=(const executor&) = delete;
 
@@ -78,6 +73,10 @@ class executor {
   // The cluster a statement without tables goes to: the open transaction's, else the
   // current database's default.
   int home_cluster() const;
+
+  // A statement without tables follows the open transaction (SELECT 1, SET, ...); a read
+  // of broadcast tables stays in it when its shard has copies.
+  void place_on_transaction(routing::route_plan& plan) const;
 
   // Runs the command in the client's payload on `cluster`, streaming the reply.
   awaitable<next> run_on_backend(protocol::response_kind kind, int cluster,
@@ -115,7 +114,6 @@ class executor {
   server::client_channel& client_;
   metrics::worker_metrics& metrics_;
   const std::atomic<bool>& metrics_on_;
-  session::statement_registry& statements_;  // (cursors die with their connection)
   transactions::coordinator* tx_ = nullptr;
   statement_deadline deadline_;
   bool retried_on_new_writer_ = false;  // the current statement ran again on a new writer

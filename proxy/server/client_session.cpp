@@ -34,8 +34,9 @@ using session::proceed;
 client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t connection_id)
     : worker_(owner),
       ch_(std::move(socket), owner.metrics(), owner.shared().metrics_on),
-      ex_(s_, ch_, owner.metrics(), owner.shared().metrics_on, statements_),
-      tx_(s_, ch_, ex_, owner.shared().xa, owner.shared().cross_shard_commit_failures) {
+      ex_(s_, ch_, owner.metrics(), owner.shared().metrics_on),
+      tx_(s_, ch_, ex_, owner.shared().xa, owner.shared().cross_shard_commit_failures),
+      prepared_(s_, ch_, ex_, tx_, *this) {
   s_.id = connection_id;
   s_.token = owner.next_session_token();
   s_.gen = owner.current();
@@ -274,23 +275,15 @@ awaitable<next> client_session::dispatch(std::uint8_t cmd) {
     case command::change_user:
       co_return co_await change_user();
     case command::stmt_prepare:
-      co_return co_await stmt_prepare();
+      co_return co_await prepared_.prepare();
     case command::stmt_send_long_data:
-      co_return co_await stmt_send_long_data();
-    case command::stmt_close: {  // no reply
-      const std::uint32_t id = command_statement_id(ch_.payload);
-      if (auto* st = statements_.find(id); st && id != last_prepared_statement) {
-        bool kept = true;
-        if (st->cursor_cluster >= 0) kept = co_await close_cursor(*st);
-        statements_.remove(id);
-        if (!kept) co_return next::close;
-      }
-      co_return next::keep_going;
-    }
+      co_return co_await prepared_.send_long_data();
+    case command::stmt_close:
+      co_return co_await prepared_.close();
     case command::stmt_reset:
-      co_return co_await stmt_reset();
+      co_return co_await prepared_.reset();
     case command::stmt_fetch:
-      co_return co_await stmt_fetch();
+      co_return co_await prepared_.fetch();
     default: {
       const mysql_error err{er::unknown_com, "08S01",
                             std::string("ShardGate does not support ") + command_name(cmd) +
@@ -299,12 +292,6 @@ awaitable<next> client_session::dispatch(std::uint8_t cmd) {
       co_return proceed(sent);
     }
   }
-}
-
-routing::session_view client_session::route_view() {
-  s_.modes.refresh(s_.state);
-  return routing::session_view{s_.state.schema, s_.modes.ansi_quotes,
-                               s_.modes.effective_no_backslash_escapes()};
 }
 
 awaitable<next> client_session::statement_command(std::uint8_t cmd) {
@@ -338,7 +325,7 @@ awaitable<next> client_session::statement_command(std::uint8_t cmd) {
   if (!metrics_on && slow_ms == 0 && !worker_.query_stats()) {
     // (No co_await inside ?: - GCC 12 evaluates both.)
     if (cmd == static_cast<std::uint8_t>(command::query)) co_return co_await query();
-    co_return co_await stmt_execute();
+    co_return co_await prepared_.execute();
   }
   const std::uint32_t statement_id =
       cmd == static_cast<std::uint8_t>(command::query) ? 0 : command_statement_id(ch_.payload);
@@ -350,7 +337,7 @@ awaitable<next> client_session::statement_command(std::uint8_t cmd) {
   if (cmd == static_cast<std::uint8_t>(command::query))
     n = co_await query();
   else
-    n = co_await stmt_execute();
+    n = co_await prepared_.execute();
   const auto micros =
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now() - started)
@@ -412,7 +399,8 @@ void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement
   std::string_view fp;
   std::uint64_t hash = 0;
   session::client_statement* st = nullptr;
-  if (cmd == static_cast<std::uint8_t>(command::stmt_execute)) st = statements_.find(statement_id);
+  if (cmd == static_cast<std::uint8_t>(command::stmt_execute))
+    st = s_.statements.find(statement_id);
   if (st) {
     // A prepared statement's fingerprint is computed once.
     text = st->sql;
@@ -459,26 +447,18 @@ awaitable<next> client_session::query() {
 awaitable<next> client_session::run_statement(std::string_view sql, prepared_run* exec) {
   ex_.begin_statement();
   if (exec && exec->fixed) {
-    // A prepared statement whose route does not depend on its values (see stmt_prepare).
-    const session::client_statement& st = *exec->statement;
-    route_view();
-    s_.plan.action = routing::route_action::single;
-    s_.plan.combine = routing::route_combine::none;
-    s_.plan.kind = static_cast<sql::statement_kind>(st.fixed_kind);
-    s_.plan.write = st.fixed_write;
-    s_.plan.tableless = st.fixed_tableless;
-    s_.plan.broadcast_read = st.fixed_broadcast_read;
-    s_.plan.rewritten = false;
-    s_.plan.clusters.assign(1, st.fixed_cluster);
+    s_.route_view();  // (keeps the SQL modes current)
+    prepared_.fixed_plan(*exec, s_.plan);
   } else if (exec) {
     // Tables of a prepared statement resolve in the database current when it was prepared.
-    routing::session_view view = route_view();
+    routing::session_view view = s_.route_view();
     view.schema = exec->statement->schema;
     s_.gen->router().route(sql, view, s_.plan);
   } else {
-    s_.gen->router().route(sql, route_view(), s_.plan);
-    if (!s_.config->schemas.empty() && is_sql_prepared_command(s_.gen->router().parsed()))
-      co_return co_await sql_prepared_command();
+    s_.gen->router().route(sql, s_.route_view(), s_.plan);
+    if (!s_.config->schemas.empty() &&
+        prepared_handler::is_sql_prepared_command(s_.gen->router().parsed()))
+      co_return co_await prepared_.sql_command();
   }
   s_.routed = true;
   if (!exec && s_.plan.kind == sql::statement_kind::set && !s_.plan.multi_statement) {
@@ -498,28 +478,10 @@ awaitable<next> client_session::run_statement(std::string_view sql, prepared_run
     const bool sent = co_await ch_.send_error(s_.plan.error);
     co_return proceed(sent);
   }
-  if (s_.plan.kind == sql::statement_kind::ddl && s_.txn.xa) {
-    if (tx_.xa_open()) {
-      // DDL commits implicitly, which an XA branch cannot do.
-      const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: DDL would commit the open transaction implicitly, which "
-                            "its XA transactions (transactions.cross_shard: xa) cannot do; "
-                            "COMMIT or ROLLBACK first"};
-      const bool sent = co_await ch_.send_error(err);
-      co_return proceed(sent);
-    }
-    tx_.ended();  // (nothing ran in it yet: it ends, as DDL ends it)
-  }
-  if (s_.plan.ends_transaction) {
-    // A multi-statement text would end (or begin) the transaction on one shard only.
-    if (s_.slots.open_transactions() > 1 || tx_.xa_open()) {
-      const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: the transaction is open on several shards (or as XA "
-                            "transactions); a multi-statement text cannot end it - send "
-                            "COMMIT, ROLLBACK, BEGIN or DDL as a statement of its own"};
-      const bool sent = co_await ch_.send_error(err);
-      co_return proceed(sent);
-    }
+  if (auto refusal = tx_.admit(s_.plan)) {
+    const mysql_error err = std::move(*refusal);
+    const bool sent = co_await ch_.send_error(err);
+    co_return proceed(sent);
   }
   if (s_.plan.kind == sql::statement_kind::transaction) {
     if (exec) {  // BEGIN / COMMIT / SAVEPOINT ... prepared: run as the text it is (OK / ERR)
@@ -529,63 +491,31 @@ awaitable<next> client_session::run_statement(std::string_view sql, prepared_run
     }
     co_return co_await tx_.statement(sql);
   }
-
-  // Statements without a table follow the open transaction (SELECT 1, SET, ...).
-  if (s_.plan.tableless) s_.plan.clusters[0] = ex_.home_cluster();
-  // A read of broadcast tables stays in the open transaction when its shard has copies.
-  if (s_.plan.broadcast_read) {
-    const int home = ex_.home_cluster();
-    const auto& slot = s_.slots[home];
-    if (slot.in_transaction() && s_.gen->router().has_broadcast_copies(home))
-      s_.plan.clusters[0] = home;
-  }
-
-  // transactions.cross_shard: may this write run where the transaction is? (Reads never
-  // ask: the view's s_.in_transaction() walks the slots.)
+  ex_.place_on_transaction(s_.plan);
+  // transactions.cross_shard: may this write run where the transaction is?
   if (s_.plan.write) {
-    if (auto refusal = transactions::check_write(tx_.view(), s_.slots, s_.plan, *s_.config)) {
+    if (auto refusal = tx_.admit_write(s_.plan)) {
       const mysql_error err = std::move(*refusal);
       const bool sent = co_await ch_.send_error(err);
       co_return proceed(sent);
     }
   }
   if (s_.plan.action == routing::route_action::fan_out) {
-    if (exec && exec->statement->schema != s_.state.schema) {
-      const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: this prepared statement runs on several shards as text, "
-                            "in the current database '" +
-                                s_.state.schema + "', but it was prepared in '" +
-                                exec->statement->schema +
-                                "'; USE that database again or prepare it here"};
-      const bool sent = co_await ch_.send_error(err);
-      co_return proceed(sent);
-    }
-    if (exec && (exec->request.flags & cursor_flags) &&
-        (s_.plan.combine == routing::route_combine::rows ||
-         s_.plan.combine == routing::route_combine::merge)) {
-      const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: this prepared statement reads several shards, and a "
-                            "cursor over several shards is not supported; execute it without "
-                            "a cursor (e.g. useCursorFetch=false, no STMT_ATTR_CURSOR_TYPE)"};
-      const bool sent = co_await ch_.send_error(err);
-      co_return proceed(sent);
-    }
-    if (exec && !exec->bound) {
-      const mysql_error err{er::not_supported_yet, "42000",
-                            "ShardGate: this prepared statement runs on several shards, and its "
-                            "parameter values cannot be written into its text (use the text "
-                            "protocol for it)"};
-      const bool sent = co_await ch_.send_error(err);
-      co_return proceed(sent);
+    if (exec) {
+      if (auto refusal = prepared_.fan_out_refusal(*exec)) {
+        const mysql_error err = std::move(*refusal);
+        const bool sent = co_await ch_.send_error(err);
+        co_return proceed(sent);
+      }
     }
     co_return co_await ex_.fan_out(sql, exec != nullptr);
   }
   const int cluster = s_.plan.clusters[0];
   if (s_.plan.write) s_.slots[cluster].wrote = true;
   backend::connection_pool* reader =
-      ex_.read_pool(cluster, exec && (exec->request.flags & cursor_flags),
+      ex_.read_pool(cluster, exec && exec->wants_cursor(),
                     exec && exec->fixed ? &exec->statement->fixed_replica_ok : nullptr);
-  if (exec) co_return co_await run_prepared(cluster, *exec, reader);
+  if (exec) co_return co_await prepared_.run_on(cluster, *exec, reader);
   co_return co_await ex_.run_on_backend(response_kind::query, cluster, reader);
 }
 
@@ -678,8 +608,7 @@ awaitable<void> client_session::reset_session(std::string schema) {
   s_.state.schema = std::move(schema);
   session::apply_handshake_collation(s_.state, handshake_collation_);
   s_.state.multi_statements = (ch_.caps & cap::multi_statements) != 0;
-  statements_.clear();
-  sql_statements_.clear();
+  prepared_.clear();
 }
 
 awaitable<next> client_session::reset_connection() {

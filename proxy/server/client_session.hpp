@@ -1,7 +1,11 @@
-// One client connection: the login (server/login.hpp), then the command loop. Statements borrow a
-// backend connection from the worker's pool for their duration; a session keeps ("pins") its
-// connection only while it must - an open transaction, autocommit off, or state that cannot be
-// replayed (session/pinning.hpp).
+// One client connection: the login (server/login.hpp), then the command loop. It reads a
+// command, hands it to the component that serves it and keeps the client's socket, buffers
+// and sequence ids (client_channel). What the session is lives in session/session_data; the
+// executor (execution/executor.hpp) runs statements over the backend connections the
+// session borrows, the coordinator (transactions/coordinator.hpp) owns the transaction
+// across shards, and the prepared handler (server/prepared_handler.hpp) the binary protocol.
+// Here: the command loop, routing a statement and handing it on (run_statement), session
+// resets, and the per-statement limits and accounting.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,7 @@
 #include "server/client_channel.hpp"
 #include "server/generation.hpp"
 #include "server/login.hpp"
+#include "server/prepared_handler.hpp"
 #include "session/backend_slots.hpp"
 #include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
@@ -41,7 +46,7 @@ namespace shardgate::server {
 
 class worker;
 
-class client_session {
+class client_session final : public statement_runner {
  public:
   client_session(worker& owner, tcp::socket socket, std::uint32_t connection_id);
   client_session(const client_session&) = delete;
@@ -84,46 +89,10 @@ class client_session {
   // "single shard0", "scatter shard0,shard1,..." (for the slow log and query statistics).
   const std::string& route_text(metrics::route_kind route);
   awaitable<next> query();
-  // Routes and runs one statement: COM_QUERY text, or a prepared statement's execution
-  // (`exec`; `sql` is then its text with the bound values in place of the `?`).
-  struct prepared_run {
-    session::client_statement* statement = nullptr;
-    protocol::execute_request request;
-    // `sql` holds the values in place of the placeholders (or there are none), so it can
-    // run as text where the statement spans several shards.
-    bool bound = false;
-    std::uint32_t backend_id = 0;  // the statement's id on the connection that runs it
-    bool fixed = false;            // route from the statement's fixed_* (no routing)
-    // A cursor was asked for: the execution runs on a private (uncached) backend statement,
-    // closed when the cursor closes or when no cursor opened.
-    bool private_statement = false;
-  };
-  awaitable<next> run_statement(std::string_view sql, prepared_run* exec);
-
-  // The binary protocol (server/prepared_commands.cpp).
-  awaitable<next> stmt_prepare();
-  awaitable<next> stmt_execute();
-  awaitable<next> stmt_send_long_data();
-  awaitable<next> stmt_reset();
-  awaitable<next> stmt_fetch();
-  awaitable<next> run_prepared(int cluster, prepared_run& exec,
-                               backend::connection_pool* reader = nullptr);
-  // Closes the statement's open cursor on its backend connection (COM_STMT_RESET there).
-  // False: the connection was lost while it also held a transaction or pinned state.
-  awaitable<bool> close_cursor(session::client_statement& st);
-  awaitable<next> end_after_lost_state();
-  // The cluster that prepares a statement for its metadata.
-  int prepare_cluster(std::string_view sql);
-  // SQL-level PREPARE / EXECUTE / {DEALLOCATE | DROP} PREPARE, when sharding is configured
-  // (the statement text is routed at EXECUTE, with the USING values written in).
-  static bool is_sql_prepared_command(const routing::parsed_statement& parsed);
-  awaitable<next> sql_prepared_command();
-  struct sql_statement {
-    std::string schema;
-    std::string sql;
-    std::uint16_t params = 0;
-    std::vector<routing::placeholder> placeholders;
-  };
+  // Routes and runs one statement (statement_runner): COM_QUERY text, or a prepared
+  // statement's execution (`exec`; `sql` is then its text with the bound values in place of
+  // the `?`).
+  awaitable<next> run_statement(std::string_view sql, prepared_run* exec) override;
   awaitable<next> init_db();
   awaitable<next> set_option();
   awaitable<next> reset_connection();
@@ -136,14 +105,13 @@ class client_session {
   std::optional<protocol::mysql_error> pending_setting_error_;
   awaitable<void> release_all(bool clean);
   awaitable<void> finish();
-  routing::session_view route_view();
 
   worker& worker_;
-  client_channel ch_;        // the client's socket, buffers and sequence ids
-  session::session_data s_;  // what the session is
-  session::statement_registry statements_;
+  client_channel ch_;             // the client's socket, buffers and sequence ids
+  session::session_data s_;       // what the session is
   execution::executor ex_;        // runs statements over the session's backend connections
   transactions::coordinator tx_;  // the transaction across shards
+  prepared_handler prepared_;     // the binary protocol, SQL-level PREPARE
   std::uint16_t peer_port_ = 0;
   std::uint8_t handshake_collation_ = 0;
   std::string scramble_;
@@ -155,12 +123,6 @@ class client_session {
   limits::user_limits* user_limits_ = nullptr;
   std::shared_ptr<limits::client_ip_limits> ip_limits_;
   bool connection_counted_ = false;
-
-  std::map<std::string, sql_statement> sql_statements_;  // by lower-case name
-  std::string bound_sql_;
-  std::vector<protocol::bound_param> bound_;
-  protocol::bytes request_;      // framed packets for a backend (prepared statements)
-  protocol::bytes out_scratch_;  // (prepared replies and requests)
 
  public:
   std::list<client_session*>::iterator registry_position;

@@ -16,6 +16,7 @@
 #include "protocol/constants.hpp"
 #include "routing/router.hpp"
 #include "session/backend_slots.hpp"
+#include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
 #include "session/sql_modes.hpp"
 
@@ -56,6 +57,7 @@ struct session_data {
   backend_slots slots;  // one per cluster, held during a statement / while pinned
   sql_modes modes;      // sql_mode, autocommit, ... as route_view() last read them
   explicit_transaction txn;
+  statement_registry statements;  // prepared statements (COM_STMT_PREPARE), by ShardGate id
   std::uint16_t server_status = protocol::status::autocommit;  // of the last reply
   bool pinned_by_statement = false;  // state that cannot be replayed (session/pinning.hpp)
   // SET shardgate_max_execution_ms = N (-1: not set, routing.max_execution_ms applies).
@@ -70,6 +72,12 @@ struct session_data {
   bool routed = false;                // plan is the current statement's plan
   std::uint16_t last_error_code = 0;  // of the last reply a backend sent (0 = none)
 
+  // How the router reads the session's statements (the SQL modes re-read on a state change).
+  routing::session_view route_view() {
+    modes.refresh(state);
+    return routing::session_view{state.schema, modes.ansi_quotes,
+                                 modes.effective_no_backslash_escapes()};
+  }
   // A transaction is open: BEGIN was answered, or a server reports one.
   bool in_transaction() const noexcept { return txn.open || slots.any_transaction(); }
   // The connection of `cluster` stays with the session after the statement.

@@ -125,6 +125,24 @@ awaitable<next> coordinator::statement(std::string_view sql) {
   co_return n;
 }
 
+std::optional<mysql_error> coordinator::admit(const routing::route_plan& plan) {
+  if (plan.kind == sql::statement_kind::ddl && s_.txn.xa) {
+    if (xa_open())  // DDL commits implicitly, which an XA branch cannot do.
+      return mysql_error{er::not_supported_yet, "42000",
+                         "ShardGate: DDL would commit the open transaction implicitly, which "
+                         "its XA transactions (transactions.cross_shard: xa) cannot do; "
+                         "COMMIT or ROLLBACK first"};
+    ended();  // (nothing ran in it yet: it ends, as DDL ends it)
+  }
+  // A multi-statement text would end (or begin) the transaction on one shard only.
+  if (plan.ends_transaction && (s_.slots.open_transactions() > 1 || xa_open()))
+    return mysql_error{er::not_supported_yet, "42000",
+                       "ShardGate: the transaction is open on several shards (or as XA "
+                       "transactions); a multi-statement text cannot end it - send "
+                       "COMMIT, ROLLBACK, BEGIN or DDL as a statement of its own"};
+  return std::nullopt;
+}
+
 void coordinator::abandon() {
   if (s_.txn.xa_gtrid.empty()) return;
   xa_->abandoned(s_.txn.xa_gtrid);

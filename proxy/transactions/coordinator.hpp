@@ -46,6 +46,14 @@ class coordinator {
     return {s_.config->transactions.cross_shard, s_.txn.xa, s_.in_transaction(),
             s_.modes.autocommit_off};
   }
+  // Whether a routed statement may run as the transaction stands: DDL cannot commit XA
+  // branches implicitly, a multi-statement text cannot end a transaction open on several
+  // shards. Nothing: it may (DDL before any XA branch ends the empty transaction here).
+  std::optional<protocol::mysql_error> admit(const routing::route_plan& plan);
+  // transactions.cross_shard: whether a write may run where the transaction is.
+  std::optional<protocol::mysql_error> admit_write(const routing::route_plan& plan) const {
+    return check_write(view(), s_.slots, plan, *s_.config);
+  }
   // Opens the explicit transaction on `cluster` (whose connection is borrowed) if it is not
   // open there yet: its BEGIN, or XA START of the shard's branch.
   awaitable<std::optional<protocol::mysql_error>> join(int cluster);
