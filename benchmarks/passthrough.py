@@ -13,6 +13,10 @@ any TCP proxy on this machine. ShardGate's own cost is the gap to it.
 
     /usr/bin/python3 benchmarks/passthrough.py                 # full run (~8 min)
     /usr/bin/python3 benchmarks/passthrough.py --time 5 --pairs 1   # quick look
+    /usr/bin/python3 benchmarks/passthrough.py --baseline /tmp/old-build/shardgate  # old vs new
+
+With --baseline a second ShardGate (another build) joins the alternation: direct, ShardGate,
+baseline, relay, ...; its ratio and CPU per query are reported beside the first's.
 """
 import argparse
 import os
@@ -94,6 +98,9 @@ def main():
     ap.add_argument("--no-floor", dest="floor", action="store_false",
                     help="skip the tcp_relay floor measurement")
     ap.add_argument("--relay-port", type=int, default=26096)
+    ap.add_argument("--baseline", default=None,
+                    help="a second ShardGate binary (e.g. an older build) measured in the same "
+                         "alternation, on --proxy-port + 1")
     ap.add_argument("--configs", default="16:disable,16:auto,1:disable",
                     help="comma list of threads:ps-mode (default: %(default)s)")
     args = ap.parse_args()
@@ -106,6 +113,12 @@ def main():
                       level="warn", workers=args.workers)
     cfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
     proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+    baseline = None
+    if args.baseline:
+        bcfg = make_config(args.proxy_port + 1, args.proxy_port + 3001,
+                           {"bench": f"127.0.0.1:{args.server_port}"}, level="warn", workers=args.workers)
+        bcfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
+        baseline = ShardGate(bcfg, os.path.join(args.workdir, "baseline"), binary=args.baseline).start()
     relay = None
     if args.floor:
         relay_bin = os.path.join(os.path.dirname(args.binary), "benchmarks", "tcp_relay")
@@ -118,11 +131,16 @@ def main():
             threads, ps_mode = spec.split(":")
             threads = int(threads)
             histogram = threads == 1
-            direct, proxied, relayed = [], [], []
+            direct, proxied, relayed, based = [], [], [], []
             sysbench(args.proxy_port, threads, 3, ps_mode, args.table_size)  # warm-up: pool, buffer pool
+            if baseline:
+                sysbench(args.proxy_port + 1, threads, 3, ps_mode, args.table_size)
             for _ in range(args.pairs):
                 direct.append(measure(args.server_port, None, server.pid, args, threads, ps_mode, histogram))
                 proxied.append(measure(args.proxy_port, proxy.pid, server.pid, args, threads, ps_mode, histogram))
+                if baseline:
+                    based.append(measure(args.proxy_port + 1, baseline.pid, server.pid, args, threads, ps_mode,
+                                         histogram))
                 if relay:
                     relayed.append(measure(args.relay_port, relay.pid, server.pid, args, threads, ps_mode,
                                            histogram))
@@ -138,6 +156,10 @@ def main():
                 "server_cpu_proxy_us": statistics.median(p["server_cpu_us"] for p in proxied),
                 "errors": sum(p["errors"] for p in proxied) + sum(d["errors"] for d in direct),
             }
+            if based:
+                row["baseline_ratio"] = statistics.median(b["qps"] / d["qps"] for d, b in zip(direct, based))
+                row["baseline_cpu_us"] = statistics.median(b["proxy_cpu_us"] for b in based)
+                row["baseline_errors"] = sum(b["errors"] for b in based)
             if relayed:
                 row["relay_ratio"] = statistics.median(r["qps"] / d["qps"] for d, r in zip(direct, relayed))
                 row["relay_cpu_us"] = statistics.median(r["proxy_cpu_us"] for r in relayed)
@@ -155,6 +177,8 @@ def main():
             print(row, flush=True)
     finally:
         proxy.stop()
+        if baseline:
+            baseline.stop()
         if relay:
             relay.kill()
             relay.wait()
@@ -180,7 +204,15 @@ def main():
             if "relay_ratio" in r:
                 lat = f"+{r['relay_p50_added_us']:.0f} us" if "relay_p50_added_us" in r else ""
                 print(f"| {r['config']} | {r['relay_ratio']:.2f} | {r['relay_cpu_us']:.1f} us | {lat} |")
-    if any(r["errors"] for r in rows):
+    if any("baseline_ratio" in r for r in rows):
+        print(f"\nBaseline ({args.baseline}, same sitting, alternated with the binary above):\n")
+        print("| configuration | binary/direct | baseline/direct | binary CPU/query | baseline CPU/query |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            if "baseline_ratio" in r:
+                print(f"| {r['config']} | {r['ratio']:.2f} | {r['baseline_ratio']:.2f} | "
+                      f"{r['proxy_cpu_us']:.1f} us | {r['baseline_cpu_us']:.1f} us |")
+    if any(r["errors"] or r.get("baseline_errors") for r in rows):
         print("\nWARNING: sysbench reported errors", file=sys.stderr)
         return 1
     return 0

@@ -163,6 +163,8 @@ class backend_connection {
   const std::string& server_version() const noexcept { return server_version_; }
   std::uint32_t server_thread_id() const noexcept { return server_thread_id_; }
   const backend_target& target() const noexcept { return *target_; }
+  // (Set by connect; unit tests of what reads a connection set it directly.)
+  void set_target(const backend_target& t) noexcept { target_ = &t; }
 
   // Last server status seen (OK/EOF), for in-transaction checks and synthesized EOFs.
   std::uint16_t status = protocol::status::autocommit;

@@ -5,9 +5,11 @@
 #include <algorithm>
 
 #include "backend/state_sync.hpp"
+#include "execution/broadcast_write.hpp"
 #include "execution/fan_out.hpp"
 #include "execution/forward_response.hpp"
 #include "execution/scatter_merge.hpp"
+#include "execution/split_write.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
@@ -409,59 +411,27 @@ awaitable<next> executor::fan_out(std::string_view sql, bool binary_rows) {
   co_await execution::collect_replies(legs, replies);
   finish_legs();
   if (s_.config->routing.read_your_writes_ms) s_.last_write = std::chrono::steady_clock::now();
-  std::string applied, failed;
-  const mysql_error* first_error = nullptr;
-  std::uint64_t affected = 0, last_id = 0;
-  std::uint32_t warnings = 0;
   const bool copies = combine == routing::route_combine::broadcast;
-  for (std::size_t k = 0; k < replies.size(); ++k) {
-    const auto& r = replies[k];
-    if (copies && r.ok) {
-      // Every copy ran the same write: the client sees the first copy's OK.
-      if (applied.empty()) {
-        affected = r.affected_rows;
-        warnings = r.warnings;
-        last_id = r.last_insert_id;
-      }
-      applied += (applied.empty() ? "" : ", ") + names[k];
-    } else if (r.ok) {
-      affected += r.affected_rows;
-      warnings += r.warnings;
-      if (s_.plan.clusters[k] == s_.plan.first_row_cluster ||
-          (!last_id && s_.plan.first_row_cluster < 0))
-        last_id = r.last_insert_id ? r.last_insert_id : last_id;
-      applied += (applied.empty() ? "" : ", ") + names[k];
-    } else {
-      if (!first_error) first_error = &r.error;
-      failed += (failed.empty() ? "" : ", ") + names[k] + " (" + std::to_string(r.error.code) +
-                ": " + r.error.message + ")";
-    }
-  }
-  if (first_error) {
-    const std::string what = combine == routing::route_combine::ddl ? std::string("DDL")
-                             : copies && s_.plan.table
-                                 ? "write to broadcast table " + s_.plan.table->name
-                                 : std::string("statement");
-    mysql_error e{first_error->code, first_error->sql_state,
-                  std::string("ShardGate: the ") + what + " failed on shard(s) " + failed +
-                      (applied.empty() ? std::string("; it was applied nowhere")
-                                       : "; it WAS applied on shard(s) " + applied +
-                                             (copies ? " (not atomic across shards: the copies "
-                                                       "now differ; repair them)"
-                                                     : " (not atomic across shards)"))};
-    spdlog::warn("client {}: {}", s_.id, e.message);
-    const bool sent = co_await client_.send_error(e);
+  const std::string what = combine == routing::route_combine::ddl ? std::string("DDL")
+                           : copies && s_.plan.table
+                               ? "write to broadcast table " + s_.plan.table->name
+                               : std::string("statement");
+  const write_outcome outcome =
+      copies ? broadcast_write(replies, names, what)
+             : split_write(replies, names, s_.plan.clusters, s_.plan.first_row_cluster, what);
+  if (outcome.error) {
+    spdlog::warn("client {}: {}", s_.id, outcome.error->message);
+    const bool sent = co_await client_.send_error(*outcome.error);
     co_return proceed(sent);
   }
-  if (last_id) s_.state.set_last_insert_id(last_id);
-  const std::string info = copies ? replies[0].info : execution::combine_info(replies);
+  if (outcome.last_insert_id) s_.state.set_last_insert_id(outcome.last_insert_id);
   client_.out.clear();
   ok_packet ok;
-  ok.affected_rows = affected;
-  ok.last_insert_id = last_id;
+  ok.affected_rows = outcome.affected_rows;
+  ok.last_insert_id = outcome.last_insert_id;
   ok.status = s_.status_flags();
-  ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings, 0xffff));
-  ok.info = info;
+  ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(outcome.warnings, 0xffff));
+  ok.info = outcome.info;
   encode_ok(client_.out, ok, client_.caps);
   const bool sent = co_await client_.send_packet(client_.out);
   co_return proceed(sent);

@@ -188,4 +188,16 @@ std::string combine_info(const std::vector<leg_reply>& replies) {
   return out;
 }
 
+mysql_error partial_write_error(const mysql_error& first, std::string_view what,
+                                const std::string& failed, const std::string& applied,
+                                bool copies) {
+  return mysql_error{first.code, first.sql_state,
+                     "ShardGate: the " + std::string(what) + " failed on shard(s) " + failed +
+                         (applied.empty() ? std::string("; it was applied nowhere")
+                                          : "; it WAS applied on shard(s) " + applied +
+                                                (copies ? " (not atomic across shards: the copies "
+                                                          "now differ; repair them)"
+                                                        : " (not atomic across shards)"))};
+}
+
 }  // namespace shardgate::execution

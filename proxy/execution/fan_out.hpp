@@ -57,6 +57,22 @@ struct leg_reply {
   protocol::mysql_error error;  // when !ok
 };
 
+// What a fan-out write or DDL answers (broadcast_write.hpp, split_write.hpp): the values of
+// the client's OK, or the error naming the shards where it failed and where it applied.
+struct write_outcome {
+  std::optional<protocol::mysql_error> error;
+  std::uint64_t affected_rows = 0;
+  std::uint64_t last_insert_id = 0;
+  std::uint32_t warnings = 0;
+  std::string info;
+};
+// "ShardGate: the <what> failed on shard(s) <failed>; it was applied nowhere" or "...; it
+// WAS applied on shard(s) <applied> (not atomic across shards[: the copies now differ;
+// repair them])", with the first failure's code and SQLSTATE.
+protocol::mysql_error partial_write_error(const protocol::mysql_error& first, std::string_view what,
+                                          const std::string& failed, const std::string& applied,
+                                          bool copies);
+
 // Reads each sent leg's reply to a statement that returns OK or ERR. A resultset (or a
 // multi-result) is drained and reported as an error.
 awaitable<void> collect_replies(std::vector<fan_leg>& legs, std::vector<leg_reply>& replies);

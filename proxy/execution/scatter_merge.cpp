@@ -3,6 +3,13 @@
 #include <memory>
 #include <optional>
 
+#include "execution/aggregate.hpp"
+#include "execution/concatenate.hpp"
+#include "execution/distinct.hpp"
+#include "execution/limit.hpp"
+#include "execution/merge_sort.hpp"
+#include "execution/project.hpp"
+#include "execution/shard_rows.hpp"
 #include "merge/operators.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/binary_row.hpp"
@@ -18,16 +25,12 @@ using routing::merge_mode;
 
 namespace {
 
-// One shard's resultset as it is read.
-struct leg_stream {
-  bytes payload;
-  merge::row_fields fields;
-  std::uint8_t seq = 0;
+// One shard's reply before its rows: its header is read by the driver, its rows by the
+// plan's leaf.
+struct leg_state {
   bool header_read = false;  // column count and definitions consumed
-  bool done = false;         // its terminator (or ERR) was read
+  bool done = false;         // its terminator (or ERR) was read, or it was given up
 };
-
-enum class next_row : std::uint8_t { row, end, failed };
 
 // Shared with the deadline timer's handler, which may run after the merge returned.
 struct deadline_state {
@@ -52,26 +55,21 @@ class merger {
         deadline_(std::move(deadline)),
         need_fields_(spec.mode != routing::merge_mode::concat || spec.distinct),
         streams_(legs.size()),
-        gather_(1) {}
+        gather_(1) {
+    ctx_.max_rows = settings.max_rows;
+  }
 
   awaitable<gather_status> run();
 
  private:
   awaitable<bool> read_headers();
-  // Reads leg k's next row into streams_[k].fields.
-  awaitable<next_row> read_row(std::size_t k);
+  // Builds the plan tree for spec_ and streams its rows to the client.
+  awaitable<bool> run_plan();
+  // Reads more of leg k's reply into its connection's buffer (its leaf needs input).
+  awaitable<bool> feed(std::size_t k);
   awaitable<void> drain_all();
-  // Appends a row's visible prefix to the client buffer and flushes when it is large.
-  awaitable<bool> emit(byte_span payload);
-  awaitable<bool> emit_owned(const merge::owned_row& row);
-  awaitable<bool> emit_binary();  // binary_fields_ in the binary protocol
   awaitable<bool> flush(bool force);
-  awaitable<bool> concat();
-  awaitable<bool> sort();
-  awaitable<bool> aggregate();
-  void fail(mysql_error e) {
-    if (!failure_) failure_ = std::move(e);
-  }
+  void fail(mysql_error e) { ctx_.fail(std::move(e)); }
   void fail_lost(std::size_t k, std::string_view what) {
     backend::backend_connection& be = *legs_[k].conn;
     if (deadline_->expired)
@@ -80,6 +78,7 @@ class merger {
       be.mark_failed();
     legs_[k].lost = true;
     streams_[k].done = true;
+    if (k < leaves_.size()) leaves_[k].lose();
     if (deadline_->expired) {
       fail(mysql_error{er::statement_timeout, "70100",
                        "ShardGate: the scattered SELECT did not finish within "
@@ -90,18 +89,7 @@ class merger {
       fail(lost_error(be, what));
     }
   }
-  // DISTINCT remembers every row it let through: bounded like the aggregator's groups.
-  bool distinct_full() {
-    if (distinct_.size() <= settings_.max_rows) return false;
-    fail(mysql_error{er::out_of_sort_memory, "HY001",
-                     "ShardGate: the merge needs more than " + std::to_string(settings_.max_rows) +
-                         " distinct rows in memory (routing.merge_max_rows)"});
-    return true;
-  }
-  void fail_merge(const std::string& why) {
-    fail(mysql_error{er::not_supported_yet, "42000",
-                     "ShardGate: cannot merge the shards' rows: " + why});
-  }
+  void fail_merge(const std::string& why) { ctx_.fail_merge(why); }
 
   std::vector<fan_leg>& legs_;
   const std::vector<std::string>& names_;
@@ -113,19 +101,24 @@ class merger {
   merge_settings settings_;
   std::shared_ptr<deadline_state> deadline_;
   bool need_fields_;  // the merge reads the rows' fields (anything but plain concatenation)
-  std::vector<leg_stream> streams_;
+  std::vector<leg_state> streams_;
+  bytes payload_;            // (header packets)
   std::vector<bytes> defs_;  // the first shard's column definitions
   std::vector<column_definition> columns_;
-  text_row binary_fields_;
   merge::row_layout layout_;
-  std::optional<mysql_error> failure_;
+  plan_context ctx_;
   bool client_lost_ = false;
-  std::uint32_t warnings_ = 0;
   bytes out_;
   bytes tail_;
   std::vector<asio::const_buffer> gather_;
-  merge::limiter limit_;
-  merge::distinct_filter distinct_;
+  // The plan: a leaf per shard, then the nodes spec_ asks for.
+  std::vector<shard_rows> leaves_;
+  std::optional<concatenate> concatenate_;
+  std::optional<merge_sort> merge_sort_;
+  std::optional<aggregate> aggregate_;
+  std::optional<distinct> distinct_;
+  std::optional<limit> limit_;
+  std::optional<project> project_;
 };
 
 awaitable<bool> merger::flush(bool force) {
@@ -138,46 +131,11 @@ awaitable<bool> merger::flush(bool force) {
   co_return !ec;
 }
 
-awaitable<bool> merger::emit(byte_span payload) {
-  if (settings_.binary_rows) {
-    if (!decode_text_row(payload, columns_.size(), binary_fields_)) {
-      fail_merge("a malformed row");
-      co_return false;
-    }
-    co_return co_await emit_binary();
-  }
-  const std::size_t n =
-      spec_.hidden == 0 ? payload.size() : merge::prefix_length(payload, layout_.visible);
-  append_packet(out_, payload.subspan(0, n), client_seq_);
-  co_return co_await flush(false);
-}
-
-awaitable<bool> merger::emit_owned(const merge::owned_row& row) {
-  if (settings_.binary_rows) {
-    merge::view_of(row, binary_fields_);
-    co_return co_await emit_binary();
-  }
-  tail_.clear();
-  merge::encode_row(tail_, row, layout_.visible);
-  append_packet(out_, tail_, client_seq_);
-  co_return co_await flush(false);
-}
-
-awaitable<bool> merger::emit_binary() {
-  tail_.clear();
-  if (!encode_binary_row(tail_, binary_fields_,
-                         std::span<const column_definition>(columns_).first(layout_.visible))) {
-    fail_merge("a value that does not read as its column's type");
-    co_return false;
-  }
-  append_packet(out_, tail_, client_seq_);
-  co_return co_await flush(false);
-}
-
 awaitable<bool> merger::read_headers() {
   for (std::size_t k = 0; k < legs_.size(); ++k) {
     fan_leg& leg = legs_[k];
-    leg_stream& st = streams_[k];
+    leg_state& st = streams_[k];
+    std::uint8_t seq = 0;
     backend::backend_connection& be = *leg.conn;
     if (!leg.sent) {
       st.done = true;
@@ -188,16 +146,15 @@ awaitable<bool> merger::read_headers() {
       fail_lost(k, "");
       continue;
     }
-    auto ec =
-        co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
+    auto ec = co_await net::read_packet(be.stream(), be.buffer(), payload_, seq, max_reply_packet);
     if (ec) {
       fail_lost(k, "while reading the result");
       continue;
     }
-    const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
+    const std::uint8_t first = payload_.empty() ? 0 : payload_[0];
     if (first == err_header) {
       st.done = true;
-      fail(shard_error(be, names_[k], st.payload));
+      fail(shard_error(be, names_[k], payload_));
       continue;
     }
     if (first == ok_header) {
@@ -207,7 +164,7 @@ awaitable<bool> merger::read_headers() {
       continue;
     }
     std::uint64_t n = 0;
-    if (!decode_column_count(st.payload, n) || n == 0 || n > 4096) {
+    if (!decode_column_count(payload_, n) || n == 0 || n > 4096) {
       fail_lost(k, "(malformed column count)");
       continue;
     }
@@ -219,14 +176,12 @@ awaitable<bool> merger::read_headers() {
     }
     const bool keep = defs_.empty();
     for (std::uint64_t c = 0; c < n; ++c) {
-      ec =
-          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
+      ec = co_await net::read_packet(be.stream(), be.buffer(), payload_, seq, max_reply_packet);
       if (ec) break;
-      if (keep) defs_.push_back(st.payload);
+      if (keep) defs_.push_back(payload_);
     }
     if (!ec && !(be.capabilities() & cap::deprecate_eof))
-      ec =
-          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
+      ec = co_await net::read_packet(be.stream(), be.buffer(), payload_, seq, max_reply_packet);
     if (ec) {
       fail_lost(k, "while reading the column definitions");
       if (keep) defs_.clear();
@@ -234,7 +189,7 @@ awaitable<bool> merger::read_headers() {
     }
     st.header_read = true;
   }
-  if (failure_) co_return false;
+  if (ctx_.failure) co_return false;
   columns_.resize(defs_.size());
   for (std::size_t c = 0; c < defs_.size(); ++c) {
     if (!decode_column_definition(defs_[c], columns_[c])) {
@@ -260,62 +215,24 @@ awaitable<bool> merger::read_headers() {
   co_return true;
 }
 
-awaitable<next_row> merger::read_row(std::size_t k) {
-  leg_stream& st = streams_[k];
-  if (st.done) co_return next_row::end;
-  if (deadline_->expired) {
-    fail_lost(k, "");
-    co_return next_row::failed;
-  }
-  backend::backend_connection& be = *legs_[k].conn;
-  auto ec =
-      co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
-  if (ec) {
-    fail_lost(k, "while reading rows");
-    co_return next_row::failed;
-  }
-  const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
-  if (first == err_header) {
-    st.done = true;
-    fail(shard_error(be, names_[k], st.payload));
-    co_return next_row::failed;
-  }
-  if (is_terminator(first, st.payload.size())) {
-    st.done = true;
-    std::uint16_t warnings = 0;
-    const bool readable = read_terminator(be, st.payload, warnings);
-    warnings_ += warnings;
-    if (!readable || (be.status & status::more_results_exist)) {
-      be.mark_failed();
-      legs_[k].lost = true;
-      fail(mysql_error{er::not_supported_yet, "42000",
-                       "ShardGate: multiple results from a scattered statement"});
-      co_return next_row::failed;
-    }
-    co_return next_row::end;
-  }
-  // A plain concatenation forwards rows as they are: their fields are not needed.
-  if (need_fields_ && !decode_text_row(st.payload, layout_.columns, st.fields)) {
-    fail_lost(k, "(malformed row)");
-    co_return next_row::failed;
-  }
-  co_return next_row::row;
-}
-
 awaitable<void> merger::drain_all() {
   for (std::size_t k = 0; k < legs_.size(); ++k) {
-    leg_stream& st = streams_[k];
+    leg_state& st = streams_[k];
+    if (k < leaves_.size()) {
+      st.done = st.done || leaves_[k].done();
+      if (leaves_[k].lost()) legs_[k].lost = true;
+    }
     if (st.done || legs_[k].lost) continue;
     backend::backend_connection& be = *legs_[k].conn;
     if (!st.header_read) {
       // Its reply was not read at all: read and drop it whole.
       std::uint8_t seq = 0;
       auto ec =
-          co_await net::read_packet(be.stream(), be.buffer(), st.payload, seq, max_reply_packet);
-      const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
+          co_await net::read_packet(be.stream(), be.buffer(), payload_, seq, max_reply_packet);
+      const std::uint8_t first = payload_.empty() ? 0 : payload_[0];
       bool ok = !ec;
       if (ok && first != err_header && first != ok_header)
-        ok = co_await drain_resultset(be, st.payload);
+        ok = co_await drain_resultset(be, payload_);
       if (!ok) {
         be.mark_failed();
         legs_[k].lost = true;
@@ -323,23 +240,24 @@ awaitable<void> merger::drain_all() {
       st.done = true;
       continue;
     }
+    std::uint8_t seq = 0;
     for (;;) {
       if (deadline_->expired) {
         fail_lost(k, "");
         break;
       }
       auto ec =
-          co_await net::read_packet(be.stream(), be.buffer(), st.payload, st.seq, max_reply_packet);
+          co_await net::read_packet(be.stream(), be.buffer(), payload_, seq, max_reply_packet);
       if (ec) {
         be.mark_failed();
         legs_[k].lost = true;
         break;
       }
-      const std::uint8_t first = st.payload.empty() ? 0 : st.payload[0];
+      const std::uint8_t first = payload_.empty() ? 0 : payload_[0];
       if (first == err_header) break;
-      if (is_terminator(first, st.payload.size())) {
+      if (is_terminator(first, payload_.size())) {
         std::uint16_t ignored = 0;
-        if (!read_terminator(be, st.payload, ignored) || (be.status & status::more_results_exist)) {
+        if (!read_terminator(be, payload_, ignored) || (be.status & status::more_results_exist)) {
           be.mark_failed();
           legs_[k].lost = true;
         }
@@ -350,127 +268,80 @@ awaitable<void> merger::drain_all() {
   }
 }
 
-awaitable<bool> merger::concat() {
-  for (std::size_t k = 0; k < legs_.size() && !limit_.finished(); ++k) {
-    for (;;) {
-      const next_row r = co_await read_row(k);
-      if (r != next_row::row) {
-        if (r == next_row::failed) co_return false;
-        break;
-      }
-      if (spec_.distinct && !distinct_.first_time(streams_[k].fields, layout_.distinct)) continue;
-      if (spec_.distinct && distinct_full()) co_return false;
-      const auto v = limit_.next();
-      if (v == merge::limiter::verdict::skip) continue;
-      if (v == merge::limiter::verdict::done) break;
-      const bool sent = co_await emit(streams_[k].payload);
-      if (!sent) co_return false;
-      if (limit_.finished()) break;
-    }
-  }
-  co_return true;
-}
-
-awaitable<bool> merger::sort() {
-  std::vector<merge::row_fields> rows(legs_.size());
-  merge::merge_heap heap(layout_.order);
-  auto advance = [&](std::size_t k) -> awaitable<bool> {
-    const next_row r = co_await read_row(k);
-    if (r == next_row::failed) co_return false;
-    if (r == next_row::row) {
-      rows[k].swap(streams_[k].fields);
-      heap.push(k, rows);
-    }
-    co_return true;
-  };
-  for (std::size_t k = 0; k < legs_.size(); ++k) {
-    const bool ok = co_await advance(k);
-    if (!ok) co_return false;
-  }
-  while (!heap.empty() && !limit_.finished()) {
-    const std::size_t k = heap.pop(rows);
-    bool wanted = !spec_.distinct || distinct_.first_time(rows[k], layout_.distinct);
-    if (wanted && spec_.distinct && distinct_full()) co_return false;
-    if (wanted) {
-      const auto v = limit_.next();
-      if (v == merge::limiter::verdict::done) break;
-      if (v == merge::limiter::verdict::emit) {
-        const bool sent = co_await emit(streams_[k].payload);
-        if (!sent) co_return false;
-      }
-    }
-    // rows[k] views streams_[k].payload: swap back its buffer before reading the next row.
-    streams_[k].fields.swap(rows[k]);
-    const bool ok = co_await advance(k);
-    if (!ok) co_return false;
-  }
-  co_return true;
-}
-
-awaitable<bool> merger::aggregate() {
-  merge::aggregator agg(spec_, layout_, settings_.max_rows);
-  std::string error;
-  for (std::size_t k = 0; k < legs_.size(); ++k) {
-    for (;;) {
-      const next_row r = co_await read_row(k);
-      if (r == next_row::failed) co_return false;
-      if (r == next_row::end) break;
-      if (!agg.add(streams_[k].fields, error)) {
-        if (agg.over_limit())
-          fail(mysql_error{er::out_of_sort_memory, "HY001", "ShardGate: " + error});
-        else if (agg.out_of_range())
-          fail(mysql_error{er::data_out_of_range, "22003", "ShardGate: " + error});
-        else
-          fail_merge(error);
-        co_return false;
-      }
-    }
-  }
-  std::vector<merge::owned_row> rows;
-  if (!agg.finish(rows, error)) {
-    if (agg.out_of_range())
-      fail(mysql_error{er::data_out_of_range, "22003", error});
-    else
-      fail_merge(error);
+awaitable<bool> merger::feed(std::size_t k) {
+  if (deadline_->expired) {
+    fail_lost(k, "");
     co_return false;
   }
-  merge::row_fields view;
-  for (const auto& row : rows) {
-    if (spec_.distinct) {
-      merge::view_of(row, view);
-      if (!distinct_.first_time(view, layout_.distinct)) continue;
-      if (distinct_full()) co_return false;
-    }
-    const auto v = limit_.next();
-    if (v == merge::limiter::verdict::skip) continue;
-    if (v == merge::limiter::verdict::done) break;
-    const bool sent = co_await emit_owned(row);
-    if (!sent) co_return false;
+  backend::backend_connection& be = *legs_[k].conn;
+  // Read in larger steps once a big packet is on its way.
+  std::size_t want = 4096;
+  if (be.buffer().size() >= frame_header_size) {
+    const auto h = decode_frame_header(be.buffer().data());
+    want = std::max<std::size_t>(want, std::min<std::size_t>(h.length + 8, 1u << 20));
+  }
+  if (auto ec = co_await net::read_some(be.stream(), be.buffer(), want)) {
+    fail_lost(k, "while reading rows");
+    co_return false;
   }
   co_return true;
+}
+
+awaitable<bool> merger::run_plan() {
+  leaves_.reserve(legs_.size());
+  std::vector<row_source*> children;
+  for (std::size_t k = 0; k < legs_.size(); ++k) {
+    leaves_.emplace_back(*legs_[k].conn, names_[k], static_cast<int>(k), ctx_, layout_.columns,
+                         need_fields_);
+    children.push_back(&leaves_.back());
+  }
+  row_source* root = nullptr;
+  switch (spec_.mode) {
+    case merge_mode::concat:
+      root = &concatenate_.emplace(std::move(children));
+      break;
+    case merge_mode::sort:
+      root = &merge_sort_.emplace(std::move(children), layout_.order);
+      break;
+    case merge_mode::aggregate:
+      concatenate_.emplace(std::move(children));
+      root = &aggregate_.emplace(*concatenate_, spec_, layout_, ctx_);
+      break;
+  }
+  if (spec_.distinct) root = &distinct_.emplace(*root, layout_.distinct, ctx_);
+  root = &limit_.emplace(*root, spec_.has_limit, spec_.offset, spec_.count);
+  root = &project_.emplace(*root, columns_, layout_.visible, spec_.hidden != 0,
+                           settings_.binary_rows, ctx_);
+  for (;;) {
+    // (Past routing.scatter_timeout_ms the statement fails, rows buffered or not.)
+    if (deadline_->expired) co_return false;
+    row_ref row;
+    const pull p = root->next(row);
+    if (p == pull::row) {
+      append_packet(out_, row.payload, client_seq_);
+      const bool sent = co_await flush(false);
+      if (!sent) co_return false;
+      continue;
+    }
+    if (p == pull::need_input) {
+      const auto k = static_cast<std::size_t>(ctx_.waiting);
+      ctx_.waiting = -1;
+      const bool fed = co_await feed(k);
+      if (!fed) co_return false;
+      continue;
+    }
+    co_return p == pull::end;
+  }
 }
 
 awaitable<gather_status> merger::run() {
-  limit_ = merge::limiter(spec_.has_limit, spec_.offset, spec_.count);
   const bool header = co_await read_headers();
-  if (header) {
-    switch (spec_.mode) {
-      case merge_mode::concat:
-        (void)co_await concat();
-        break;
-      case merge_mode::sort:
-        (void)co_await sort();
-        break;
-      case merge_mode::aggregate:
-        (void)co_await aggregate();
-        break;
-    }
-  }
+  if (header) (void)co_await run_plan();
   if (client_lost_ || deadline_->expired) {
     if (!client_lost_) {
       // Past the deadline: whatever a shard still sends is dropped with its connection.
       for (std::size_t k = 0; k < legs_.size(); ++k)
-        if (!streams_[k].done) fail_lost(k, "");
+        if (!streams_[k].done && !(k < leaves_.size() && leaves_[k].done())) fail_lost(k, "");
     }
   }
   if (client_lost_) {
@@ -485,16 +356,16 @@ awaitable<gather_status> merger::run() {
   // connections stay usable.
   co_await drain_all();
   tail_.clear();
-  if (failure_) {
+  if (ctx_.failure) {
     if (!header) out_.clear();  // nothing of the resultset reached the client
-    encode_error(tail_, *failure_, client_caps_);
+    encode_error(tail_, *ctx_.failure, client_caps_);
   } else if (client_caps_ & cap::deprecate_eof) {
     ok_packet ok;
     ok.status = terminator_status_;
-    ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings_, 0xffff));
+    ok.warnings = static_cast<std::uint16_t>(std::min<std::uint32_t>(ctx_.warnings, 0xffff));
     encode_ok(tail_, ok, client_caps_, eof_header);
   } else {
-    encode_eof(tail_, {static_cast<std::uint16_t>(std::min<std::uint32_t>(warnings_, 0xffff)),
+    encode_eof(tail_, {static_cast<std::uint16_t>(std::min<std::uint32_t>(ctx_.warnings, 0xffff)),
                        terminator_status_});
   }
   append_packet(out_, tail_, client_seq_);
