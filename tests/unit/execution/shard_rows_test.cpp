@@ -19,12 +19,16 @@ using testing::v;
 struct shard_rows_leaf : ::testing::Test {
   asio::io_context io;
   backend::backend_connection be{io.get_executor()};
-  backend::backend_target target{"shard_b", {"127.0.0.1", 3307}};
+  backend::backend_target target;
   plan_context ctx;
   std::string name = "shard_b";
   std::uint8_t seq = 2;
 
-  void SetUp() override { be.set_target(target); }
+  void SetUp() override {
+    target.cluster = "shard_b";
+    target.endpoint = {"127.0.0.1", 3307};
+    be.set_target(target);
+  }
 
   void arrive(const bytes& wire) {
     be.buffer().reserve_free(wire.size());
