@@ -100,7 +100,8 @@ def main():
     ap.add_argument("--relay-port", type=int, default=26096)
     ap.add_argument("--baseline", default=None,
                     help="a second ShardGate binary (e.g. an older build) measured in the same "
-                         "alternation, on --proxy-port + 1")
+                         "alternation, on --baseline-port")
+    ap.add_argument("--baseline-port", type=int, default=26097)
     ap.add_argument("--configs", default="16:disable,16:auto,1:disable",
                     help="comma list of threads:ps-mode (default: %(default)s)")
     args = ap.parse_args()
@@ -115,7 +116,7 @@ def main():
     proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
     baseline = None
     if args.baseline:
-        bcfg = make_config(args.proxy_port + 1, args.proxy_port + 3001,
+        bcfg = make_config(args.baseline_port, args.baseline_port + 3000,
                            {"bench": f"127.0.0.1:{args.server_port}"}, level="warn", workers=args.workers)
         bcfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
         baseline = ShardGate(bcfg, os.path.join(args.workdir, "baseline"), binary=args.baseline).start()
@@ -134,12 +135,12 @@ def main():
             direct, proxied, relayed, based = [], [], [], []
             sysbench(args.proxy_port, threads, 3, ps_mode, args.table_size)  # warm-up: pool, buffer pool
             if baseline:
-                sysbench(args.proxy_port + 1, threads, 3, ps_mode, args.table_size)
+                sysbench(args.baseline_port, threads, 3, ps_mode, args.table_size)
             for _ in range(args.pairs):
                 direct.append(measure(args.server_port, None, server.pid, args, threads, ps_mode, histogram))
                 proxied.append(measure(args.proxy_port, proxy.pid, server.pid, args, threads, ps_mode, histogram))
                 if baseline:
-                    based.append(measure(args.proxy_port + 1, baseline.pid, server.pid, args, threads, ps_mode,
+                    based.append(measure(args.baseline_port, baseline.pid, server.pid, args, threads, ps_mode,
                                          histogram))
                 if relay:
                     relayed.append(measure(args.relay_port, relay.pid, server.pid, args, threads, ps_mode,

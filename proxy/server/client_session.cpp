@@ -22,6 +22,7 @@
 #include "routing/read_split.hpp"
 #include "server/worker.hpp"
 #include "session/pinning.hpp"
+#include "session/shardgate_settings.hpp"
 #include "sql/fingerprint.hpp"
 #include "transactions/cross_shard_rules.hpp"
 
@@ -36,7 +37,8 @@ client_session::client_session(worker& owner, tcp::socket socket, std::uint32_t 
       ch_(std::move(socket), owner.metrics(), owner.shared().metrics_on),
       ex_(s_, ch_, owner.metrics(), owner.shared().metrics_on),
       tx_(s_, ch_, ex_, owner.shared().xa, owner.shared().cross_shard_commit_failures),
-      prepared_(s_, ch_, ex_, tx_, *this) {
+      prepared_(s_, ch_, ex_, tx_, *this),
+      accounting_(owner, s_, ch_) {
   s_.id = connection_id;
   s_.token = owner.next_session_token();
   s_.gen = owner.current();
@@ -343,96 +345,9 @@ awaitable<next> client_session::statement_command(std::uint8_t cmd) {
                                      std::chrono::steady_clock::now() - started)
                                      .count());
   // (The statistics are looked up again: a reload may have replaced them meanwhile.)
-  account_statement(cmd, statement_id, micros, metrics_on, slow_ms, worker_.query_stats(),
-                    ex_.deadline().arm_id() != deadline_before && ex_.deadline().killed());
+  accounting_.account(cmd, statement_id, micros, metrics_on, slow_ms, worker_.query_stats(),
+                      ex_.deadline().arm_id() != deadline_before && ex_.deadline().killed());
   co_return n;
-}
-
-metrics::route_kind client_session::route_kind_of_plan() const {
-  if (!s_.routed || s_.plan.action == routing::route_action::refuse || s_.plan.clusters.empty())
-    return metrics::route_kind::local;
-  if (s_.plan.action == routing::route_action::single) return metrics::route_kind::single;
-  if (s_.plan.combine == routing::route_combine::broadcast) return metrics::route_kind::broadcast;
-  if (s_.plan.table &&
-      s_.plan.clusters.size() < s_.gen->topology()->placement(*s_.plan.table).clusters().size())
-    return metrics::route_kind::multi;
-  return metrics::route_kind::scatter;
-}
-
-const std::string& client_session::route_text(metrics::route_kind route) {
-  route_text_ = metrics::route_kind_name(route);
-  if (route == metrics::route_kind::local) return route_text_;
-  for (std::size_t k = 0; k < s_.plan.clusters.size(); ++k) {
-    if (k == 8) {
-      route_text_ += ",... (" + std::to_string(s_.plan.clusters.size()) + ")";
-      break;
-    }
-    route_text_ += k ? ',' : ' ';
-    route_text_ += s_.config->clusters[static_cast<std::size_t>(s_.plan.clusters[k])].name;
-  }
-  return route_text_;
-}
-
-void client_session::account_statement(std::uint8_t cmd, std::uint32_t statement_id,
-                                       std::uint64_t micros, bool metrics_on, std::uint32_t slow_ms,
-                                       metrics::query_stats* stats, bool killed) {
-  const metrics::route_kind route = route_kind_of_plan();
-  if (metrics_on) {
-    metrics::worker_metrics& m = worker_.metrics();
-    const auto r = static_cast<std::size_t>(route);
-    const auto kind = s_.routed ? s_.plan.kind : sql::statement_kind::other;
-    ++m.statements[static_cast<std::size_t>(kind)][r];
-    if (route == metrics::route_kind::single) {
-      s_.gen->cluster_metrics(s_.plan.clusters[0]).latency[r].observe(micros);
-    } else {
-      m.fan_out_latency[r].observe(micros);
-      if (route != metrics::route_kind::local) {
-        m.fan_out(s_.plan.clusters.size());
-        for (int c : s_.plan.clusters) ++s_.gen->cluster_metrics(c).fan_out_legs;
-      }
-    }
-    if (killed) ++m.statements_killed;
-  }
-  const bool slow = slow_ms != 0 && micros >= std::uint64_t{slow_ms} * 1000;
-  if (!stats && !slow) return;
-  std::string_view text;
-  std::string_view fp;
-  std::uint64_t hash = 0;
-  session::client_statement* st = nullptr;
-  if (cmd == static_cast<std::uint8_t>(command::stmt_execute))
-    st = s_.statements.find(statement_id);
-  if (st) {
-    // A prepared statement's fingerprint is computed once.
-    text = st->sql;
-    if (st->fingerprint.empty())
-      st->fingerprint_hash = sql::fingerprint(text, st->fingerprint, s_.modes.no_backslash_escapes);
-    fp = st->fingerprint;
-    hash = st->fingerprint_hash;
-  } else {
-    if (!ch_.payload.empty() && ch_.payload[0] == static_cast<std::uint8_t>(command::query))
-      text = as_string_view(byte_span(ch_.payload).subspan(1));
-    std::string& scratch = worker_.fingerprint_scratch();
-    hash = sql::fingerprint(text, scratch, s_.modes.no_backslash_escapes);
-    fp = scratch;
-  }
-  const std::string& route_shards = route_text(route);
-  if (stats) stats->record(hash, fp, route_shards, micros, ch_.reply_error != 0);
-  if (!slow) return;
-  if (metrics_on) ++worker_.metrics().slow_statements;
-  constexpr std::size_t max_text = 4096;
-  const std::string_view shown = text.substr(0, max_text);
-  const char* more = text.size() > max_text ? "..." : "";
-  const std::string error = ch_.reply_error ? ", error " + std::to_string(ch_.reply_error) : "";
-  if (auto log = worker_.shared().slow_log())
-    log->info("{:.3f} ms user {}@{} schema '{}' route {}{} fingerprint {:016x} | {} | {}{}",
-              micros / 1000.0, s_.user, s_.peer, s_.state.schema, route_shards, error, hash, fp,
-              shown, more);
-  else
-    spdlog::warn(
-        "slow statement: {:.3f} ms, client {} {}@{}, schema '{}', route {}{}; fingerprint "
-        "{:016x}: {}; statement: {}{}",
-        micros / 1000.0, s_.id, s_.user, s_.peer, s_.state.schema, route_shards, error, hash, fp,
-        shown, more);
 }
 
 awaitable<next> client_session::query() {
@@ -462,12 +377,13 @@ awaitable<next> client_session::run_statement(std::string_view sql, prepared_run
   }
   s_.routed = true;
   if (!exec && s_.plan.kind == sql::statement_kind::set && !s_.plan.multi_statement) {
-    if (shardgate_setting()) {
+    if (auto change = session::shardgate_setting(s_.gen->router().parsed())) {
       bool sent;
-      if (pending_setting_error_) {
-        const mysql_error err = *pending_setting_error_;
+      if (change->error) {
+        const mysql_error err = std::move(*change->error);
         sent = co_await ch_.send_error(err);
       } else {
+        s_.max_execution_ms = change->max_execution_ms;
         sent = co_await ch_.send_ok(s_.status_flags());
       }
       co_return proceed(sent);
@@ -517,51 +433,6 @@ awaitable<next> client_session::run_statement(std::string_view sql, prepared_run
                     exec && exec->fixed ? &exec->statement->fixed_replica_ok : nullptr);
   if (exec) co_return co_await prepared_.run_on(cluster, *exec, reader);
   co_return co_await ex_.run_on_backend(response_kind::query, cluster, reader);
-}
-
-// SET [SESSION] shardgate_max_execution_ms = N | DEFAULT (also as @@[session.]...): a
-// ShardGate setting, answered here (the servers do not know it).
-bool client_session::shardgate_setting() {
-  const routing::parsed_statement& p = s_.gen->router().parsed();
-  const auto text = [&](std::size_t k) { return p.token_text(static_cast<std::uint32_t>(k)); };
-  const auto is = [&](std::size_t k, sql::token_kind kind) {
-    return k < p.tokens.size() && p.tokens[k].kind == kind;
-  };
-  std::size_t i = 1;
-  if (routing::word_is(p, i, "SESSION") || routing::word_is(p, i, "LOCAL")) ++i;
-  std::string_view name;
-  if (is(i, sql::token_kind::system_variable)) {
-    name = text(i).substr(2);
-    for (std::string_view scope : {"SESSION.", "LOCAL."})
-      if (name.size() > scope.size() && sql::is_keyword(name.substr(0, scope.size()), scope))
-        name.remove_prefix(scope.size());
-  } else if (is(i, sql::token_kind::identifier)) {
-    name = text(i);
-  }
-  if (!sql::is_keyword(name, "SHARDGATE_MAX_EXECUTION_MS")) return false;
-  ++i;
-  if (is(i, sql::token_kind::op) && (text(i) == "=" || text(i) == ":=")) ++i;
-  std::int64_t value = -2;  // (not valid)
-  if (routing::word_is(p, i, "DEFAULT")) {
-    value = -1;
-  } else if (is(i, sql::token_kind::number)) {
-    const std::string_view v = text(i);
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec == std::errc() && end == v.data() + v.size() && n >= 0 && n <= 86'400'000) value = n;
-  }
-  ++i;
-  while (is(i, sql::token_kind::semicolon)) ++i;  // (a trailing ';' is fine)
-  if (value == -2 || !is(i, sql::token_kind::end)) {
-    pending_setting_error_ = mysql_error{
-        er::wrong_value, "HY000",
-        "ShardGate: SET shardgate_max_execution_ms takes a number of milliseconds from 0 (no "
-        "deadline) to 86400000, or DEFAULT (routing.max_execution_ms), and nothing else"};
-  } else {
-    s_.max_execution_ms = value;
-    pending_setting_error_.reset();
-  }
-  return true;
 }
 
 awaitable<next> client_session::init_db() {

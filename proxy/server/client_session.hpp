@@ -35,6 +35,7 @@
 #include "server/generation.hpp"
 #include "server/login.hpp"
 #include "server/prepared_handler.hpp"
+#include "server/statement_accounting.hpp"
 #include "session/backend_slots.hpp"
 #include "session/prepared_statements.hpp"
 #include "session/replayable_state.hpp"
@@ -82,12 +83,6 @@ class client_session final : public statement_runner {
   // COM_QUERY / COM_STMT_EXECUTE: the rate limits, then the statement, then its metrics,
   // query statistics and slow log.
   awaitable<next> statement_command(std::uint8_t cmd);
-  void account_statement(std::uint8_t cmd, std::uint32_t statement_id, std::uint64_t micros,
-                         bool metrics_on, std::uint32_t slow_ms, metrics::query_stats* stats,
-                         bool killed);
-  metrics::route_kind route_kind_of_plan() const;
-  // "single shard0", "scatter shard0,shard1,..." (for the slow log and query statistics).
-  const std::string& route_text(metrics::route_kind route);
   awaitable<next> query();
   // Routes and runs one statement (statement_runner): COM_QUERY text, or a prepared
   // statement's execution (`exec`; `sql` is then its text with the bound values in place of
@@ -99,26 +94,22 @@ class client_session final : public statement_runner {
   // What COM_RESET_CONNECTION and COM_CHANGE_USER share: backends reset and given back, the
   // transaction, prepared statements and session state gone; `schema` stays current.
   awaitable<void> reset_session(std::string schema);
-  // A SET of ShardGate's own session setting (shardgate_max_execution_ms): true when it is
-  // one (applied, or pending_setting_error_ says why not); the caller answers it.
-  bool shardgate_setting();
-  std::optional<protocol::mysql_error> pending_setting_error_;
   awaitable<void> release_all(bool clean);
   awaitable<void> finish();
 
   worker& worker_;
-  client_channel ch_;             // the client's socket, buffers and sequence ids
-  session::session_data s_;       // what the session is
-  execution::executor ex_;        // runs statements over the session's backend connections
-  transactions::coordinator tx_;  // the transaction across shards
-  prepared_handler prepared_;     // the binary protocol, SQL-level PREPARE
+  client_channel ch_;                // the client's socket, buffers and sequence ids
+  session::session_data s_;          // what the session is
+  execution::executor ex_;           // runs statements over the session's backend connections
+  transactions::coordinator tx_;     // the transaction across shards
+  prepared_handler prepared_;        // the binary protocol, SQL-level PREPARE
+  statement_accounting accounting_;  // metrics, query statistics, slow log
   std::uint16_t peer_port_ = 0;
   std::uint8_t handshake_collation_ = 0;
   std::string scramble_;
   bool idle_ = false;
   bool close_requested_ = false;
   bool admitted_ = false;
-  std::string route_text_;  // (scratch of route_text)
   // users[] limits: looked up at login, shared with the user's other sessions.
   limits::user_limits* user_limits_ = nullptr;
   std::shared_ptr<limits::client_ip_limits> ip_limits_;

@@ -53,28 +53,28 @@ awaitable<next> coordinator::statement(std::string_view sql) {
       const bool sent = co_await client_.send_error(err);
       co_return proceed(sent);
     }
-    if (end && !multiple && xa_open()) co_return co_await end_xa_transaction(st.commit);
-    if (begin && !multiple) {
-      // A transaction autocommit=0 opened (not XA) ends here, as BEGIN would end it.
-      for (int c : open) {
-        auto err = co_await s_.slots[c].conn->run_internal(command::query, "COMMIT");
-        s_.slots[c].wrote = false;
-        ex_.give_back(c, !s_.slots[c].conn->broken());
-        if (err) {
-          ended();
-          const bool sent = co_await client_.send_error(*err);
-          co_return proceed(sent);
-        }
+  }
+  if (end && !multiple) co_return co_await protocol_for(open).end(*this, open, st.commit, sql);
+  if ((xa_mode || xa_open()) && begin && !multiple) {
+    // A transaction autocommit=0 opened (not XA) ends here, as BEGIN would end it.
+    for (int c : open) {
+      auto err = co_await s_.slots[c].conn->run_internal(command::query, "COMMIT");
+      s_.slots[c].wrote = false;
+      ex_.give_back(c, !s_.slots[c].conn->broken());
+      if (err) {
+        ended();
+        const bool sent = co_await client_.send_error(*err);
+        co_return proceed(sent);
       }
-      open.clear();
-      s_.txn.begin_text.assign(sql);
-      s_.txn.open = true;
-      // A read-only transaction never needs two-phase commit: it stays a plain one.
-      s_.txn.xa = !st.read_only;
-      const bool sent = co_await client_.send_ok(
-          static_cast<std::uint16_t>(s_.status_flags() | status::in_trans));
-      co_return proceed(sent);
     }
+    open.clear();
+    s_.txn.begin_text.assign(sql);
+    s_.txn.open = true;
+    // A read-only transaction never needs two-phase commit: it stays a plain one.
+    s_.txn.xa = !st.read_only;
+    const bool sent =
+        co_await client_.send_ok(static_cast<std::uint16_t>(s_.status_flags() | status::in_trans));
+    co_return proceed(sent);
   }
 
   if (begin && !multiple && open.empty()) {
@@ -83,14 +83,6 @@ awaitable<next> coordinator::statement(std::string_view sql) {
     const bool sent =
         co_await client_.send_ok(static_cast<std::uint16_t>(s_.status_flags() | status::in_trans));
     co_return proceed(sent);
-  }
-  if (end && !multiple && open.size() != 1) {
-    // Nothing opened on any shard (answer locally), or several shards: end each in turn
-    // (transactions.cross_shard: best_effort; a read-only transaction on several shards
-    // under reject too). A COMMIT that fails on the first shard rolls the others back; one
-    // that fails after a shard committed goes on with the rest and reports exactly which
-    // shards committed and which did not.
-    co_return co_await end_in_turn(open, st.commit, sql);
   }
   // Several shards open: SAVEPOINT & co. act where the writes are, if that is one shard;
   // a BEGIN inside the transaction (an implicit COMMIT) or a multi-statement COMMIT would
@@ -122,6 +114,13 @@ awaitable<next> coordinator::statement(std::string_view sql) {
   }
   const next n = co_await ex_.run_on_backend(response_kind::query, cluster);
   if (end) s_.slots[cluster].wrote = false;
+  co_return n;
+}
+
+awaitable<next> coordinator::end_on_shard(int cluster) {
+  ended();
+  const next n = co_await ex_.run_on_backend(response_kind::query, cluster);
+  s_.slots[cluster].wrote = false;
   co_return n;
 }
 

@@ -1,13 +1,8 @@
 // The session's transaction across shards (vtgate's TxConn): which shards it is open on,
 // whether it may reach another (the admission rules of cross_shard_rules.hpp), and how it
 // ends. BEGIN / START TRANSACTION open it lazily, on each shard a statement reaches (join);
-// COMMIT / ROLLBACK end it by one of three protocols:
-//   single shard   the statement runs where the transaction is (streamed, like any other);
-//   in turn        best_effort (and a read-only transaction on several shards under reject):
-//                  one shard after the other, reporting exactly which committed
-//                  (sequential_commit.cpp);
-//   two-phase      xa: XA END + PREPARE everywhere, the decision made durable, XA COMMIT
-//                  each; recovery finishes what a crash interrupts (xa_commit.cpp).
+// COMMIT / ROLLBACK end it by one of three protocols (commit_protocol.hpp: single shard, in
+// turn, two-phase).
 #pragma once
 
 #include <atomic>
@@ -20,6 +15,7 @@
 #include "protocol/errors.hpp"
 #include "server/client_channel.hpp"
 #include "session/session_data.hpp"
+#include "transactions/commit_protocol.hpp"
 #include "transactions/cross_shard_rules.hpp"
 #include "transactions/xa_coordinator.hpp"
 
@@ -73,12 +69,22 @@ class coordinator {
   // back; the XA id is let go.
   void abandon();
 
- private:
+  // The protocol that ends a transaction open on `open` (commit_protocol.hpp).
+  const commit_protocol& protocol_for(const std::vector<int>& open) const noexcept {
+    if (xa_open()) return two_phase_commit();
+    if (open.size() == 1) return single_shard_commit();
+    return in_turn_commit();
+  }
+  // The protocols' steps (commit_protocol.cpp).
+  // The client's COMMIT / ROLLBACK on the one shard where the transaction is, streamed.
+  awaitable<next> end_on_shard(int cluster);
   // COMMIT / ROLLBACK on every shard in `open` in turn (none: answered here).
   awaitable<next> end_in_turn(std::vector<int>& open, bool commit, std::string_view sql);
   // COMMIT / ROLLBACK of a transaction with XA branches: one branch commits in one phase,
   // several in two.
   awaitable<next> end_xa_transaction(bool commit);
+
+ private:
   awaitable<bool> rollback_xa_branches(const std::vector<int>& branches);
   void finish_xa_branches(const std::vector<int>& branches);
   awaitable<next> abort_xa_commit(const std::vector<int>& branches,

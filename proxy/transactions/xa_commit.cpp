@@ -47,7 +47,7 @@ awaitable<std::optional<mysql_error>> coordinator::run_xa(int cluster, int verb)
 // trip in all. errors[k]: the step's outcome on branches[k] - the second command's when it
 // succeeded (it is what happened), else the first error.
 awaitable<void> coordinator::run_xa_step(const std::vector<int>& branches, int first, int second,
-                                            std::vector<std::optional<mysql_error>>& errors) {
+                                         std::vector<std::optional<mysql_error>>& errors) {
   errors.assign(branches.size(), std::nullopt);
   transactions::xa_branch branch;
   branch.gtrid = s_.txn.xa_gtrid;
@@ -86,7 +86,8 @@ awaitable<bool> coordinator::rollback_xa_branches(const std::vector<int>& branch
       left_to_recovery = true;
       continue;
     }
-    auto end_reply = co_await run_xa(c, static_cast<int>(xa_verb::end));  // (fails if already ended)
+    auto end_reply =
+        co_await run_xa(c, static_cast<int>(xa_verb::end));  // (fails if already ended)
     (void)end_reply;
     auto err = co_await run_xa(c, static_cast<int>(xa_verb::rollback));
     if (err && err->code != 1397 && err->code != 1402) {  // (XAER_NOTA, XA_RBROLLBACK: gone)
@@ -113,7 +114,7 @@ void coordinator::finish_xa_branches(const std::vector<int>& branches) {
 
 // A COMMIT that cannot go on: every branch rolled back, the client told `error`.
 awaitable<next> coordinator::abort_xa_commit(const std::vector<int>& branches,
-                                                                const mysql_error& error) {
+                                             const mysql_error& error) {
   transactions::xa_coordinator& xa = *xa_;
   const bool left_to_recovery = co_await rollback_xa_branches(branches);
   finish_xa_branches(branches);
@@ -164,8 +165,8 @@ awaitable<next> coordinator::end_xa_transaction(bool commit) {
       if (!err) err = co_await run_xa(c, verb(xa_verb::rollback));
       if (err) {
         // Closing the connection rolls the (unprepared) branch back.
-        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection", s_.id,
-                     name(c), describe(*err));
+        spdlog::warn("client {}: XA ROLLBACK on shard {} failed ({}); closing the connection",
+                     s_.id, name(c), describe(*err));
         s_.slots[c].conn->mark_broken();
       }
     }
