@@ -1,5 +1,6 @@
 #include "execution/scatter_merge.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -313,8 +314,12 @@ awaitable<bool> merger::run_plan() {
   root = &project_.emplace(*root, columns_, layout_.visible, spec_.hidden != 0,
                            settings_.binary_rows, ctx_);
   for (;;) {
-    // (Past routing.scatter_timeout_ms the statement fails, rows buffered or not.)
-    if (deadline_->expired) co_return false;
+    // Past routing.scatter_timeout_ms a shard still sending fails the statement (run()
+    // reports it), rows buffered or not; rows the plan already holds (every shard done, e.g.
+    // aggregated groups) still go out.
+    if (deadline_->expired &&
+        std::any_of(leaves_.begin(), leaves_.end(), [](const shard_rows& l) { return !l.done(); }))
+      co_return false;
     row_ref row;
     const pull p = root->next(row);
     if (p == pull::row) {

@@ -87,7 +87,7 @@ int prepared_handler::prepare_cluster(std::string_view sql) {
   s_.gen->router().route(sql, s_.route_view(), s_.plan);
   if (s_.plan.action != routing::route_action::refuse && !s_.plan.clusters.empty())
     return s_.plan.tableless ? ex_.home_cluster() : s_.plan.clusters[0];
-  // (s_.plan is kept: stmt_prepare reads whether the route is fixed)
+  // (s_.plan is kept: prepare() reads whether the route is fixed)
   // Refused as it stands (a `?` where the shard key goes): any shard of its first table
   // has the table's definition; the execution routes it by the values.
   for (const auto& ref : s_.gen->router().parsed().tables) {
