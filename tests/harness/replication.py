@@ -44,6 +44,7 @@ from .netutil import LOOPBACK, pid_alive
 REPL_USER = "repl"
 REPL_PASSWORD = "repl"
 READ_ONLY_ARG = "--read-only=ON"
+SEMI_SYNC_REPLICA_ARG = "--rpl-semi-sync-slave-enabled=ON"
 
 
 def _run(server, statements):
@@ -138,8 +139,11 @@ def start_pair(name, primary_port, replica_port, basedir):
             old.stop()
         shutil.rmtree(old.dir, ignore_errors=True)
     primary = MariaDBServer(f"{name}-primary", primary_port, basedir, log_bin=True)
+    # (Semi-sync on the command line too: a restarted replica stays a semi-sync replica, as
+    # it does on Aurora; set only at runtime it came back asynchronous, and the primary then
+    # held every commit for rpl_semi_sync_master_timeout.)
     replica = MariaDBServer(f"{name}-replica", replica_port, basedir, log_bin=True,
-                            extra_args=[READ_ONLY_ARG])
+                            extra_args=[READ_ONLY_ARG, SEMI_SYNC_REPLICA_ARG])
     errors = []
 
     def boot(server):
@@ -218,8 +222,12 @@ def wait_caught_up(primary, replica, timeout=30):
                 if err and st["Slave_SQL_Running"] == "No":
                     raise RuntimeError(f"replica {replica.name} stopped: {err}")
                 if time.monotonic() >= deadline:
+                    state = st and {k: st.get(k) for k in (
+                        "Slave_IO_State", "Slave_IO_Running", "Slave_SQL_Running", "Gtid_IO_Pos",
+                        "Read_Master_Log_Pos", "Exec_Master_Log_Pos", "SQL_Delay")}
                     raise TimeoutError(f"replica {replica.name} did not reach {pos} in {timeout}s "
-                                       f"(gtid_slave_pos={slave_pos}{', ' + err if err else ''})")
+                                       f"(gtid_slave_pos={slave_pos}{', ' + err if err else ''}; "
+                                       f"{state})")
     finally:
         conn.close()
 
