@@ -45,8 +45,7 @@ struct session_data {
   std::uint32_t id = 0;
   std::uint64_t token = 0;  // unique for the process lifetime; identifies this session's state
   std::string user;
-  std::string peer;
-  std::uint32_t client_caps = 0;
+  std::string peer;  // (the client's capabilities are the channel's: client_channel::caps)
 
   // The configuration the session runs on; moves to the worker's current one between
   // statements when no backend connection is held (client_session::adopt_current_generation).
