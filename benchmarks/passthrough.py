@@ -17,8 +17,19 @@ any TCP proxy on this machine. ShardGate's own cost is the gap to it.
 
 With --baseline a second ShardGate (another build) joins the alternation: direct, ShardGate,
 baseline, relay, ...; its ratio and CPU per query are reported beside the first's.
+
+With --peer proxysql, ProxySQL 2.7.2 (built outside the project by
+../shared/peers/proxysql/build.sh; benchmarks/proxysql_peer.py) joins the alternation too, with
+as many threads as ShardGate has workers. For every proxy the tables also give voluntary
+context switches per query (all its threads, /proc/PID/task/*/status) and, with --syscalls
+(the default; needs perf and tracefs), a separate counting run per proxy and configuration
+with `perf stat` on the syscall tracepoints: recv, failed recv (EAGAIN), send, epoll_wait,
+epoll_ctl, poll and io_uring_enter per query.
+
+    /usr/bin/python3 benchmarks/passthrough.py --peer proxysql --time 8 --pairs 3
 """
 import argparse
+import glob
 import os
 import re
 import statistics
@@ -32,6 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from harness.mariadb_server import MariaDBServer  # noqa: E402
 from harness.shardgate_process import ShardGate, make_config  # noqa: E402
+import proxysql_peer  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -40,6 +52,72 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def context_switches(pid):
+    """(voluntary, involuntary) context switches over all threads of `pid`."""
+    vol = invol = 0
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        vol += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        invol += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread ended meanwhile
+    return vol, invol
+
+
+# Syscalls counted per query (perf stat on the tracepoints; "recv" and "send" sum the variants).
+SYSCALL_GROUPS = {
+    "recv": ["recvfrom", "recvmsg", "read", "readv"],
+    "send": ["sendto", "sendmsg", "write", "writev"],
+    "epoll_wait": ["epoll_wait", "epoll_pwait"],
+    "epoll_ctl": ["epoll_ctl"],
+    "poll": ["poll", "ppoll"],
+    "io_uring_enter": ["io_uring_enter"],
+}
+
+
+def tracing_available():
+    if not os.path.isdir("/sys/kernel/tracing/events/syscalls"):
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], capture_output=True)
+    return (os.path.isdir("/sys/kernel/tracing/events/syscalls")
+            and subprocess.run(["which", "perf"], capture_output=True).returncode == 0)
+
+
+def count_syscalls(port, pid, args, threads, ps_mode):
+    """Runs sysbench once with `perf stat` counting the proxy's syscalls; returns per-query figures."""
+    events = []
+    for names in SYSCALL_GROUPS.values():
+        for n in names:
+            if os.path.isdir(f"/sys/kernel/tracing/events/syscalls/sys_enter_{n}"):
+                events += ["-e", f"syscalls:sys_enter_{n}"]
+    failed = []
+    for n in ("recvfrom", "recvmsg", "read"):
+        if os.path.isdir(f"/sys/kernel/tracing/events/syscalls/sys_exit_{n}"):
+            failed += ["-e", f"syscalls:sys_exit_{n}", "--filter", "ret == -11"]
+    perf = subprocess.Popen(["perf", "stat", "-x", ",", "-p", str(pid)] + events + failed,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    r = parse(sysbench(port, threads, args.syscall_time, ps_mode, args.table_size))
+    perf.send_signal(2)
+    _, err = perf.communicate(timeout=30)
+    counts = {}
+    for line in err.splitlines():
+        parts = line.split(",")
+        if len(parts) > 2 and parts[2].startswith("syscalls:"):
+            try:
+                counts[parts[2]] = counts.get(parts[2], 0) + int(parts[0])
+            except ValueError:
+                pass
+    q = r["queries"]
+    out = {g: sum(counts.get(f"syscalls:sys_enter_{n}", 0) for n in names) / q
+           for g, names in SYSCALL_GROUPS.items()}
+    out["recv_failed"] = sum(v for k, v in counts.items() if k.startswith("syscalls:sys_exit_")) / q
+    return out
 
 
 def sysbench(port, threads, seconds, ps_mode, table_size, mode="run", histogram=False):
@@ -78,11 +156,36 @@ def percentile_us(hist, p):
 
 def measure(port, proxy_pid, server_pid, args, threads, ps_mode, histogram):
     p0 = cpu_seconds(proxy_pid) if proxy_pid else 0.0
+    c0 = context_switches(proxy_pid) if proxy_pid else (0, 0)
     s0 = cpu_seconds(server_pid)
     r = parse(sysbench(port, threads, args.time, ps_mode, args.table_size, histogram=histogram))
     r["proxy_cpu_us"] = (cpu_seconds(proxy_pid) - p0) * 1e6 / r["queries"] if proxy_pid else 0.0
+    c1 = context_switches(proxy_pid) if proxy_pid else (0, 0)
+    r["vcs"] = (c1[0] - c0[0]) / r["queries"]
+    r["ivcs"] = (c1[1] - c0[1]) / r["queries"]
     r["server_cpu_us"] = (cpu_seconds(server_pid) - s0) * 1e6 / r["queries"]
     return r
+
+
+def summarize(name, runs, direct, histogram):
+    """One contender's figures over the pairs (medians), beside the direct runs of the same pairs."""
+    row = {
+        "name": name,
+        "qps": statistics.median(r["qps"] for r in runs),
+        "ratio": statistics.median(r["qps"] / d["qps"] for d, r in zip(direct, runs)),
+        "ratios": [r["qps"] / d["qps"] for d, r in zip(direct, runs)],
+        "cpu_us": statistics.median(r["proxy_cpu_us"] for r in runs),
+        "vcs": statistics.median(r["vcs"] for r in runs),
+        "ivcs": statistics.median(r["ivcs"] for r in runs),
+        "server_cpu_us": statistics.median(r["server_cpu_us"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+    }
+    if histogram:
+        row["p50_added_us"] = statistics.median(
+            percentile_us(r["hist"], 0.5) - percentile_us(d["hist"], 0.5) for d, r in zip(direct, runs))
+        row["p99_added_us"] = statistics.median(
+            percentile_us(r["hist"], 0.99) - percentile_us(d["hist"], 0.99) for d, r in zip(direct, runs))
+    return row
 
 
 def main():
@@ -102,118 +205,119 @@ def main():
                     help="a second ShardGate binary (e.g. an older build) measured in the same "
                          "alternation, on --baseline-port")
     ap.add_argument("--baseline-port", type=int, default=26097)
+    ap.add_argument("--peer", choices=["proxysql"], default=None,
+                    help="a real peer in the same alternation (ProxySQL 2.7.2, on --peer-port)")
+    ap.add_argument("--peer-port", type=int, default=26098)
+    ap.add_argument("--no-syscalls", dest="syscalls", action="store_false",
+                    help="skip the perf-stat syscall counting runs")
+    ap.add_argument("--syscall-time", type=int, default=4, help="seconds of each counting run")
     ap.add_argument("--configs", default="16:disable,16:auto,1:disable",
                     help="comma list of threads:ps-mode (default: %(default)s)")
     args = ap.parse_args()
+    workers = args.workers or os.cpu_count()
 
     server = MariaDBServer("bench-db", args.server_port, args.workdir).start()
     server.sql("SET GLOBAL max_connections=2000")
     if not server.sql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='sbtest' AND table_name='sbtest1'")[0][0]:
         sysbench(args.server_port, 2, 0, "disable", args.table_size, mode="prepare")
-    cfg = make_config(args.proxy_port, args.proxy_port + 3000, {"bench": f"127.0.0.1:{args.server_port}"},
-                      level="warn", workers=args.workers)
-    cfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
-    proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
-    baseline = None
-    if args.baseline:
-        bcfg = make_config(args.baseline_port, args.baseline_port + 3000,
-                           {"bench": f"127.0.0.1:{args.server_port}"}, level="warn", workers=args.workers)
-        bcfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
-        baseline = ShardGate(bcfg, os.path.join(args.workdir, "baseline"), binary=args.baseline).start()
-    relay = None
-    if args.floor:
-        relay_bin = os.path.join(os.path.dirname(args.binary), "benchmarks", "tcp_relay")
-        relay = subprocess.Popen([relay_bin, str(args.relay_port), str(args.server_port),
-                                  str(args.workers or os.cpu_count())])
-        time.sleep(0.3)
-    rows = []
+    # contenders: (name, port, pid-getter, stop)
+    contenders = []
+    stops = []
     try:
+        cfg = make_config(args.proxy_port, args.proxy_port + 3000, {"bench": f"127.0.0.1:{args.server_port}"},
+                          level="warn", workers=args.workers)
+        cfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
+        proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+        stops.append(proxy.stop)
+        contenders.append(("ShardGate", args.proxy_port, proxy.pid))
+        if args.baseline:
+            bcfg = make_config(args.baseline_port, args.baseline_port + 3000,
+                               {"bench": f"127.0.0.1:{args.server_port}"}, level="warn", workers=args.workers)
+            bcfg["clusters"]["bench"]["pool"] = {"max_connections": 32}
+            baseline = ShardGate(bcfg, os.path.join(args.workdir, "baseline"), binary=args.baseline).start()
+            stops.append(baseline.stop)
+            contenders.append(("baseline", args.baseline_port, baseline.pid))
+        if args.peer == "proxysql":
+            peer = proxysql_peer.ProxySQL(args.peer_port, args.server_port, os.path.join(args.workdir, "proxysql"),
+                                          threads=workers).start()
+            stops.append(peer.stop)
+            contenders.append(("ProxySQL 2.7.2", args.peer_port, peer.pid))
+        if args.floor:
+            relay_bin = os.path.join(os.path.dirname(args.binary), "benchmarks", "tcp_relay")
+            relay = subprocess.Popen([relay_bin, str(args.relay_port), str(args.server_port), str(workers)])
+
+            def stop_relay(relay=relay):
+                relay.kill()
+                relay.wait()
+            stops.append(stop_relay)
+            time.sleep(0.3)
+            contenders.append(("tcp_relay", args.relay_port, relay.pid))
+        syscalls = args.syscalls and tracing_available()
+        if args.syscalls and not syscalls:
+            print("(no perf or tracefs: syscall counts skipped)", file=sys.stderr)
+
+        rows = []
         for spec in args.configs.split(","):
             threads, ps_mode = spec.split(":")
             threads = int(threads)
             histogram = threads == 1
-            direct, proxied, relayed, based = [], [], [], []
-            sysbench(args.proxy_port, threads, 3, ps_mode, args.table_size)  # warm-up: pool, buffer pool
-            if baseline:
-                sysbench(args.baseline_port, threads, 3, ps_mode, args.table_size)
+            for _, port, _ in contenders:  # warm-up: pools, buffer pool
+                sysbench(port, threads, 3, ps_mode, args.table_size)
+            direct = []
+            runs = {name: [] for name, _, _ in contenders}
             for _ in range(args.pairs):
                 direct.append(measure(args.server_port, None, server.pid, args, threads, ps_mode, histogram))
-                proxied.append(measure(args.proxy_port, proxy.pid, server.pid, args, threads, ps_mode, histogram))
-                if baseline:
-                    based.append(measure(args.baseline_port, baseline.pid, server.pid, args, threads, ps_mode,
-                                         histogram))
-                if relay:
-                    relayed.append(measure(args.relay_port, relay.pid, server.pid, args, threads, ps_mode,
-                                           histogram))
-            ratios = [p["qps"] / d["qps"] for d, p in zip(direct, proxied)]
-            row = {
-                "config": f"{threads} thr, ps-mode={ps_mode}",
-                "direct_qps": statistics.median(d["qps"] for d in direct),
-                "proxy_qps": statistics.median(p["qps"] for p in proxied),
-                "ratio": statistics.median(ratios),
-                "ratios": ratios,
-                "proxy_cpu_us": statistics.median(p["proxy_cpu_us"] for p in proxied),
-                "server_cpu_direct_us": statistics.median(d["server_cpu_us"] for d in direct),
-                "server_cpu_proxy_us": statistics.median(p["server_cpu_us"] for p in proxied),
-                "errors": sum(p["errors"] for p in proxied) + sum(d["errors"] for d in direct),
-            }
-            if based:
-                row["baseline_ratio"] = statistics.median(b["qps"] / d["qps"] for d, b in zip(direct, based))
-                row["baseline_cpu_us"] = statistics.median(b["proxy_cpu_us"] for b in based)
-                row["baseline_errors"] = sum(b["errors"] for b in based)
-            if relayed:
-                row["relay_ratio"] = statistics.median(r["qps"] / d["qps"] for d, r in zip(direct, relayed))
-                row["relay_cpu_us"] = statistics.median(r["proxy_cpu_us"] for r in relayed)
-                if histogram:
-                    row["relay_p50_added_us"] = statistics.median(
-                        percentile_us(r["hist"], 0.5) - percentile_us(d["hist"], 0.5)
-                        for d, r in zip(direct, relayed))
+                for name, port, pid in contenders:
+                    runs[name].append(measure(port, pid, server.pid, args, threads, ps_mode, histogram))
+            row = {"config": f"{threads} thr, ps-mode={ps_mode}",
+                   "direct_qps": statistics.median(d["qps"] for d in direct),
+                   "direct_server_cpu_us": statistics.median(d["server_cpu_us"] for d in direct),
+                   "errors": sum(d["errors"] for d in direct),
+                   "contenders": [summarize(name, runs[name], direct, histogram) for name, _, _ in contenders]}
             if histogram:
-                row["p50_added_us"] = statistics.median(
-                    percentile_us(p["hist"], 0.5) - percentile_us(d["hist"], 0.5) for d, p in zip(direct, proxied))
-                row["p99_added_us"] = statistics.median(
-                    percentile_us(p["hist"], 0.99) - percentile_us(d["hist"], 0.99) for d, p in zip(direct, proxied))
                 row["direct_p50_us"] = statistics.median(percentile_us(d["hist"], 0.5) for d in direct)
+            if syscalls:
+                for c, (name, port, pid) in zip(row["contenders"], contenders):
+                    c["syscalls"] = count_syscalls(port, pid, args, threads, ps_mode)
             rows.append(row)
             print(row, flush=True)
     finally:
-        proxy.stop()
-        if baseline:
-            baseline.stop()
-        if relay:
-            relay.kill()
-            relay.wait()
+        for stop in stops:
+            stop()
         server.stop()
 
     print(f"\n## Pass-through point select ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-          f"ShardGate workers={args.workers or os.cpu_count()}, {args.time}s runs, "
-          f"median of {args.pairs} alternating pairs)\n")
-    print("| configuration | direct q/s | proxy q/s | proxy/direct | pair ratios | ShardGate CPU/query | "
-          "MariaDB CPU/query direct -> via proxy | added latency p50 / p99 |")
-    print("|---|---|---|---|---|---|---|---|")
+          f"{workers} proxy threads, {args.time}s runs, median of {args.pairs} alternating rounds)\n")
+    print("| configuration | contender | q/s (direct) | proxy/direct | round ratios | CPU/query | "
+          "vol. ctx sw/query | invol./query | MariaDB CPU/query (direct) | added p50 / p99 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        lat = (f"+{r['p50_added_us']:.0f} us / +{r['p99_added_us']:.0f} us (direct p50 {r['direct_p50_us']:.0f} us)"
-               if "p50_added_us" in r else "")
-        print(f"| {r['config']} | {r['direct_qps']:.0f} | {r['proxy_qps']:.0f} | {r['ratio']:.2f} | "
-              f"{' '.join(f'{x:.2f}' for x in r['ratios'])} | {r['proxy_cpu_us']:.1f} us | "
-              f"{r['server_cpu_direct_us']:.1f} -> {r['server_cpu_proxy_us']:.1f} us | {lat} |")
-    if any("relay_ratio" in r for r in rows):
-        print("\nFloor (benchmarks/floor/tcp_relay, same sitting):\n")
-        print("| configuration | relay/direct | relay CPU/query | relay added p50 |")
-        print("|---|---|---|---|")
+        for c in r["contenders"]:
+            lat = (f"+{c['p50_added_us']:.0f} / +{c['p99_added_us']:.0f} us (direct p50 {r['direct_p50_us']:.0f} us)"
+                   if "p50_added_us" in c else "")
+            print(f"| {r['config']} | {c['name']} | {c['qps']:.0f} ({r['direct_qps']:.0f}) | {c['ratio']:.2f} | "
+                  f"{' '.join(f'{x:.2f}' for x in c['ratios'])} | {c['cpu_us']:.1f} us | {c['vcs']:.2f} | "
+                  f"{c['ivcs']:.2f} | {c['server_cpu_us']:.1f} ({r['direct_server_cpu_us']:.1f}) us | {lat} |")
+    names = [c["name"] for c in rows[0]["contenders"]] if rows else []
+    if "ProxySQL 2.7.2" in names:
+        print("\nShardGate against ProxySQL (same rounds):\n")
+        print("| configuration | throughput ShardGate/ProxySQL | CPU/query ShardGate/ProxySQL |")
+        print("|---|---|---|")
         for r in rows:
-            if "relay_ratio" in r:
-                lat = f"+{r['relay_p50_added_us']:.0f} us" if "relay_p50_added_us" in r else ""
-                print(f"| {r['config']} | {r['relay_ratio']:.2f} | {r['relay_cpu_us']:.1f} us | {lat} |")
-    if any("baseline_ratio" in r for r in rows):
-        print(f"\nBaseline ({args.baseline}, same sitting, alternated with the binary above):\n")
-        print("| configuration | binary/direct | baseline/direct | binary CPU/query | baseline CPU/query |")
-        print("|---|---|---|---|---|")
+            c = {x["name"]: x for x in r["contenders"]}
+            print(f"| {r['config']} | {c['ShardGate']['ratio'] / c['ProxySQL 2.7.2']['ratio']:.2f} | "
+                  f"{c['ShardGate']['cpu_us'] / c['ProxySQL 2.7.2']['cpu_us']:.2f} |")
+    if rows and "syscalls" in rows[0]["contenders"][0]:
+        print("\nSyscalls per query (perf stat on the tracepoints, a separate "
+              f"{args.syscall_time}-s run per contender):\n")
+        groups = list(SYSCALL_GROUPS) + ["recv_failed"]
+        print("| configuration | contender | " + " | ".join(groups) + " |")
+        print("|---|---|" + "---|" * len(groups))
         for r in rows:
-            if "baseline_ratio" in r:
-                print(f"| {r['config']} | {r['ratio']:.2f} | {r['baseline_ratio']:.2f} | "
-                      f"{r['proxy_cpu_us']:.1f} us | {r['baseline_cpu_us']:.1f} us |")
-    if any(r["errors"] or r.get("baseline_errors") for r in rows):
+            for c in r["contenders"]:
+                print(f"| {r['config']} | {c['name']} | " +
+                      " | ".join(f"{c['syscalls'][g]:.2f}" for g in groups) + " |")
+    if any(r["errors"] or any(c["errors"] for c in r["contenders"]) for r in rows):
         print("\nWARNING: sysbench reported errors", file=sys.stderr)
         return 1
     return 0

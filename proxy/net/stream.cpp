@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 
+#include "net/drained.hpp"
 #include "net/packet_io.hpp"
 
 namespace shardgate::net {
@@ -57,15 +58,10 @@ awaitable<std::pair<error_code, std::size_t>> stream::read_some(asio::mutable_bu
     co_return std::pair{ec, n};
   }
   auto [ec, n] = co_await socket_.async_read_some(into, nothrow_awaitable);
+  // A short read drained the socket: the next read waits for the reactor's edge without a
+  // recv that would fail (net/drained.hpp).
+  if (!ec && n < into.size()) mark_drained(socket_);
   co_return std::pair{ec, n};
-}
-
-std::size_t stream::try_read_some(asio::mutable_buffer into, error_code& ec) {
-  if (tls_) {
-    ec = asio::error::would_block;
-    return 0;
-  }
-  return socket_.read_some(into, ec);
 }
 
 awaitable<error_code> stream::write(protocol::byte_span data) {

@@ -1,7 +1,7 @@
 // A connection's byte stream: a TCP socket, optionally upgraded to TLS after the MySQL
 // handshake's SSLRequest (both directions: clients -> ShardGate and ShardGate -> backends).
 // The plain path keeps the kernel-cost tricks of the packet layer (a non-blocking send
-// before any asynchronous write, a speculative read before a wait); the TLS path goes
+// before any asynchronous write, no recv known to fail before a wait); the TLS path goes
 // through asio::ssl, gathering a write's pieces into one TLS record run.
 #pragma once
 
@@ -41,11 +41,10 @@ class stream {
   // The verified client certificate's subject (listen.tls.ca set), or empty.
   std::string peer_subject() const;
 
-  // One read of at least one byte.
+  // One read of at least one byte. On plain TCP a read that returns less than `into` holds
+  // has drained the socket, and the next read waits for the kernel's edge without a failed
+  // recv first (net/drained.hpp).
   awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer into);
-  // A read that does not wait: plain sockets only (false when TLS or nothing there; `ec`
-  // is would_block then).
-  std::size_t try_read_some(asio::mutable_buffer into, error_code& ec);
 
   awaitable<error_code> write(protocol::byte_span data);
   // Writes a gather list; a peer that takes nothing for `timeout` fails it with

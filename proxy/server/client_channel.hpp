@@ -5,6 +5,7 @@
 // moves `seq` on.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -33,6 +34,9 @@ class client_channel {
   std::uint8_t seq = 0;           // sequence id of the last packet received or sent
   std::uint32_t caps = 0;         // the client's capabilities (0 before the login)
   std::uint16_t reply_error = 0;  // the current statement's reply was this error (0: none)
+  // Where an idle session's read lands (a command this size or smaller arrives in one
+  // recv; a larger one continues in `in`).
+  std::array<std::uint8_t, 256> idle_read;
 
   // One packet after the last sequence id. False: the client is gone.
   awaitable<bool> send_packet(protocol::byte_span payload);

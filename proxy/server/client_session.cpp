@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "backend/state_sync.hpp"
 #include "execution/fan_out.hpp"
@@ -85,25 +86,22 @@ awaitable<void> client_session::run() {
     while (!close_requested_) {
       idle_ = true;
       error_code ec;
-      if (ch_.in.empty()) {
-        // The next command may be there already (one recv, as asio's speculative read);
-        // if not, wait for it without a buffer: an idle session holds little more than
-        // this object (RSS per idle connection) and takes a recycled buffer when it wakes.
-        // (Over TLS the read goes through OpenSSL: read_packet waits for it.)
-        ch_.in.reserve_free(net::read_buffer::recycled_size);
-        const std::size_t n =
-            ch_.stream.try_read_some(asio::buffer(ch_.in.write_ptr(), ch_.in.free_space()), ec);
+      if (ch_.in.empty() && !ch_.stream.secure()) {
+        // Waits for the next command without a buffer of its own: an idle session holds
+        // little more than this object (RSS per idle connection) and its small idle-read
+        // area, and takes a recycled buffer when a command arrives. One asynchronous read:
+        // the last read drained the socket, so it waits for the kernel's edge without a
+        // recv that would fail (net/drained.hpp); a closed-loop client costs one recv per
+        // command and no epoll_ctl (an async_wait would re-arm the descriptor with
+        // epoll_ctl every time). Over TLS the read goes through OpenSSL: read_packet waits.
+        ch_.in.release_if_empty();
+        if (ch_.payload.capacity() > 1024) ch_.payload = bytes();
+        auto [rec, n] = co_await ch_.stream.read_some(asio::buffer(ch_.idle_read));
+        ec = rec;
         if (!ec) {
+          ch_.in.reserve_free(net::read_buffer::recycled_size);
+          std::memcpy(ch_.in.write_ptr(), ch_.idle_read.data(), n);
           ch_.in.commit(n);
-        } else if ((ec == asio::error::would_block || ec == asio::error::try_again) &&
-                   !ch_.stream.secure()) {
-          ec = {};
-          ch_.in.release_if_empty();
-          if (ch_.payload.capacity() > 1024) ch_.payload = bytes();
-          co_await ch_.stream.socket().async_wait(tcp::socket::wait_read,
-                                                  asio::redirect_error(asio::use_awaitable, ec));
-        } else if (ch_.stream.secure()) {
-          ec = {};
         }
       }
       if (!ec) ec = co_await net::read_packet(ch_.stream, ch_.in, ch_.payload, ch_.seq, max_packet);
