@@ -1,5 +1,6 @@
 #include "net/packet_io.hpp"
 
+#include "net/drained.hpp"
 #include "protocol/framing.hpp"
 
 namespace shardgate::net {
@@ -77,6 +78,7 @@ void tune_socket(tcp::socket& sock) {
   error_code ignored;
   sock.set_option(tcp::no_delay(true), ignored);
   sock.non_blocking(true, ignored);
+  watch_peer_close(sock);  // (net/drained.hpp: lets a drained socket skip its failed recv)
 }
 
 }  // namespace shardgate::net

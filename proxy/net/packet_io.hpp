@@ -56,7 +56,8 @@ inline awaitable<error_code> write_all(stream& sock, const std::vector<asio::con
   return sock.write(buffers, timeout);
 }
 
-// Sets TCP_NODELAY and the non-blocking mode every ShardGate socket uses.
+// Sets TCP_NODELAY and the non-blocking mode every ShardGate socket uses, and registers it
+// for EPOLLRDHUP (net/drained.hpp). Call it once the socket is open.
 void tune_socket(tcp::socket& sock);
 
 }  // namespace shardgate::net

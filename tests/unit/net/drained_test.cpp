@@ -123,5 +123,68 @@ TEST(Drained, EndOfFileAfterADrainedReadIsReported) {
   EXPECT_EQ(r->ec, asio::error::eof);
 }
 
+// The peer's last bytes and its close arrive together, and the reactor reports both before
+// the read starts: the short read must not hide the close that is still pending.
+TEST(Drained, ACloseReportedWithTheLastBytesIsStillRead) {
+  asio::io_context io(1);
+  auto [a, b] = socket_pair(io);
+  stream s(std::move(a));
+  asio::write(b, asio::buffer(std::string("bye")));
+  b.close();
+  io.restart();
+  io.run_for(std::chrono::milliseconds(50));  // the reactor sees the edge, no read pending
+  ASSERT_EQ(read_now(io, s, 64)->bytes, "bye");
+  EXPECT_TRUE(will_try_speculative_read(s.socket()));
+  auto r = read_now(io, s, 64);
+  ASSERT_TRUE(r) << "the close was lost";
+  EXPECT_EQ(r->ec, asio::error::eof);
+}
+
+TEST(Drained, AResetReportedWithTheLastBytesIsStillRead) {
+  asio::io_context io(1);
+  auto [a, b] = socket_pair(io);
+  stream s(std::move(a));
+  asio::write(b, asio::buffer(std::string("bye")));
+  b.set_option(asio::socket_base::linger(true, 0));  // close sends a reset
+  b.close();
+  io.restart();
+  io.run_for(std::chrono::milliseconds(50));
+  auto first = read_now(io, s, 64);
+  ASSERT_TRUE(first);
+  auto r = first->ec ? first : read_now(io, s, 64);
+  ASSERT_TRUE(r) << "the reset was lost";
+  EXPECT_TRUE(r->ec == asio::error::connection_reset || r->ec == asio::error::eof) << r->ec.message();
+}
+
+// The same while a read is pending: the reactor performs it with the bytes, the close comes
+// in the same report.
+TEST(Drained, ACloseInTheSameReportAsAPendingReadsBytesIsStillRead) {
+  asio::io_context io(1);
+  auto [a, b] = socket_pair(io);
+  stream s(std::move(a));
+  std::optional<read_result> first;
+  start_read(io, s, 64, first);
+  io.restart();
+  io.poll();
+  ASSERT_FALSE(first);
+  asio::write(b, asio::buffer(std::string("bye")));
+  b.close();
+  io.run_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->bytes, "bye");
+  auto r = read_now(io, s, 64);
+  ASSERT_TRUE(r) << "the close was lost";
+  EXPECT_EQ(r->ec, asio::error::eof);
+}
+
+TEST(Drained, WatchPeerCloseRegistersOnce) {
+  asio::io_context io(1);
+  auto [a, b] = socket_pair(io);  // (tune_socket registered it already)
+  EXPECT_TRUE(watch_peer_close(a));
+  EXPECT_TRUE(watch_peer_close(a));
+  tcp::socket closed(io);
+  EXPECT_FALSE(watch_peer_close(closed));
+}
+
 }  // namespace
 }  // namespace shardgate::net
