@@ -109,9 +109,13 @@ bool will_try_speculative_read(tcp::socket& socket) noexcept {
   return state && (state->*member(try_speculative_tag{}))[reactor::read_op];
 }
 #else
-bool watch_peer_close(tcp::socket&) noexcept { return false; }
+bool watch_peer_close(tcp::socket&) noexcept {
+  return false;
+}
 void mark_drained(tcp::socket&) noexcept {}
-bool will_try_speculative_read(tcp::socket&) noexcept { return true; }
+bool will_try_speculative_read(tcp::socket&) noexcept {
+  return true;
+}
 #endif
 
 }  // namespace shardgate::net

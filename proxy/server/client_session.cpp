@@ -13,6 +13,7 @@
 #include "execution/fan_out.hpp"
 #include "execution/forward_response.hpp"
 #include "execution/scatter_merge.hpp"
+#include "net/drained.hpp"
 #include "net/packet_io.hpp"
 #include "protocol/constants.hpp"
 #include "protocol/framing.hpp"
@@ -96,8 +97,12 @@ awaitable<void> client_session::run() {
         // epoll_ctl every time). Over TLS the read goes through OpenSSL: read_packet waits.
         ch_.in.release_if_empty();
         if (ch_.payload.capacity() > 1024) ch_.payload = bytes();
-        auto [rec, n] = co_await ch_.stream.read_some(asio::buffer(ch_.idle_read));
+        // (The socket's own read, not stream::read_some: no coroutine frame of its own
+        // held by every idle session.)
+        auto [rec, n] = co_await ch_.stream.socket().async_read_some(asio::buffer(ch_.idle_read),
+                                                                     nothrow_awaitable);
         ec = rec;
+        if (!ec && n < ch_.idle_read.size()) net::mark_drained(ch_.stream.socket());
         if (!ec) {
           ch_.in.reserve_free(net::read_buffer::recycled_size);
           std::memcpy(ch_.in.write_ptr(), ch_.idle_read.data(), n);

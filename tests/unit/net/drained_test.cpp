@@ -32,7 +32,8 @@ struct read_result {
 };
 
 // Starts one stream::read_some into a buffer of `size` bytes; `out` gets the result.
-void start_read(asio::io_context& io, stream& s, std::size_t size, std::optional<read_result>& out) {
+void start_read(asio::io_context& io, stream& s, std::size_t size,
+                std::optional<read_result>& out) {
   asio::co_spawn(
       io,
       [&s, size, &out]() -> awaitable<void> {
@@ -153,7 +154,8 @@ TEST(Drained, AResetReportedWithTheLastBytesIsStillRead) {
   ASSERT_TRUE(first);
   auto r = first->ec ? first : read_now(io, s, 64);
   ASSERT_TRUE(r) << "the reset was lost";
-  EXPECT_TRUE(r->ec == asio::error::connection_reset || r->ec == asio::error::eof) << r->ec.message();
+  EXPECT_TRUE(r->ec == asio::error::connection_reset || r->ec == asio::error::eof)
+      << r->ec.message();
 }
 
 // The same while a read is pending: the reactor performs it with the bytes, the close comes
