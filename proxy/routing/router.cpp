@@ -289,7 +289,7 @@ void router::route_one(std::string_view sql, const session_view& s, route_plan& 
   options.current_schema_resolved = true;
   options.ansi_quotes = s.ansi_quotes;
   options.no_backslash_escapes = s.no_backslash_escapes;
-  parse_statement(sql, topo_->config(), options, parsed_);
+  parse_cache_.parse(sql, topo_->config(), options, parsed_);
   plan.kind = parsed_.kind;
   const auto& cfg = topo_->config();
   const int default_cluster = topo_->default_cluster(options.current_schema_config);

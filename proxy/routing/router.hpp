@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocol/errors.hpp"
+#include "routing/parse_cache.hpp"
 #include "routing/placement.hpp"
 #include "routing/scatter_plan.hpp"
 #include "routing/statement_parser.hpp"
@@ -93,6 +94,8 @@ class router {
 
   const topology& topo() const noexcept { return *topo_; }
   const parsed_statement& parsed() const noexcept { return parsed_; }
+  // The parses it remembers by statement shape (hits and misses, for tests and metrics).
+  const parse_cache& parses() const noexcept { return parse_cache_; }
 
  private:
   // What a statement's table references are, sorted for routing.
@@ -139,6 +142,7 @@ class router {
 
   std::shared_ptr<const topology> topo_;
   parsed_statement parsed_;
+  parse_cache parse_cache_;
   key_value key_;
   key_value key_hi_;
   std::string why_;

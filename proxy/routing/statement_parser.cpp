@@ -52,11 +52,9 @@ std::string identifier_lower(std::string_view text) {
 namespace detail {
 
 bool parser::lex() {
-  sql::lexer lx(sql_, opt_.no_backslash_escapes);
-  const sql::tokenize_result r = lx.tokenize(out_.tokens);
-  if (r.last_hint.kind == token_kind::hint) {
+  if (r_.last_hint.kind == token_kind::hint) {
     // /* shardgate: shard=NAME */
-    std::string_view h = r.last_hint.text(sql_);
+    std::string_view h = r_.last_hint.text(sql_);
     for (auto w = h.find("writer"); w != std::string_view::npos; w = h.find("writer", w + 1)) {
       auto word_char = [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -73,40 +71,48 @@ bool parser::lex() {
       out_.hint_shard = h.substr(b, e - b);
     }
   }
-  if (r.error) fail("the lexer met text it cannot read (an unterminated string or comment?)");
-  out_.executable_comments = r.executable_comments;
+  if (r_.error) fail("the lexer met text it cannot read (an unterminated string or comment?)");
+  out_.executable_comments = r_.executable_comments;
   out_.no_backslash_escapes = opt_.no_backslash_escapes;
-  out_.tokens.push_back(token{token_kind::end, 0, r.stop.offset, 0});
   n_ = static_cast<std::uint32_t>(out_.tokens.size() - 1);
   // Match parentheses once (partner() is only read for parentheses: the rest of the
   // vector may hold stale values), and see whether more statements follow a ';'.
   if (out_.paren_partner.size() < out_.tokens.size()) out_.paren_partner.resize(out_.tokens.size());
   std::uint32_t stack[256];
   std::uint32_t depth = 0;
+  const token* const toks = out_.tokens.data();
+  std::uint32_t* const partners = out_.paren_partner.data();
   for (std::uint32_t i = 0; i < n_; ++i) {
-    if (is(i, token_kind::semicolon)) {
-      if (!is(i + 1, token_kind::semicolon) && i + 1 < n_) out_.multiple = true;
-    } else if (is(i, token_kind::lparen)) {
-      if (depth == 256) {
-        fail("parentheses nested deeper than 256");
-        return false;
+    switch (toks[i].kind) {
+      case token_kind::semicolon:
+        if (i + 1 < n_ && toks[i + 1].kind != token_kind::semicolon) out_.multiple = true;
+        break;
+      case token_kind::lparen:
+        if (depth == 256) {
+          fail("parentheses nested deeper than 256");
+          return false;
+        }
+        stack[depth++] = i;
+        break;
+      case token_kind::rparen: {
+        if (depth == 0) {
+          fail("unbalanced parentheses");
+          return false;
+        }
+        const std::uint32_t open = stack[--depth];
+        partners[open] = i;
+        partners[i] = open;
+        break;
       }
-      stack[depth++] = i;
-    } else if (is(i, token_kind::rparen)) {
-      if (depth == 0) {
-        fail("unbalanced parentheses");
-        return false;
-      }
-      const std::uint32_t open = stack[--depth];
-      out_.paren_partner[open] = i;
-      out_.paren_partner[i] = open;
+      default:
+        break;
     }
   }
   if (depth != 0) {
     fail("unbalanced parentheses");
     return false;
   }
-  if (out_.readable && r.executable_comments) find_conditional_comments();
+  if (out_.readable && r_.executable_comments) find_conditional_comments();
   return out_.readable;
 }
 
@@ -233,12 +239,26 @@ bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) n
          sql::is_keyword(p.token_text(static_cast<std::uint32_t>(i)), upper);
 }
 
-void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
-                     parsed_statement& out) {
+sql::tokenize_result lex_statement(std::string_view sql, const parse_options& options,
+                                   parsed_statement& out) {
   out.clear();
   out.text = sql;
-  parser p(cfg, options, out);
+  sql::lexer lx(sql, options.no_backslash_escapes);
+  const sql::tokenize_result r = lx.tokenize(out.tokens);
+  out.tokens.push_back(token{token_kind::end, 0, r.stop.offset, 0});
+  return r;
+}
+
+void parse_lexed(const sql::tokenize_result& lexed, const config::config& cfg,
+                 const parse_options& options, parsed_statement& out) {
+  parser p(cfg, options, lexed, out);
   p.run();
+}
+
+void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
+                     parsed_statement& out) {
+  const sql::tokenize_result r = lex_statement(sql, options, out);
+  parse_lexed(r, cfg, options, out);
 }
 
 bool is_aggregate_function(sql::keyword k) noexcept {

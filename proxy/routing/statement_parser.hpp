@@ -183,6 +183,13 @@ bool word_is(const parsed_statement& p, std::size_t i, std::string_view upper) n
 void parse_statement(std::string_view sql, const config::config& cfg, const parse_options& options,
                      parsed_statement& out);
 
+// parse_statement in its two steps (routing/parse_cache.hpp looks between them): the text
+// lexed into a cleared `out` (its tokens end with an `end` token), then parsed.
+sql::tokenize_result lex_statement(std::string_view sql, const parse_options& options,
+                                   parsed_statement& out);
+void parse_lexed(const sql::tokenize_result& lexed, const config::config& cfg,
+                 const parse_options& options, parsed_statement& out);
+
 // What the routing parser knows of a keyword (sql/keywords.hpp id): whether it names an
 // aggregate function (COUNT, SUM, ..., GROUP_CONCAT, STD, ...), and whether it starts a
 // clause that ends an expression (FROM, WHERE, GROUP, ORDER, LIMIT, UNION, JOIN, ON, ...).

@@ -6,7 +6,9 @@
 //     `single` names exactly one, `fan_out` several;
 //   - rewritten texts: one per cluster, and each rewritten text routes to its own cluster;
 //   - the same statement routes the same way twice (the router reuses its state);
-//   - route_key places any text as a key of every sharded table, or refuses it.
+//   - route_key places any text as a key of every sharded table, or refuses it;
+//   - the parse cache: after a statement of the same shape with other literals, the input
+//     parses from the cache exactly as from scratch (routing/parse_cache.hpp).
 // The topology is built once, from an embedded configuration like the unit tests'.
 #include <algorithm>
 #include <cstddef>
@@ -17,7 +19,9 @@
 #include <variant>
 #include <vector>
 
+#include "../unit/routing/shape_variants.hpp"
 #include "config/loader.hpp"
+#include "routing/parse_cache.hpp"
 #include "routing/router.hpp"
 
 namespace {
@@ -104,6 +108,9 @@ struct fuzz_state {
   route_plan plan2;
   route_plan check;
   std::vector<const shardgate::config::table_config*> tables;
+  shardgate::routing::parse_cache cache;
+  shardgate::routing::parsed_statement cached;
+  shardgate::routing::parsed_statement fresh;
 };
 
 fuzz_state& state() {
@@ -212,6 +219,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           __builtin_trap();
       }
     }
+  }
+
+  // The parse cache, primed with the same shape: the same parse as from scratch.
+  for (int variant = 0; variant < 4; ++variant) {
+    shardgate::routing::parse_options options;
+    options.current_schema = schemas[variant];
+    options.ansi_quotes = (variant & 1) != 0;
+    options.no_backslash_escapes = (variant & 2) != 0;
+    const std::string other =
+        shardgate::routing::test_shapes::with_other_literals(sql, options.no_backslash_escapes);
+    if (!other.empty()) st.cache.parse(other, cfg, options, st.cached);
+    st.cache.parse(sql, cfg, options, st.cached);
+    shardgate::routing::parse_statement(sql, cfg, options, st.fresh);
+    std::string why;
+    if (!shardgate::routing::test_shapes::same_parse(st.cached, st.fresh, why)) __builtin_trap();
   }
 
   // The input as a key of every configured table (a broadcast table: every copy).

@@ -129,8 +129,10 @@ struct operand {
 
 class parser {
  public:
-  parser(const config::config& cfg, const parse_options& opt, parsed_statement& out)
-      : cfg_(cfg), opt_(opt), out_(out), sql_(out.text) {}
+  // `out` holds the statement's text and tokens (lex_statement); `lexed` what the lexer met.
+  parser(const config::config& cfg, const parse_options& opt, const sql::tokenize_result& lexed,
+         parsed_statement& out)
+      : cfg_(cfg), opt_(opt), r_(lexed), out_(out), sql_(out.text) {}
 
   void run();
 
@@ -168,6 +170,7 @@ class parser {
     if (!nested && !out_.merge_needed) out_.merge_needed = what;
   }
 
+  // Reads what the lexer met (hints, errors) and matches parentheses.
   bool lex();
   void find_conditional_comments();
   // Whether tokens [first, end) overlap a version-conditional executable comment.
@@ -220,6 +223,7 @@ class parser {
 
   const config::config& cfg_;
   const parse_options& opt_;
+  const sql::tokenize_result& r_;
   parsed_statement& out_;
   std::string_view sql_;
   std::uint32_t n_ = 0;

@@ -1,0 +1,160 @@
+#include "routing/parse_cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace shardgate::routing {
+
+using sql::statement_kind;
+using sql::token_kind;
+
+// copy_parse copies parsed_statement field by field: a new field must be added there (and
+// to reusable_parse if it can depend on more than the shape). Checked on this ABI only.
+static_assert(sizeof(void*) != 8 || sizeof(parsed_statement) == 392,
+              "parsed_statement changed: update copy_parse and reusable_parse");
+
+bool reusable_parse(const parsed_statement& p) noexcept {
+  // INSERT ... SET: the key's value is read from its assignments, which compares the values
+  // of a key assigned twice; UPDATE / ON DUPLICATE KEY UPDATE that assign the key likewise.
+  if (!p.readable || p.multiple || p.executable_comments || !p.hint_shard.empty() ||
+      p.hint_writer || p.assigns_key || p.insert_set)
+    return false;
+  switch (p.kind) {
+    case statement_kind::select:
+    case statement_kind::insert:
+    case statement_kind::replace:
+    case statement_kind::update:
+    case statement_kind::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void copy_parse(const parsed_statement& from, std::size_t token_count, parsed_statement& to) {
+  to.kind = from.kind;
+  to.multiple = from.multiple;
+  to.readable = from.readable;
+  to.executable_comments = from.executable_comments;
+  to.no_backslash_escapes = from.no_backslash_escapes;
+  to.unreadable = from.unreadable;
+  to.tables = from.tables;
+  to.key_joins = from.key_joins;
+  to.hint_shard = {};
+  to.hint_writer = from.hint_writer;
+  to.scatter_blocker = from.scatter_blocker;
+  to.merge_needed = from.merge_needed;
+  to.select = from.select;
+  to.assigns_key = from.assigns_key;
+  to.assigned_key_literal = from.assigned_key_literal;
+  to.assigned_key = from.assigned_key;
+  to.order_or_limit = from.order_or_limit;
+  to.insert_values = from.insert_values;
+  to.insert_set = from.insert_set;
+  to.insert_select = from.insert_select;
+  to.insert_has_columns = from.insert_has_columns;
+  to.key_column = from.key_column;
+  to.rows = from.rows;
+  // Byte offsets: where the rows are in this text (the same tokens, other literal lengths).
+  if (!to.rows.empty() && from.insert_values && to.rows.back().close < to.tokens.size()) {
+    to.rows_start = to.tokens[to.rows.front().open].offset;
+    to.rows_end = to.tokens[to.rows.back().close].offset + 1;
+  } else {
+    to.rows_start = from.rows_start;
+    to.rows_end = from.rows_end;
+  }
+  to.ddl_object = {};
+  to.ddl_database.clear();
+  to.explained = from.explained;
+  to.key_terms = from.key_terms;
+  // Partners of parentheses by token index.
+  const std::size_t n = std::min(from.paren_partner.size(), token_count);
+  if (to.paren_partner.size() < n) to.paren_partner.resize(n);
+  std::copy_n(from.paren_partner.begin(), n, to.paren_partner.begin());
+}
+
+bool parse_cache::build_key(const parsed_statement& out, const parse_options& options) {
+  const std::size_t n = out.tokens.size();
+  if (n > max_tokens) return false;
+  key_.clear();
+  const auto schema = reinterpret_cast<std::uintptr_t>(options.current_schema_config);
+  const char head[3] = {static_cast<char>(options.ansi_quotes),
+                        static_cast<char>(options.no_backslash_escapes),
+                        static_cast<char>(options.current_schema_resolved)};
+  key_.append(head, sizeof head);
+  key_.append(reinterpret_cast<const char*>(&schema), sizeof schema);
+  // The session schema's name as written: unresolved options look it up by name, and a
+  // table named without a schema belongs to it.
+  key_.append(1, static_cast<char>(std::min<std::size_t>(options.current_schema.size(), 255)));
+  key_.append(options.current_schema);
+  const std::string_view text = out.text;
+  constexpr sql::keyword as = sql::keyword_id("AS");
+  bool after_as = false;
+  for (const sql::token& t : out.tokens) {
+    char tag[3];
+    tag[0] = static_cast<char>(t.kind);
+    std::memcpy(tag + 1, &t.code, 2);
+    key_.append(tag, sizeof tag);
+    switch (t.kind) {
+      case token_kind::identifier:
+      case token_kind::quoted_identifier:
+      case token_kind::user_variable:
+      case token_kind::system_variable: {
+        // Names decide tables, columns, aliases and clauses: all of their text.
+        const std::uint32_t len = t.length;
+        key_.append(reinterpret_cast<const char*>(&len), sizeof len);
+        key_.append(text.substr(t.offset, t.length));
+        break;
+      }
+      case token_kind::string: {
+        // Its introducer (N, _utf8mb4) and quote character: a "..." string is a name under
+        // ANSI_QUOTES, and the key reader rejects some introducers. After AS a string is a
+        // name (`FROM orders AS 'o'`): all of it.
+        const std::string_view s = text.substr(t.offset, t.length);
+        const std::size_t q = s.find_first_of("'\"");
+        const std::size_t prefix = after_as || q == std::string_view::npos ? s.size() : q + 1;
+        const auto len = static_cast<std::uint32_t>(prefix);
+        key_.append(reinterpret_cast<const char*>(&len), sizeof len);
+        key_.append(s.substr(0, prefix));
+        break;
+      }
+      default:
+        break;  // literal values and punctuation: the kind and id say it all
+    }
+    after_as = t.kind == token_kind::identifier && t.code == as;
+    if (key_.size() > max_key_bytes) return false;
+  }
+  return true;
+}
+
+void parse_cache::parse(std::string_view sql, const config::config& cfg,
+                        const parse_options& options, parsed_statement& out) {
+  const sql::tokenize_result lexed = lex_statement(sql, options, out);
+  const bool lexed_plainly =
+      !lexed.error && lexed.last_hint.kind != token_kind::hint && !lexed.executable_comments;
+  if (!lexed_plainly || !build_key(out, options)) {
+    parse_lexed(lexed, cfg, options, out);
+    return;
+  }
+  if (entries_.empty()) entries_.resize(slots);
+  const std::uint64_t hash = XXH3_64bits(key_.data(), key_.size());
+  entry& e = entries_[hash & (slots - 1)];
+  if (e.used && e.hash == hash && e.key == key_) {
+    ++hits_;
+    copy_parse(e.parsed, out.tokens.size(), out);
+    return;
+  }
+  ++misses_;
+  parse_lexed(lexed, cfg, options, out);
+  if (!reusable_parse(out)) return;
+  e.used = true;
+  e.hash = hash;
+  e.key.assign(key_);
+  e.parsed.text = {};
+  copy_parse(out, out.tokens.size(), e.parsed);
+}
+
+}  // namespace shardgate::routing
