@@ -79,54 +79,69 @@ void copy_parse(const parsed_statement& from, std::size_t token_count, parsed_st
 bool parse_cache::build_key(const parsed_statement& out, const parse_options& options) {
   const std::size_t n = out.tokens.size();
   if (n > max_tokens) return false;
-  key_.clear();
+  if (!key_buf_) key_buf_ = std::make_unique<char[]>(max_key_bytes);
+  char* p = key_buf_.get();
+  char* const limit = p + max_key_bytes;
+  auto put = [&p](const void* bytes, std::size_t size) {
+    std::memcpy(p, bytes, size);
+    p += size;
+  };
+  auto put_len = [&p](std::size_t len) {  // names and prefixes are < 64 KiB here
+    const auto l = static_cast<std::uint16_t>(len);
+    std::memcpy(p, &l, 2);
+    p += 2;
+  };
+  // The session schema's name as written (unresolved options look it up by name, and a
+  // table named without a schema belongs to it) and its configuration.
+  if (options.current_schema.size() > 256) return false;
   const auto schema = reinterpret_cast<std::uintptr_t>(options.current_schema_config);
   const char head[3] = {static_cast<char>(options.ansi_quotes),
                         static_cast<char>(options.no_backslash_escapes),
                         static_cast<char>(options.current_schema_resolved)};
-  key_.append(head, sizeof head);
-  key_.append(reinterpret_cast<const char*>(&schema), sizeof schema);
-  // The session schema's name as written: unresolved options look it up by name, and a
-  // table named without a schema belongs to it.
-  key_.append(1, static_cast<char>(std::min<std::size_t>(options.current_schema.size(), 255)));
-  key_.append(options.current_schema);
-  const std::string_view text = out.text;
+  put(head, sizeof head);
+  put(&schema, sizeof schema);
+  put_len(options.current_schema.size());
+  put(options.current_schema.data(), options.current_schema.size());
+  const char* const text = out.text.data();
   constexpr sql::keyword as = sql::keyword_id("AS");
   bool after_as = false;
   for (const sql::token& t : out.tokens) {
-    char tag[3];
-    tag[0] = static_cast<char>(t.kind);
-    std::memcpy(tag + 1, &t.code, 2);
-    key_.append(tag, sizeof tag);
+    // Room for this token's tag, length and text (checked before writing).
+    if (static_cast<std::size_t>(limit - p) < std::size_t{t.length} + 8) return false;
+    *p++ = static_cast<char>(t.kind);
+    put(&t.code, 2);
     switch (t.kind) {
       case token_kind::identifier:
       case token_kind::quoted_identifier:
       case token_kind::user_variable:
-      case token_kind::system_variable: {
+      case token_kind::system_variable:
         // Names decide tables, columns, aliases and clauses: all of their text.
-        const std::uint32_t len = t.length;
-        key_.append(reinterpret_cast<const char*>(&len), sizeof len);
-        key_.append(text.substr(t.offset, t.length));
+        put_len(t.length);
+        put(text + t.offset, t.length);
         break;
-      }
       case token_kind::string: {
         // Its introducer (N, _utf8mb4) and quote character: a "..." string is a name under
         // ANSI_QUOTES, and the key reader rejects some introducers. After AS a string is a
         // name (`FROM orders AS 'o'`): all of it.
-        const std::string_view s = text.substr(t.offset, t.length);
-        const std::size_t q = s.find_first_of("'\"");
-        const std::size_t prefix = after_as || q == std::string_view::npos ? s.size() : q + 1;
-        const auto len = static_cast<std::uint32_t>(prefix);
-        key_.append(reinterpret_cast<const char*>(&len), sizeof len);
-        key_.append(s.substr(0, prefix));
+        const char* s = text + t.offset;
+        std::size_t prefix = 1;  // usually the string starts with its quote
+        if (after_as) {
+          prefix = t.length;
+        } else if (*s != '\'' && *s != '"') {
+          const std::string_view v(s, t.length);
+          const std::size_t q = v.find_first_of("'\"");
+          prefix = q == std::string_view::npos ? v.size() : q + 1;
+        }
+        put_len(prefix);
+        put(s, prefix);
         break;
       }
       default:
         break;  // literal values and punctuation: the kind and id say it all
     }
     after_as = t.kind == token_kind::identifier && t.code == as;
-    if (key_.size() > max_key_bytes) return false;
   }
+  key_size_ = static_cast<std::size_t>(p - key_buf_.get());
   return true;
 }
 
@@ -140,9 +155,10 @@ void parse_cache::parse(std::string_view sql, const config::config& cfg,
     return;
   }
   if (entries_.empty()) entries_.resize(slots);
-  const std::uint64_t hash = XXH3_64bits(key_.data(), key_.size());
+  const std::string_view key(key_buf_.get(), key_size_);
+  const std::uint64_t hash = XXH3_64bits(key.data(), key.size());
   entry& e = entries_[hash & (slots - 1)];
-  if (e.used && e.hash == hash && e.key == key_) {
+  if (e.used && e.hash == hash && e.key == key) {
     ++hits_;
     copy_parse(e.parsed, out.tokens.size(), out);
     return;
@@ -152,7 +168,7 @@ void parse_cache::parse(std::string_view sql, const config::config& cfg,
   if (!reusable_parse(out)) return;
   e.used = true;
   e.hash = hash;
-  e.key.assign(key_);
+  e.key.assign(key);
   e.parsed.text = {};
   copy_parse(out, out.tokens.size(), e.parsed);
 }

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,11 +49,12 @@ class parse_cache {
     std::string key;
     parsed_statement parsed;  // text and tokens unused
   };
-  // The shape of out.tokens (and the options) into key_; false: not cacheable.
+  // The shape of out.tokens (and the options) into key_buf_; false: not cacheable.
   bool build_key(const parsed_statement& out, const parse_options& options);
 
-  std::vector<entry> entries_;  // allocated on first use
-  std::string key_;
+  std::vector<entry> entries_;       // allocated on first use
+  std::unique_ptr<char[]> key_buf_;  // max_key_bytes, allocated on first use
+  std::size_t key_size_ = 0;
   std::uint64_t hits_ = 0;
   std::uint64_t misses_ = 0;
 };
