@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Sharded point select (../shared/BENCHMARKS.md run 4): point selects by order number
 through ShardGate over 4 MariaDB shards, against the same rows in one MariaDB server
-directly. Runs alternate direct/proxy in one sitting; the median of N pairs is reported.
+directly, and through a second ShardGate that passes the statements to that one server
+(no sharding: the pass-through figure the sharded one is held to, >= 0.95x). Runs
+alternate direct / sharded / pass-through in one sitting, as text statements and as
+server-side prepared statements; the median of N rounds is reported.
 
 The 4 shards and the "direct" server are separate mariadbd processes on this machine (so
 the shards compete for the same 2 cores as the single direct server does: the figure is
@@ -37,11 +40,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def sysbench(port, db, threads, seconds, per_day, days):
+def sysbench(port, db, threads, seconds, per_day, days, prepared=False):
     cmd = ["sysbench", SCRIPT, "--db-driver=mysql", "--mysql-host=127.0.0.1", f"--mysql-port={port}",
            "--mysql-user=app", "--mysql-password=app", f"--mysql-db={db}", f"--threads={threads}",
            f"--time={seconds}", f"--orders_per_day={per_day}", f"--days={days}", "--report-interval=0",
-           "--db-ps-mode=disable", "run"]
+           "--db-ps-mode=auto" if prepared else "--db-ps-mode=disable",
+           f"--prepared={'on' if prepared else 'off'}", "run"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     if out.returncode != 0:
         raise RuntimeError(f"sysbench failed: {out.stdout[-2000:]}{out.stderr[-2000:]}")
@@ -92,37 +96,57 @@ def main():
         load(s, "shop", [r for r in rows if int(r[0][11:]) % 4 == i])
 
     names = [s.name for s in servers]
-    cfg = make_config(args.proxy_port, args.proxy_port + 3000,
-                      {s.name: f"127.0.0.1:{s.port}" for s in servers}, level="warn",
-                      schemas={"shop": {"tables": {"orders": {
-                          "shard_key": "order_no",
-                          "key": {"kind": "order_number", "pattern": r"^ORD(?<date>\d{8})(?<seq>\d{8})$"},
-                          "strategy": {"kind": "hash", "function": "modulo", "shards": names}}}}})
-    for c in cfg["clusters"].values():
-        c["pool"] = {"max_connections": 32}
-    proxy = ShardGate(cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+
+    def proxy_config(port, clusters, schemas):
+        cfg = make_config(port, port + 3000, clusters, level="warn", schemas=schemas)
+        for c in cfg["clusters"].values():
+            c["pool"] = {"max_connections": 32}
+        return cfg
+
+    sharded_cfg = proxy_config(args.proxy_port, {s.name: f"127.0.0.1:{s.port}" for s in servers},
+                               {"shop": {"tables": {"orders": {
+                                   "shard_key": "order_no",
+                                   "key": {"kind": "order_number",
+                                           "pattern": r"^ORD(?<date>\d{8})(?<seq>\d{8})$"},
+                                   "strategy": {"kind": "hash", "function": "modulo", "shards": names}}}}})
+    passthrough_cfg = proxy_config(args.proxy_port + 1, {"one": f"127.0.0.1:{direct.port}"}, None)
+    sharded = ShardGate(sharded_cfg, os.path.join(args.workdir, "proxy"), binary=args.binary).start()
+    passthrough = ShardGate(passthrough_cfg, os.path.join(args.workdir, "proxy-passthrough"),
+                            binary=args.binary).start()
+    errors = 0
     try:
-        sysbench(args.proxy_port, "shop", args.threads, 3, args.orders_per_day, args.days)  # warm-up
-        sysbench(direct.port, "shop", args.threads, 3, args.orders_per_day, args.days)
-        d_runs, p_runs = [], []
-        for _ in range(args.pairs):
-            d_runs.append(sysbench(direct.port, "shop", args.threads, args.time, args.orders_per_day, args.days))
-            c0 = cpu_seconds(proxy.pid)
-            r = sysbench(args.proxy_port, "shop", args.threads, args.time, args.orders_per_day, args.days)
-            r["proxy_cpu_us"] = (cpu_seconds(proxy.pid) - c0) * 1e6 / r["queries"]
-            p_runs.append(r)
-        ratios = [p["qps"] / d["qps"] for d, p in zip(d_runs, p_runs)]
-        errors = sum(r["errors"] for r in d_runs + p_runs)
-        print(f"sharded point select, {args.threads} threads, {len(rows)} orders, 4 shards "
-              f"({args.pairs} pairs x {args.time} s)")
-        print(f"  direct (one server)  : {statistics.median(r['qps'] for r in d_runs):9.0f} q/s")
-        print(f"  ShardGate (4 shards) : {statistics.median(r['qps'] for r in p_runs):9.0f} q/s")
-        print(f"  ratio proxy/direct   : {statistics.median(ratios):.2f}  (pairs: "
-              + ", ".join(f"{x:.2f}" for x in ratios) + ")")
-        print(f"  ShardGate CPU/query  : {statistics.median(r['proxy_cpu_us'] for r in p_runs):.1f} us")
-        print(f"  errors               : {errors}")
+        for prepared in (False, True):
+            mode = "prepared" if prepared else "text"
+            run = lambda port, seconds: sysbench(port, "shop", args.threads, seconds,  # noqa: E731
+                                                 args.orders_per_day, args.days, prepared)
+            for port in (args.proxy_port, args.proxy_port + 1, direct.port):
+                run(port, 3)  # warm-up
+            runs = {"direct": [], "sharded": [], "pass-through": []}
+            for _ in range(args.pairs):
+                runs["direct"].append(run(direct.port, args.time))
+                for name, proc, port in (("sharded", sharded, args.proxy_port),
+                                         ("pass-through", passthrough, args.proxy_port + 1)):
+                    c0 = cpu_seconds(proc.pid)
+                    r = run(port, args.time)
+                    r["proxy_cpu_us"] = (cpu_seconds(proc.pid) - c0) * 1e6 / r["queries"]
+                    runs[name].append(r)
+            print(f"sharded point select ({mode}), {args.threads} threads, {len(rows)} orders, 4 shards "
+                  f"({args.pairs} rounds x {args.time} s)")
+            print(f"  direct (one server)      : {statistics.median(r['qps'] for r in runs['direct']):9.0f} q/s")
+            for name in ("sharded", "pass-through"):
+                ratios = [p["qps"] / d["qps"] for d, p in zip(runs["direct"], runs[name])]
+                print(f"  ShardGate {name:<14}: {statistics.median(r['qps'] for r in runs[name]):9.0f} q/s, "
+                      f"proxy/direct {statistics.median(ratios):.2f} (rounds: "
+                      + ", ".join(f"{x:.2f}" for x in ratios) + "), CPU/query "
+                      f"{statistics.median(r['proxy_cpu_us'] for r in runs[name]):.1f} us")
+            rel = [s["qps"] / p["qps"] for s, p in zip(runs["sharded"], runs["pass-through"])]
+            print(f"  sharded / pass-through   : {statistics.median(rel):.2f}  (rounds: "
+                  + ", ".join(f"{x:.2f}" for x in rel) + ")")
+            errors += sum(r["errors"] for rs in runs.values() for r in rs)
+        print(f"  errors                   : {errors}")
     finally:
-        proxy.stop()
+        sharded.stop()
+        passthrough.stop()
         for s in servers + [direct]:
             s.stop()
     return 1 if errors else 0
