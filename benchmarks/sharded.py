@@ -7,11 +7,14 @@ alternate direct / sharded / pass-through in one sitting, as text statements and
 server-side prepared statements; the median of N rounds is reported.
 
 The 4 shards and the "direct" server are separate mariadbd processes on this machine (so
-the shards compete for the same 2 cores as the single direct server does: the figure is
-the proxy's cost, not a scale-out gain).
+the shards compete for the same 2 cores as the single direct server does: not a scale-out
+gain). Four servers on two cores also cost more MariaDB CPU per query than one (printed
+beside each contender); --one-server points the 4 shard clusters at the one server, so the
+backends' cost is the pass-through's and sharded / pass-through is ShardGate's own cost.
 
     /usr/bin/python3 benchmarks/sharded.py                  # 3 pairs x 20 s
     /usr/bin/python3 benchmarks/sharded.py --time 5 --pairs 1
+    /usr/bin/python3 benchmarks/sharded.py --one-server   # 4 clusters on one server
 """
 import argparse
 import datetime
@@ -80,11 +83,16 @@ def main():
     ap.add_argument("--binary", default=os.environ.get("SHARDGATE_BIN", os.path.join(ROOT, "build", "shardgate")))
     ap.add_argument("--first-port", type=int, default=23390, help="5 servers from here")
     ap.add_argument("--proxy-port", type=int, default=26093)
+    ap.add_argument("--one-server", action="store_true",
+                    help="the 4 shard clusters are 4 names for the one direct server (which holds "
+                         "every row): the backends cost the same as pass-through, so the ratio is "
+                         "ShardGate's own sharding cost")
     args = ap.parse_args()
 
-    servers = [MariaDBServer(f"bench-shard{i}", args.first_port + i, args.workdir).start() for i in range(4)]
     direct = MariaDBServer("bench-direct", args.first_port + 4, args.workdir).start()
-    for s in servers + [direct]:
+    servers = [direct] * 4 if args.one_server else [
+        MariaDBServer(f"bench-shard{i}", args.first_port + i, args.workdir).start() for i in range(4)]
+    for s in set(servers + [direct]):
         s.sql("SET GLOBAL max_connections=2000")
     rows = []
     for d in range(args.days):
@@ -92,10 +100,9 @@ def main():
         for seq in range(1, args.orders_per_day + 1):
             rows.append((f"ORD{day:%Y%m%d}{seq:08d}", 100000 + seq % 997, seq % 100000 / 100, "PAID"))
     load(direct, "shop", rows)
-    for i, s in enumerate(servers):
-        load(s, "shop", [r for r in rows if int(r[0][11:]) % 4 == i])
-
-    names = [s.name for s in servers]
+    if not args.one_server:
+        for i, s in enumerate(servers):
+            load(s, "shop", [r for r in rows if int(r[0][11:]) % 4 == i])
 
     def proxy_config(port, clusters, schemas):
         cfg = make_config(port, port + 3000, clusters, level="warn", schemas=schemas)
@@ -103,7 +110,8 @@ def main():
             c["pool"] = {"max_connections": 32}
         return cfg
 
-    sharded_cfg = proxy_config(args.proxy_port, {s.name: f"127.0.0.1:{s.port}" for s in servers},
+    names = [f"s{i}" for i in range(4)]
+    sharded_cfg = proxy_config(args.proxy_port, {n: f"127.0.0.1:{s.port}" for n, s in zip(names, servers)},
                                {"shop": {"tables": {"orders": {
                                    "shard_key": "order_no",
                                    "key": {"kind": "order_number",
@@ -122,23 +130,36 @@ def main():
             for port in (args.proxy_port, args.proxy_port + 1, direct.port):
                 run(port, 3)  # warm-up
             runs = {"direct": [], "sharded": [], "pass-through": []}
+            # The MariaDB CPU per query as well: the 4 shard servers together for the sharded
+            # runs, the one server otherwise (the gap between the two is the backends', not
+            # the proxy's).
+            backends = {"direct": [direct], "sharded": list(set(servers)), "pass-through": [direct]}
+
+            def measured(name, port, proc=None):
+                b0 = sum(cpu_seconds(s.pid) for s in backends[name])
+                c0 = cpu_seconds(proc.pid) if proc else 0
+                r = run(port, args.time)
+                r["server_cpu_us"] = (sum(cpu_seconds(s.pid) for s in backends[name]) - b0) * 1e6 / r["queries"]
+                if proc:
+                    r["proxy_cpu_us"] = (cpu_seconds(proc.pid) - c0) * 1e6 / r["queries"]
+                return r
+
             for _ in range(args.pairs):
-                runs["direct"].append(run(direct.port, args.time))
+                runs["direct"].append(measured("direct", direct.port))
                 for name, proc, port in (("sharded", sharded, args.proxy_port),
                                          ("pass-through", passthrough, args.proxy_port + 1)):
-                    c0 = cpu_seconds(proc.pid)
-                    r = run(port, args.time)
-                    r["proxy_cpu_us"] = (cpu_seconds(proc.pid) - c0) * 1e6 / r["queries"]
-                    runs[name].append(r)
+                    runs[name].append(measured(name, port, proc))
             print(f"sharded point select ({mode}), {args.threads} threads, {len(rows)} orders, 4 shards "
                   f"({args.pairs} rounds x {args.time} s)")
-            print(f"  direct (one server)      : {statistics.median(r['qps'] for r in runs['direct']):9.0f} q/s")
+            print(f"  direct (one server)      : {statistics.median(r['qps'] for r in runs['direct']):9.0f} q/s, "
+                  f"MariaDB CPU/query {statistics.median(r['server_cpu_us'] for r in runs['direct']):.1f} us")
             for name in ("sharded", "pass-through"):
                 ratios = [p["qps"] / d["qps"] for d, p in zip(runs["direct"], runs[name])]
                 print(f"  ShardGate {name:<14}: {statistics.median(r['qps'] for r in runs[name]):9.0f} q/s, "
                       f"proxy/direct {statistics.median(ratios):.2f} (rounds: "
                       + ", ".join(f"{x:.2f}" for x in ratios) + "), CPU/query "
-                      f"{statistics.median(r['proxy_cpu_us'] for r in runs[name]):.1f} us")
+                      f"{statistics.median(r['proxy_cpu_us'] for r in runs[name]):.1f} us, MariaDB CPU/query "
+                      f"{statistics.median(r['server_cpu_us'] for r in runs[name]):.1f} us")
             rel = [s["qps"] / p["qps"] for s, p in zip(runs["sharded"], runs["pass-through"])]
             print(f"  sharded / pass-through   : {statistics.median(rel):.2f}  (rounds: "
                   + ", ".join(f"{x:.2f}" for x in rel) + ")")
@@ -147,7 +168,7 @@ def main():
     finally:
         sharded.stop()
         passthrough.stop()
-        for s in servers + [direct]:
+        for s in set(servers + [direct]):
             s.stop()
     return 1 if errors else 0
 
