@@ -20,7 +20,7 @@ bool reusable_parse(const parsed_statement& p) noexcept {
   // INSERT ... SET: the key's value is read from its assignments, which compares the values
   // of a key assigned twice; UPDATE / ON DUPLICATE KEY UPDATE that assign the key likewise.
   if (!p.readable || p.multiple || p.executable_comments || !p.hint_shard.empty() ||
-      p.hint_writer || p.assigns_key || p.insert_set)
+      p.hint_writer || p.assigns_key || p.insert_set || p.literal_value_read)
     return false;
   switch (p.kind) {
     case statement_kind::select:
@@ -52,6 +52,7 @@ void copy_parse(const parsed_statement& from, std::size_t token_count, parsed_st
   to.assigned_key_literal = from.assigned_key_literal;
   to.assigned_key = from.assigned_key;
   to.order_or_limit = from.order_or_limit;
+  to.literal_value_read = from.literal_value_read;
   to.insert_values = from.insert_values;
   to.insert_set = from.insert_set;
   to.insert_select = from.insert_select;
@@ -103,8 +104,6 @@ bool parse_cache::build_key(const parsed_statement& out, const parse_options& op
   put_len(options.current_schema.size());
   put(options.current_schema.data(), options.current_schema.size());
   const char* const text = out.text.data();
-  constexpr sql::keyword as = sql::keyword_id("AS");
-  bool after_as = false;
   for (const sql::token& t : out.tokens) {
     // Room for this token's tag, length and text (checked before writing).
     if (static_cast<std::size_t>(limit - p) < std::size_t{t.length} + 8) return false;
@@ -121,13 +120,10 @@ bool parse_cache::build_key(const parsed_statement& out, const parse_options& op
         break;
       case token_kind::string: {
         // Its introducer (N, _utf8mb4) and quote character: a "..." string is a name under
-        // ANSI_QUOTES, and the key reader rejects some introducers. After AS a string is a
-        // name (`FROM orders AS 'o'`): all of it.
+        // ANSI_QUOTES, and the key reader rejects some introducers.
         const char* s = text + t.offset;
         std::size_t prefix = 1;  // usually the string starts with its quote
-        if (after_as) {
-          prefix = t.length;
-        } else if (*s != '\'' && *s != '"') {
+        if (*s != '\'' && *s != '"') {
           const std::string_view v(s, t.length);
           const std::size_t q = v.find_first_of("'\"");
           prefix = q == std::string_view::npos ? v.size() : q + 1;
@@ -139,7 +135,6 @@ bool parse_cache::build_key(const parsed_statement& out, const parse_options& op
       default:
         break;  // literal values and punctuation: the kind and id say it all
     }
-    after_as = t.kind == token_kind::identifier && t.code == as;
   }
   key_size_ = static_cast<std::size_t>(p - key_buf_.get());
   return true;
@@ -158,7 +153,7 @@ void parse_cache::parse(std::string_view sql, const config::config& cfg,
   const std::string_view key(key_buf_.get(), key_size_);
   const std::uint64_t hash = XXH3_64bits(key.data(), key.size());
   entry& e = entries_[hash & (slots - 1)];
-  if (e.used && e.hash == hash && e.key == key) {
+  if (e.hash == hash && e.key == key) {
     ++hits_;
     copy_parse(e.parsed, out.tokens.size(), out);
     return;
@@ -166,7 +161,6 @@ void parse_cache::parse(std::string_view sql, const config::config& cfg,
   ++misses_;
   parse_lexed(lexed, cfg, options, out);
   if (!reusable_parse(out)) return;
-  e.used = true;
   e.hash = hash;
   e.key.assign(key);
   e.parsed.text = {};

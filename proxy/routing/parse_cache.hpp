@@ -8,14 +8,14 @@
 // anyway, so no second pass over the text is needed.
 //
 // The shape is exact (no hash-only match): each token's kind and keyword / operator id,
-// the full text of names and variables, a string's introducer and quote character (all of a
-// string after AS, which is a name there: `FROM orders AS 'o'`), plus the
+// the full text of names and variables, a string's introducer and quote character, plus the
 // parse options and the session schema's configuration. Statements whose parse could
 // depend on more than that are never cached: ones with a routing hint or an executable
 // comment, unreadable or multi-statement texts, DDL and SHOW (their results point into the
-// text), INSERT ... SET and writes that assign a shard-key column (the parser compares two
-// assigned values). Direct-mapped and bounded (slots x max_tokens); one per router, so per worker
-// and configuration generation: a reload starts empty, no locks.
+// text), INSERT ... SET and writes that assign a shard-key column, and any parse that read
+// a literal's value (parsed_statement::literal_value_read: the parser says so where it
+// does, e.g. a string alias `AS 'o'`). Direct-mapped and bounded (slots x max_tokens); one per
+// router, so per worker and configuration generation: a reload starts empty, no locks.
 #pragma once
 
 #include <cstddef>
@@ -45,8 +45,7 @@ class parse_cache {
  private:
   struct entry {
     std::uint64_t hash = 0;
-    bool used = false;
-    std::string key;
+    std::string key;          // empty: unused (a key is never empty)
     parsed_statement parsed;  // text and tokens unused
   };
   // The shape of out.tokens (and the options) into key_buf_; false: not cacheable.

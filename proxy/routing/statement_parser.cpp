@@ -31,6 +31,7 @@ void parsed_statement::clear() {
   assigned_key_literal = false;
   assigned_key = {};
   order_or_limit = false;
+  literal_value_read = false;
   insert_values = insert_set = insert_select = insert_has_columns = false;
   key_column = -1;
   rows_start = rows_end = 0;

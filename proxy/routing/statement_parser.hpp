@@ -128,6 +128,10 @@ struct parsed_statement {
   bool assigned_key_literal = false;  // ... to a single literal (then `assigned_key`)
   literal_ref assigned_key;
   bool order_or_limit = false;  // UPDATE/DELETE with ORDER BY or LIMIT
+  // The parse read a literal's value, not only its position (a string alias after AS, two
+  // values assigned to the key compared): another statement of the same shape may parse
+  // otherwise, so routing/parse_cache.hpp does not keep it.
+  bool literal_value_read = false;
 
   // INSERT / REPLACE
   bool insert_values = false;  // VALUES (...), (...) form

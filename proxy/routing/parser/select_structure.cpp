@@ -313,6 +313,7 @@ void parser::parse_alias(std::uint32_t& i, std::uint32_t ref) {
   if (kw(i, "AS")) {
     ++i;
     if (is_name(i) || is(i, token_kind::string)) {
+      if (is(i, token_kind::string)) out_.literal_value_read = true;  // AS 'alias'
       out_.tables[ref].alias = identifier_lower(text(i));
       ++i;
     }

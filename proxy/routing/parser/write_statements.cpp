@@ -35,6 +35,7 @@ void parser::parse_assignments(std::uint32_t& i, bool nested) {
       literal_ref lit;
       // A key assigned twice (SET k = 'a', k = 'b': the last one wins in MySQL) is only
       // read when both values are the same literal.
+      if (out_.assigned_key_literal) out_.literal_value_read = true;  // compared below
       if (literal_at(j, i, lit) && j == i && !saw_non_literal &&
           (!out_.assigned_key_literal || (lit.negative == out_.assigned_key.negative &&
                                           text(lit.token) == text(out_.assigned_key.token)))) {
